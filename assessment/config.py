@@ -1,0 +1,40 @@
+"""Configuration from environment variables, with defaults that need no set-up.
+
+| variable | default | meaning |
+|---|---|---|
+| DBI_DATABASE_URL | sqlite:///<project>/var/dbi.sqlite3 | any SQLAlchemy URL (PostgreSQL for several users) |
+| DBI_FRAMEWORKS_DIR | <project>/questionnaires | folder of framework files |
+| DBI_DEFAULT_FRAMEWORK | dbi-2021-sme@2021 | framework new assessments use |
+| DBI_LOCALITIES_FILE | assessment/data/localities/son-la.yaml | the province's localities |
+| DBI_APP_URL | (empty) | public address of the app, used to print full resume links |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    frameworks_dir: Path
+    default_framework: str
+    localities_file: Path
+    app_url: str
+
+
+def settings() -> Settings:
+    """Read the settings now (tests change the environment between calls)."""
+    default_db = PROJECT_DIR / "var" / "dbi.sqlite3"
+    return Settings(
+        database_url=os.environ.get("DBI_DATABASE_URL") or f"sqlite:///{default_db}",
+        frameworks_dir=Path(os.environ.get("DBI_FRAMEWORKS_DIR") or PROJECT_DIR / "questionnaires"),
+        default_framework=os.environ.get("DBI_DEFAULT_FRAMEWORK") or "dbi-2021-sme@2021",
+        localities_file=Path(os.environ.get("DBI_LOCALITIES_FILE") or DATA_DIR / "localities" / "son-la.yaml"),
+        app_url=(os.environ.get("DBI_APP_URL") or "").rstrip("/"),
+    )

@@ -1,0 +1,245 @@
+"""Firm profile: tax code, sector (VSIC 2018 section), size class (Decree 80/2021), locality.
+
+Reference tables are data files under assessment/data/. Validation returns :class:`FieldError`
+records carrying a message key of the translation catalogue, so each page shows the message in the
+user's language beside the field it concerns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from assessment.config import DATA_DIR
+from assessment.framework import nfc
+
+TAX_CODE_RE = re.compile(r"^\d{10}(-\d{3})?$")
+MAX_FIGURE = 1e9  # a bound far above any SME figure (employees, billion VND): rejects typos like 1e30
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    key: str  # translation key
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def kwargs(self) -> dict[str, Any]:
+        return dict(self.params)
+
+
+def normalise_tax_code(raw: str) -> str:
+    """Strip spaces and unify dashes; the result may still be invalid."""
+    text = nfc(str(raw or "")).strip()
+    text = re.sub(r"\s+", "", text)
+    return text.replace("–", "-").replace("—", "-").replace("‐", "-")
+
+
+def tax_code_error(raw: str) -> str | None:
+    """Translation key of what is wrong with a tax code, or None when it is valid.
+
+    Valid: 10 digits (an enterprise) or 10 digits, a dash and 3 digits (a branch or dependent unit).
+    No check digit is enforced: its rule is not confirmed (domain facts, section 3).
+    """
+    code = normalise_tax_code(raw)
+    if not code:
+        return "err.tax_code.missing"
+    if not TAX_CODE_RE.fullmatch(code):
+        return "err.tax_code.format"
+    return None
+
+
+# --- reference tables ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sector:
+    code: str
+    group: str
+    name_vi: str
+    name_en: str
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_vi
+
+
+@dataclass(frozen=True)
+class SizeClass:
+    id: str
+    name_vi: str
+    name_en: str
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_vi
+
+
+@dataclass(frozen=True)
+class Locality:
+    code: str
+    name: str
+    kind: str
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+    def active_on(self, day: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+
+def _read_yaml(path: Path) -> Any:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@lru_cache(maxsize=1)
+def sectors() -> dict[str, Sector]:
+    data = _read_yaml(DATA_DIR / "sectors.yaml")
+    return {
+        s["code"]: Sector(s["code"], s["group"], nfc(s["name"]["vi"]), nfc(s["name"]["en"]))
+        for s in data["sections"]
+    }
+
+
+@lru_cache(maxsize=1)
+def _size_table() -> tuple[list[dict], dict]:
+    data = _read_yaml(DATA_DIR / "size_classes.yaml")
+    return data["classes"], data["large"]
+
+
+def size_classes() -> dict[str, SizeClass]:
+    classes, large = _size_table()
+    return {
+        c["id"]: SizeClass(c["id"], nfc(c["name"]["vi"]), nfc(c["name"]["en"])) for c in [*classes, large]
+    }
+
+
+def size_class(sector_code: str, employees: float, revenue_bn: float | None, capital_bn: float | None) -> SizeClass:
+    """Size class by Decree 80/2021 art. 5: employees within the limit and revenue OR capital within.
+
+    Examples
+    --------
+    >>> size_class("G", 8, 9.5, None).id
+    'micro'
+    >>> size_class("C", 8, 9.5, None).id
+    'small'
+    """
+    group = sectors()[sector_code].group
+    classes, _large = _size_table()
+    by_id = size_classes()
+    for c in classes:
+        lim = c["limits"][group]
+        money_ok = (revenue_bn is not None and revenue_bn <= lim["revenue"]) or (
+            capital_bn is not None and capital_bn <= lim["capital"]
+        )
+        if employees <= lim["employees"] and money_ok:
+            return by_id[c["id"]]
+    return by_id["large"]
+
+
+@lru_cache(maxsize=4)
+def localities(path: str) -> dict[str, Locality]:
+    data = _read_yaml(Path(path))
+    out = {}
+    for u in data["units"]:
+        out[u["code"]] = Locality(
+            u["code"], nfc(u["name"]), u.get("kind", ""), u.get("valid_from"), u.get("valid_to")
+        )
+    return out
+
+
+# --- the profile a firm fills in --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FirmProfile:
+    tax_code: str
+    name: str
+    sector: str
+    employees: int
+    revenue_bn: float | None
+    capital_bn: float | None
+    locality: str
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+
+    @property
+    def size_class(self) -> SizeClass:
+        return size_class(self.sector, self.employees, self.revenue_bn, self.capital_bn)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def _figure(raw: Any, field: str, errors: list[FieldError], *, whole: bool = False) -> float | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        value = float(str(raw).replace(",", ".")) if isinstance(raw, str) else float(raw)
+    except ValueError:
+        errors.append(FieldError(field, "err.figure.not_number"))
+        return None
+    if not math.isfinite(value) or value < 0:
+        errors.append(FieldError(field, "err.figure.negative"))
+        return None
+    if value > MAX_FIGURE:
+        errors.append(FieldError(field, "err.figure.too_large"))
+        return None
+    if whole and value != int(value):
+        errors.append(FieldError(field, "err.figure.whole"))
+        return None
+    return value
+
+
+def validate_profile(raw: dict[str, Any], *, localities_file: str) -> tuple[FirmProfile | None, list[FieldError]]:
+    """Check the profile form; return the profile, or None and every problem found."""
+    errors: list[FieldError] = []
+    key = tax_code_error(raw.get("tax_code", ""))
+    if key:
+        errors.append(FieldError("tax_code", key))
+    name = nfc(str(raw.get("name") or "")).strip()
+    if not name:
+        errors.append(FieldError("name", "err.name.missing"))
+    elif len(name) > 300:
+        errors.append(FieldError("name", "err.name.too_long", (("max", 300),)))
+    sector = raw.get("sector")
+    if sector not in sectors():
+        errors.append(FieldError("sector", "err.sector.missing"))
+    locality = raw.get("locality")
+    if locality not in localities(localities_file):
+        errors.append(FieldError("locality", "err.locality.missing"))
+    employees = _figure(raw.get("employees"), "employees", errors, whole=True)
+    if employees is None and not any(e.field == "employees" for e in errors):
+        errors.append(FieldError("employees", "err.employees.missing"))
+    revenue = _figure(raw.get("revenue_bn"), "revenue_bn", errors)
+    capital = _figure(raw.get("capital_bn"), "capital_bn", errors)
+    if revenue is None and capital is None and not any(e.field in ("revenue_bn", "capital_bn") for e in errors):
+        errors.append(FieldError("revenue_bn", "err.money.missing"))
+    email = str(raw.get("contact_email") or "").strip()
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        errors.append(FieldError("contact_email", "err.email.format"))
+    phone = str(raw.get("contact_phone") or "").strip()
+    if phone and not re.fullmatch(r"\+?[\d .()-]{6,20}", phone):
+        errors.append(FieldError("contact_phone", "err.phone.format"))
+    if errors:
+        return None, errors
+    return (
+        FirmProfile(
+            tax_code=normalise_tax_code(raw["tax_code"]),
+            name=name,
+            sector=sector,
+            employees=int(employees),
+            revenue_bn=revenue,
+            capital_bn=capital,
+            locality=locality,
+            contact_name=nfc(str(raw.get("contact_name") or "")).strip()[:200],
+            contact_phone=phone,
+            contact_email=email,
+        ),
+        [],
+    )

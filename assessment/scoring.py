@@ -1,0 +1,328 @@
+"""Scoring: answer codes -> points -> component and pillar points -> levels, for many firms at once.
+
+Every function here works on whole matrices (one row per firm, one column per criterion in the
+framework's order), so scoring a province costs a handful of numpy operations, not a loop per firm.
+Level rules come from the framework file; the thresholds are turned into whole-point minima with
+exact fractions (:attr:`Framework.pillar_level_min_points`), so no float rounding can move a firm
+across a boundary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from assessment.framework import Framework
+
+MISSING = -1  # answer code of an unanswered criterion
+
+
+class AnswerError(ValueError):
+    """Answer codes or points that the framework does not allow."""
+
+    def __init__(self, message: str, *, row: int | None = None, criterion: str | None = None):
+        self.row, self.criterion = row, criterion
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Results for n firms. Arrays are indexed [firm] or [firm, pillar/component]."""
+
+    framework: Framework
+    criterion_points: np.ndarray  # (n, n_criteria) int16
+    component_points: np.ndarray  # (n, n_components) int32
+    pillar_points: np.ndarray  # (n, n_pillars) int32
+    pillar_level: np.ndarray  # (n, n_pillars) int8
+    total: np.ndarray  # (n,) int32
+    level: np.ndarray  # (n,) int8
+
+    def __len__(self) -> int:
+        return len(self.total)
+
+    @property
+    def pillar_percent(self) -> np.ndarray:
+        return self.pillar_points * (100.0 / self.framework.pillar_max)
+
+    @property
+    def component_percent(self) -> np.ndarray:
+        return self.component_points * (100.0 / self.framework.component_max)
+
+    @property
+    def total_percent(self) -> np.ndarray:
+        return self.total * (100.0 / self.framework.spec.max_points)
+
+    def to_frame(self, *, percent_decimals: int = 1) -> pd.DataFrame:
+        """Columns total, level, then P1_points, P1_percent, P1_level, ... for each pillar."""
+        cols: dict[str, np.ndarray] = {"total": self.total, "level": self.level}
+        pct = self.pillar_percent.round(percent_decimals)
+        for i, p in enumerate(self.framework.pillars):
+            cols[f"{p.id}_points"] = self.pillar_points[:, i]
+            cols[f"{p.id}_percent"] = pct[:, i]
+            cols[f"{p.id}_level"] = self.pillar_level[:, i]
+        return pd.DataFrame(cols)
+
+    def firm(self, i: int = 0) -> FirmResult:
+        """The result of one firm as a small serialisable record."""
+        fw = self.framework
+        return FirmResult(
+            framework=fw.key,
+            total=int(self.total[i]),
+            max_points=fw.spec.max_points,
+            level=int(self.level[i]),
+            pillars=tuple(
+                PillarResult(
+                    id=p.id,
+                    points=int(self.pillar_points[i, j]),
+                    max_points=p.max_points,
+                    level=int(self.pillar_level[i, j]),
+                )
+                for j, p in enumerate(fw.pillars)
+            ),
+            criterion_points={cid: int(v) for cid, v in zip(fw.criterion_ids, self.criterion_points[i])},
+        )
+
+
+@dataclass(frozen=True)
+class PillarResult:
+    id: str
+    points: int
+    max_points: int
+    level: int
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.points / self.max_points
+
+
+@dataclass(frozen=True)
+class FirmResult:
+    """One firm's scored assessment, as stored with the assessment."""
+
+    framework: str
+    total: int
+    max_points: int
+    level: int
+    pillars: tuple[PillarResult, ...]
+    criterion_points: dict[str, int]
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.total / self.max_points
+
+    def to_dict(self) -> dict:
+        return {
+            "framework": self.framework,
+            "total": self.total,
+            "max_points": self.max_points,
+            "level": self.level,
+            "pillars": [
+                {"id": p.id, "points": p.points, "max_points": p.max_points, "level": p.level}
+                for p in self.pillars
+            ],
+            "criterion_points": dict(self.criterion_points),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> FirmResult:
+        return cls(
+            framework=data["framework"],
+            total=data["total"],
+            max_points=data["max_points"],
+            level=data["level"],
+            pillars=tuple(PillarResult(**p) for p in data["pillars"]),
+            criterion_points=dict(data["criterion_points"]),
+        )
+
+
+# --- answers -> points ------------------------------------------------------------------------
+
+
+def points_from_codes(fw: Framework, codes: np.ndarray) -> np.ndarray:
+    """Map answer codes (n, n_criteria) to points through the framework's lookup table.
+
+    Raises AnswerError naming the first bad cell (row and criterion) when a code is missing or
+    outside the criterion's options.
+    """
+    codes = _as_matrix(fw, codes)
+    bad = (codes < 0) | (codes >= fw.n_codes)
+    if bad.any():
+        row, col = map(int, np.argwhere(bad)[0])
+        crit = fw.criteria[col]
+        value = int(codes[row, col])
+        problem = "no answer" if value == MISSING else f"answer {value} is not one of 0..{fw.n_codes[col] - 1}"
+        raise AnswerError(f"{problem} for criterion {crit.id}", row=row, criterion=crit.id)
+    # One gather over a flat table: code + the criterion's offset indexes its points.
+    return fw.code_lut[codes.astype(np.int32, copy=False) + fw.code_offsets.astype(np.int32)]
+
+
+def check_points(fw: Framework, points: np.ndarray) -> np.ndarray:
+    """Validate a matrix of points already awarded (paper forms, other DBI tools).
+
+    Every cell must be one of the values the criterion can award (0-5; 0-25 in steps of 5 for a
+    25-point criterion). Returns the matrix as int16.
+    """
+    points = _as_matrix(fw, points)
+    for j, crit in enumerate(fw.criteria):
+        allowed = np.array(sorted(set(crit.code_points)))
+        col = points[:, j]
+        ok = np.isin(col, allowed)
+        if not ok.all():
+            row = int(np.flatnonzero(~ok)[0])
+            raise AnswerError(
+                f"{int(col[row])} points is not possible for criterion {crit.id} "
+                f"(allowed: {', '.join(map(str, allowed))})",
+                row=row,
+                criterion=crit.id,
+            )
+    return points.astype(np.int16, copy=False)
+
+
+def _as_matrix(fw: Framework, values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values)
+    if values.ndim == 1:
+        values = values[None, :]
+    if values.ndim != 2 or values.shape[1] != len(fw.criteria):
+        raise ValueError(
+            f"expected a matrix with {len(fw.criteria)} columns (one per criterion), got shape {values.shape}"
+        )
+    if not np.issubdtype(values.dtype, np.integer):
+        raise ValueError("answer codes and points must be whole numbers")
+    return values
+
+
+# --- points -> results ------------------------------------------------------------------------
+
+
+def score_points(fw: Framework, points: np.ndarray) -> Scores:
+    """Score a matrix of criterion points (already validated).
+
+    Examples
+    --------
+    >>> from assessment.framework import load_framework, DEFAULT_FRAMEWORK_FILE
+    >>> fw = load_framework(DEFAULT_FRAMEWORK_FILE)
+    >>> s = score_points(fw, np.full((1, 60), 0, dtype=np.int16))
+    >>> int(s.total[0]), int(s.level[0])
+    (0, 0)
+    """
+    points = _as_matrix(fw, points)
+    # Criteria of a pillar (and of a component) are contiguous columns: reduceat sums each run.
+    pillar_points = np.add.reduceat(points, fw.pillar_starts, axis=1, dtype=np.int32)
+    component_points = np.add.reduceat(points, fw.component_starts, axis=1, dtype=np.int32)
+    pillar_level = pillar_levels(fw, pillar_points)
+    total = pillar_points.sum(axis=1, dtype=np.int32)
+    level = overall_levels(fw, total, pillar_level)
+    return Scores(fw, points, component_points, pillar_points, pillar_level, total, level)
+
+
+def score_codes(fw: Framework, codes: np.ndarray) -> Scores:
+    """Score a matrix of answer codes: the usual entry point."""
+    return score_points(fw, points_from_codes(fw, codes))
+
+
+def pillar_levels(fw: Framework, pillar_points: np.ndarray) -> np.ndarray:
+    """Level of each pillar: the number of level thresholds its points reach."""
+    thresholds = fw.pillar_level_min_points  # (n_pillars, n_levels), increasing along levels
+    reached = np.zeros(pillar_points.shape, dtype=np.int8)
+    for j in range(thresholds.shape[1]):
+        reached += pillar_points >= thresholds[:, j]
+    return reached
+
+
+def overall_levels(fw: Framework, total: np.ndarray, pillar_level: np.ndarray) -> np.ndarray:
+    """The highest level whose total threshold and pillar condition are both met."""
+    level = np.zeros(total.shape, dtype=np.int8)
+    for rule, min_total in zip(fw.spec.overall_levels, fw.overall_min_total):
+        n_at_level = (pillar_level >= rule.pillar_level).sum(axis=1)
+        met = (total >= min_total) & (n_at_level >= rule.min_pillars)
+        level = np.where(met, np.int8(rule.level), level)
+    return level
+
+
+# --- explanations for one firm -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LostPoints:
+    criterion_id: str
+    pillar_id: str
+    points: int
+    max_points: int
+
+    @property
+    def lost(self) -> int:
+        return self.max_points - self.points
+
+
+def explain(fw: Framework, criterion_points: dict[str, int], *, top: int = 3) -> dict[str, list[LostPoints]]:
+    """For one firm, the criteria that lose the most points, per pillar (pillar order kept).
+
+    Ties keep the framework's criterion order; criteria already at their maximum are left out.
+    """
+    out: dict[str, list[LostPoints]] = {}
+    for p in fw.pillars:
+        rows = [
+            LostPoints(c.id, p.id, int(criterion_points.get(c.id, 0)), c.max_points) for c in p.criteria
+        ]
+        rows = [r for r in rows if r.lost > 0]
+        rows.sort(key=lambda r: -r.lost)  # stable: ties stay in criterion order
+        out[p.id] = rows[:top]
+    return out
+
+
+@dataclass(frozen=True)
+class PillarShort:
+    pillar_id: str
+    level: int
+    points: int
+    points_needed: int  # more points this pillar needs to reach the required level
+
+
+@dataclass(frozen=True)
+class NextLevelGap:
+    """What a firm lacks for the next overall level."""
+
+    level: int
+    next_level: int | None  # None when the firm is already at the top level
+    total: int
+    min_total: int  # the total the next level needs
+    required_pillar_level: int
+    required_pillars: int  # how many pillars must be at that level
+    pillars_at_level: int
+    short_pillars: tuple[PillarShort, ...]  # pillars below the required level, fewest points first
+
+    @property
+    def points_short(self) -> int:
+        return max(0, self.min_total - self.total)
+
+    @property
+    def pillars_missing(self) -> int:
+        return max(0, self.required_pillars - self.pillars_at_level)
+
+
+def next_level_gap(fw: Framework, result: "FirmResult") -> NextLevelGap:
+    """Points short of the next level's total and the pillars short of its required level."""
+    level = result.level
+    if level >= fw.max_level:
+        return NextLevelGap(level, None, result.total, 0, 0, 0, 0, ())
+    rule = fw.spec.overall_levels[level]  # rules are for levels 1..N, so index level is level+1
+    min_total = int(fw.overall_min_total[level])
+    short = []
+    for j, p in enumerate(result.pillars):
+        if p.level < rule.pillar_level:
+            need = int(fw.pillar_level_min_points[j, rule.pillar_level - 1]) - p.points
+            short.append(PillarShort(p.id, p.level, p.points, need))
+    short.sort(key=lambda s: s.points_needed)
+    at_level = sum(p.level >= rule.pillar_level for p in result.pillars)
+    return NextLevelGap(
+        level=level,
+        next_level=rule.level,
+        total=result.total,
+        min_total=min_total,
+        required_pillar_level=rule.pillar_level,
+        required_pillars=rule.min_pillars,
+        pillars_at_level=at_level,
+        short_pillars=tuple(short),
+    )

@@ -1,0 +1,322 @@
+"""Storage of firms, assessments and answers with SQLAlchemy 2 (SQLite by default, any URL works).
+
+Answers live one row per (assessment, criterion), so saving a step writes only that step's rows:
+a second tab saving another step cannot erase them, and a closed browser loses at most the step
+on screen. Each assessment records the framework id and version it was answered with.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    create_engine,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+
+from assessment import codes
+from assessment.answers import Answer
+from assessment.firms import FirmProfile
+from assessment.scoring import FirmResult
+
+DRAFT, SUBMITTED = "draft", "submitted"
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC timestamps: SQLite keeps no time zone, so every backend stores the same thing."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class FirmRow(Base):
+    __tablename__ = "firms"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tax_code: Mapped[str] = mapped_column(String(14), unique=True, index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class AssessmentRow(Base):
+    __tablename__ = "assessments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    framework_id: Mapped[str] = mapped_column(String(100))
+    framework_version: Mapped[str] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(20), default=DRAFT, index=True)
+    lang: Mapped[str] = mapped_column(String(5), default="vi")
+    resume_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id"), nullable=True)
+    # Profile as entered for this assessment; sector/locality/size copied out for queries.
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sector: Mapped[str] = mapped_column(String(2), index=True)
+    locality: Mapped[str] = mapped_column(String(40), index=True)
+    size_class: Mapped[str] = mapped_column(String(10), index=True)
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    level: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    results: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+    answers: Mapped[list[AnswerRow]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+
+class AnswerRow(Base):
+    __tablename__ = "answers"
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), primary_key=True)
+    criterion_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    code: Mapped[int] = mapped_column(Integer)
+    numerator: Mapped[float | None] = mapped_column(Float, nullable=True)
+    denominator: Mapped[float | None] = mapped_column(Float, nullable=True)
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+# --- what callers get back ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssessmentRecord:
+    id: int
+    firm_id: int
+    framework_key: str
+    status: str
+    lang: str
+    step: int
+    profile: FirmProfile
+    answers: dict[str, Answer]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    submitted_at: dt.datetime | None
+    result: FirmResult | None
+    previous_id: int | None
+
+    @property
+    def submitted(self) -> bool:
+        return self.status == SUBMITTED
+
+
+class NotFound(LookupError):
+    pass
+
+
+class AlreadySubmitted(RuntimeError):
+    """A submitted assessment is final; start a re-assessment to change answers."""
+
+
+# --- engine -------------------------------------------------------------------------------------
+
+
+def make_engine(url: str) -> Engine:
+    """Engine for ``url``; creates the SQLite file's folder and the schema if missing."""
+    parsed = make_url(url)
+    kwargs: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": 30}
+    else:
+        kwargs["pool_pre_ping"] = True
+    engine = create_engine(url, **kwargs)
+    if parsed.get_backend_name() == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+    Base.metadata.create_all(engine)
+    return engine
+
+
+class Store:
+    """All reads and writes of firms and assessments."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._session = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str) -> Store:
+        return cls(make_engine(url))
+
+    # --- creating -------------------------------------------------------------------------
+    def create_assessment(
+        self, profile: FirmProfile, framework_key: str, *, lang: str = "vi", previous_id: int | None = None
+    ) -> tuple[int, str]:
+        """Start a draft for the firm (created if new); returns its id and the resume code.
+
+        The code is returned once and only its hash is stored.
+        """
+        fw_id, _, fw_version = framework_key.partition("@")
+        code = codes.new_code()
+        with self._session.begin() as s:
+            firm = self._upsert_firm(s, profile)
+            row = AssessmentRow(
+                firm_id=firm.id,
+                framework_id=fw_id,
+                framework_version=fw_version,
+                status=DRAFT,
+                lang=lang,
+                resume_hash=codes.code_hash(code),
+                previous_id=previous_id,
+                **_profile_columns(profile),
+            )
+            s.add(row)
+            s.flush()
+            return row.id, code
+
+    def start_reassessment(self, previous_id: int, framework_key: str, *, lang: str = "vi") -> tuple[int, str]:
+        """A new draft for the same firm, pre-filled with the previous assessment's profile and answers."""
+        prev = self.get(previous_id)
+        aid, code = self.create_assessment(prev.profile, framework_key, lang=lang, previous_id=previous_id)
+        if framework_key == prev.framework_key:
+            self.save_answers(aid, prev.answers)
+        return aid, code
+
+    @staticmethod
+    def _upsert_firm(s: Session, profile: FirmProfile) -> FirmRow:
+        firm = s.scalar(select(FirmRow).where(FirmRow.tax_code == profile.tax_code))
+        if firm is None:
+            firm = FirmRow(tax_code=profile.tax_code, name=profile.name)
+            s.add(firm)
+            s.flush()
+        return firm
+
+    # --- updating a draft -----------------------------------------------------------------
+    def update_profile(self, assessment_id: int, profile: FirmProfile) -> None:
+        with self._session.begin() as s:
+            row = self._draft(s, assessment_id)
+            if profile.tax_code != row.profile.get("tax_code"):
+                row.firm_id = self._upsert_firm(s, profile).id
+            for k, v in _profile_columns(profile).items():
+                setattr(row, k, v)
+
+    def save_answers(self, assessment_id: int, answers: dict[str, Answer], *, step: int | None = None,
+                     clear: tuple[str, ...] = ()) -> None:
+        """Write (insert or replace) the given answers only; ``clear`` removes answers."""
+        with self._session.begin() as s:
+            row = self._draft(s, assessment_id)
+            existing = {a.criterion_id: a for a in row.answers}
+            for cid, ans in answers.items():
+                target = existing.get(cid)
+                if target is None:
+                    target = AnswerRow(assessment_id=assessment_id, criterion_id=cid)
+                    row.answers.append(target)
+                target.code, target.numerator = ans.code, ans.numerator
+                target.denominator, target.value = ans.denominator, ans.value
+                target.updated_at = utcnow()
+            for cid in clear:
+                if cid in existing and cid not in answers:
+                    row.answers.remove(existing[cid])
+            if step is not None:
+                row.step = step
+            row.updated_at = utcnow()
+
+    def set_step(self, assessment_id: int, step: int) -> None:
+        with self._session.begin() as s:
+            self._draft(s, assessment_id).step = step
+
+    def submit(self, assessment_id: int, result: FirmResult) -> None:
+        with self._session.begin() as s:
+            row = self._draft(s, assessment_id)
+            row.status = SUBMITTED
+            row.submitted_at = utcnow()
+            row.total, row.level, row.results = result.total, result.level, result.to_dict()
+            firm = s.get(FirmRow, row.firm_id)
+            firm.name = row.profile["name"]
+
+    def _draft(self, s: Session, assessment_id: int) -> AssessmentRow:
+        row = s.get(AssessmentRow, assessment_id, with_for_update=True)
+        if row is None:
+            raise NotFound(assessment_id)
+        if row.status == SUBMITTED:
+            raise AlreadySubmitted(assessment_id)
+        return row
+
+    # --- reading --------------------------------------------------------------------------
+    def get(self, assessment_id: int) -> AssessmentRecord:
+        with self._session() as s:
+            row = s.get(AssessmentRow, assessment_id)
+            if row is None:
+                raise NotFound(assessment_id)
+            return _record(row)
+
+    def find_by_code(self, code: str) -> int | None:
+        """The assessment a resume code opens, or None (malformed or unknown: the caller can't tell)."""
+        digest = codes.code_hash(code)
+        if digest is None:
+            return None
+        with self._session() as s:
+            return s.scalar(select(AssessmentRow.id).where(AssessmentRow.resume_hash == digest))
+
+    def history(self, assessment_id: int) -> list[AssessmentRecord]:
+        """Earlier submitted assessments this one was started from, newest first.
+
+        Only the chain of re-assessments is followed (each started from the previous one's
+        resume code), so typing another firm's tax code never reveals that firm's results.
+        """
+        out = []
+        with self._session() as s:
+            row = s.get(AssessmentRow, assessment_id)
+            seen = {assessment_id}
+            while row is not None and row.previous_id is not None and row.previous_id not in seen:
+                seen.add(row.previous_id)
+                row = s.get(AssessmentRow, row.previous_id)
+                if row is not None and row.status == SUBMITTED:
+                    out.append(_record(row))
+        return out
+
+    def count_assessments(self) -> int:
+        with self._session() as s:
+            return s.scalar(select(func.count()).select_from(AssessmentRow))
+
+
+def _profile_columns(profile: FirmProfile) -> dict[str, Any]:
+    return {
+        "profile": profile.to_dict(),
+        "sector": profile.sector,
+        "locality": profile.locality,
+        "size_class": profile.size_class.id,
+    }
+
+
+def _record(row: AssessmentRow) -> AssessmentRecord:
+    return AssessmentRecord(
+        id=row.id,
+        firm_id=row.firm_id,
+        framework_key=f"{row.framework_id}@{row.framework_version}",
+        status=row.status,
+        lang=row.lang,
+        step=row.step,
+        profile=FirmProfile(**row.profile),
+        answers={
+            a.criterion_id: Answer(a.code, a.numerator, a.denominator, a.value) for a in row.answers
+        },
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        submitted_at=row.submitted_at,
+        result=FirmResult.from_dict(row.results) if row.results else None,
+        previous_id=row.previous_id,
+    )

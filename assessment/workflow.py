@@ -1,0 +1,45 @@
+"""The firm's assessment as a sequence of steps, and submitting it: glue between storage and scoring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assessment.answers import Answer, codes_vector, missing
+from assessment.framework import Framework
+from assessment.scoring import FirmResult, score_codes
+from assessment.storage import Store
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str  # "profile", "pillar" or "review"
+    pillar_id: str | None = None
+
+
+def steps(fw: Framework) -> list[Step]:
+    """Profile, one step per pillar, then the review before submitting."""
+    return [Step("profile"), *(Step("pillar", p.id) for p in fw.pillars), Step("review")]
+
+
+class IncompleteAnswers(ValueError):
+    def __init__(self, missing_ids: list[str]):
+        self.missing_ids = missing_ids
+        super().__init__(f"{len(missing_ids)} criteria unanswered: {', '.join(missing_ids)}")
+
+
+def result_for(fw: Framework, answers: dict[str, Answer]) -> FirmResult:
+    """Score one complete set of answers."""
+    gaps = missing(fw, answers)
+    if gaps:
+        raise IncompleteAnswers(gaps)
+    return score_codes(fw, codes_vector(fw, answers)).firm(0)
+
+
+def submit(store: Store, fw: Framework, assessment_id: int) -> FirmResult:
+    """Score a draft and store it as submitted; IncompleteAnswers lists what is missing."""
+    record = store.get(assessment_id)
+    if record.framework_key != fw.key:
+        raise ValueError(f"assessment {assessment_id} was answered with {record.framework_key}, not {fw.key}")
+    result = result_for(fw, record.answers)
+    store.submit(assessment_id, result)
+    return result
