@@ -93,6 +93,7 @@ class Criterion(_Model):
     question: Text
     help: Text
     type: CriterionType
+    max_points: Annotated[int, Field(ge=1)]
     options: list[Option] | None = None
     points: YesNoPoints | None = None
     numerator: Text | None = None
@@ -122,6 +123,11 @@ class Criterion(_Model):
             _check_non_decreasing([o.points for o in self.options], "option points")
         if self.type in ("share", "count"):
             _check_bands(self.bands, self.type)
+        top = max(self.code_points)
+        if top > self.max_points:
+            raise ValueError(f"an answer gives {top} points, above the criterion's max_points {self.max_points}")
+        if top < self.max_points:
+            raise ValueError(f"no answer reaches the criterion's max_points {self.max_points} (highest: {top})")
         return self
 
     @property
@@ -139,10 +145,6 @@ class Criterion(_Model):
     @property
     def code_points(self) -> list[int]:
         return [p for p, _ in self.choices]
-
-    @property
-    def max_points(self) -> int:
-        return max(self.code_points)
 
     def code_for_figure(self, value: float) -> int:
         """Answer code of a declared figure (a share in percent, or a count).

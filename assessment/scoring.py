@@ -9,6 +9,7 @@ across a boundary.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -161,12 +162,14 @@ def points_from_codes(fw: Framework, codes: np.ndarray) -> np.ndarray:
 def check_points(fw: Framework, points: np.ndarray) -> np.ndarray:
     """Validate a matrix of points already awarded (paper forms, other DBI tools).
 
-    Every cell must be one of the values the criterion can award (0-5; 0-25 in steps of 5 for a
-    25-point criterion). Returns the matrix as int16.
+    A cell may hold any whole number from 0 to the criterion's maximum in the step its answers
+    use (the greatest common divisor of their points): 0-5 for most criteria, 0-25 in steps of 5
+    for the strategy criterion, as paper forms and other DBI tools record them. Returns int16.
     """
     points = _as_matrix(fw, points)
     for j, crit in enumerate(fw.criteria):
-        allowed = np.array(sorted(set(crit.code_points)))
+        step = math.gcd(*crit.code_points)
+        allowed = np.arange(0, crit.max_points + 1, step)
         col = points[:, j]
         ok = np.isin(col, allowed)
         if not ok.all():

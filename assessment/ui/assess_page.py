@@ -1,0 +1,321 @@
+"""The firm's questionnaire: profile, one step per pillar, review, submit."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assessment import firms, workflow
+from assessment.answers import Answer, AnswerInputError, make_answer, missing, share_of
+from assessment.config import settings
+from assessment.framework import Criterion, Framework
+from assessment.storage import AlreadySubmitted, AssessmentRecord
+from assessment.ui import common, nav
+from assessment.ui.common import lang, t
+from assessment.ui.text import plain
+
+
+def render() -> None:
+    record = common.current()
+    if record is not None and record.submitted:
+        nav.go("results")
+    fw = common.framework(record.framework_key if record else None)
+    all_steps = workflow.steps(fw)
+    step = st.session_state.get("step", record.step if record else 0)
+    step = min(max(step, 0), len(all_steps) - 1)
+
+    st.title(t("assess.title"))
+    _show_new_code()
+    if record is None:
+        st.caption(t("assess.intro", n=len(fw.criteria)))
+    st.progress(step / (len(all_steps) - 1), text=_step_label(fw, all_steps, step))
+
+    current = all_steps[step]
+    if record is not None and current.kind != "profile":
+        st.caption(t("profile.size_class_is", size=record.profile.size_class.name(lang())))
+    if current.kind == "profile":
+        _profile_step(fw, record)
+    elif current.kind == "pillar":
+        _pillar_step(fw, record, step, current.pillar_id)
+    else:
+        _review_step(fw, record)
+
+
+def _go(step: int) -> None:
+    st.session_state["step"] = step
+    record = common.current()
+    if record is not None and not record.submitted:
+        common.store().set_step(record.id, step)
+    st.rerun()
+
+
+def _step_label(fw: Framework, all_steps, step: int) -> str:
+    current = all_steps[step]
+    if current.kind == "profile":
+        name = t("assess.step.profile")
+    elif current.kind == "review":
+        name = t("assess.step.review")
+    else:
+        pillar = next(p for p in fw.pillars if p.id == current.pillar_id)
+        name = f"{pillar.id}. {pillar.name(lang())}"
+    return t("assess.step_of", i=step + 1, n=len(all_steps), name=name)
+
+
+def _show_new_code() -> None:
+    code = st.session_state.get("new_code")
+    if not code:
+        return
+    with st.container(border=True):
+        st.success(t("code.created"), icon="🔑")
+        st.code(code, language=None)
+        link = f"{settings().app_url}/?code={code}" if settings().app_url else f"?code={code}"
+        st.caption(t("code.link_hint"))
+        st.code(link, language=None)
+        st.warning(t("code.shown_once"))
+        if st.button(t("code.saved_it"), key="code_saved"):
+            st.session_state.pop("new_code", None)
+            st.rerun()
+
+
+# --- profile ----------------------------------------------------------------------------------
+
+
+def _profile_step(fw: Framework, record: AssessmentRecord | None) -> None:
+    cfg = settings()
+    sectors = firms.sectors()
+    localities = {
+        code: loc for code, loc in firms.localities(str(cfg.localities_file)).items()
+    }
+    prev = record.profile.to_dict() if record else {}
+    slots: dict = {}
+    if record is None:
+        c1, c2 = st.columns([3, 1], vertical_alignment="center")
+        c1.caption(t("assess.have_code"))
+        if c2.button(t("resume.open_page"), key="have_code", icon="🔑"):
+            nav.go("resume")
+    with st.form("profile"):
+        st.subheader(t("profile.heading"))
+        values = {}
+        values["tax_code"] = st.text_input(
+            t("profile.tax_code"), value=prev.get("tax_code", ""), max_chars=20,
+            help=t("profile.tax_code_help"), key="pf_tax_code",
+        )
+        slots["tax_code"] = st.empty()
+        values["name"] = st.text_input(
+            t("profile.name"), value=prev.get("name", ""), max_chars=300, key="pf_name"
+        )
+        slots["name"] = st.empty()
+        sector_codes = list(sectors)
+        values["sector"] = st.selectbox(
+            t("profile.sector"), sector_codes,
+            index=sector_codes.index(prev["sector"]) if prev.get("sector") in sectors else None,
+            format_func=lambda c: f"{c} – {sectors[c].name(lang())}", placeholder=t("common.choose"),
+            help=t("profile.sector_help"), key="pf_sector",
+        )
+        slots["sector"] = st.empty()
+        loc_codes = list(localities)
+        values["locality"] = st.selectbox(
+            t("profile.locality"), loc_codes,
+            index=loc_codes.index(prev["locality"]) if prev.get("locality") in localities else None,
+            format_func=lambda c: localities[c].name, placeholder=t("common.choose"), key="pf_locality",
+        )
+        slots["locality"] = st.empty()
+        values["employees"] = st.number_input(
+            t("profile.employees"), min_value=0, step=1, value=prev.get("employees"),
+            help=t("profile.employees_help"), key="pf_employees",
+        )
+        slots["employees"] = st.empty()
+        c1, c2 = st.columns(2)
+        values["revenue_bn"] = c1.number_input(
+            t("profile.revenue"), min_value=0.0, step=0.1, format="%.2f", value=prev.get("revenue_bn"),
+            help=t("profile.money_help"), key="pf_revenue",
+        )
+        values["capital_bn"] = c2.number_input(
+            t("profile.capital"), min_value=0.0, step=0.1, format="%.2f", value=prev.get("capital_bn"),
+            help=t("profile.money_help"), key="pf_capital",
+        )
+        slots["revenue_bn"] = st.empty()
+        slots["capital_bn"] = st.empty()
+        st.markdown(f"**{t('profile.contact')}**")
+        values["contact_name"] = st.text_input(t("profile.contact_name"), value=prev.get("contact_name", ""), key="pf_cname")
+        values["contact_phone"] = st.text_input(t("profile.contact_phone"), value=prev.get("contact_phone", ""), key="pf_phone")
+        slots["contact_phone"] = st.empty()
+        values["contact_email"] = st.text_input(t("profile.contact_email"), value=prev.get("contact_email", ""), key="pf_email")
+        slots["contact_email"] = st.empty()
+        saved = st.form_submit_button(t("common.save_next"), type="primary", key="profile_next")
+
+    if record is not None:
+        size = record.profile.size_class
+        st.caption(t("profile.size_class_is", size=size.name(lang())))
+    if not saved:
+        return
+    profile, errors = firms.validate_profile(values, localities_file=str(cfg.localities_file))
+    if errors:
+        st.error(t("common.fix_errors"))
+        common.field_errors(errors, slots)
+        return
+    if record is None:
+        aid, code = common.store().create_assessment(profile, fw.key, lang=lang())
+        common.open_assessment(aid)
+        st.session_state["new_code"] = code
+    else:
+        common.store().update_profile(record.id, profile)
+    st.toast(t("profile.size_class_is", size=profile.size_class.name(lang())))
+    _go(1)
+
+
+# --- one pillar -------------------------------------------------------------------------------
+
+
+def _widget_key(record: AssessmentRecord, crit: Criterion, part: str = "") -> str:
+    return f"q_{record.id}_{crit.id}{part}"
+
+
+def _pillar_step(fw: Framework, record: AssessmentRecord | None, step: int, pillar_id: str) -> None:
+    if record is None:  # a pillar step needs a saved profile first
+        _go(0)
+        return
+    pillar = next(p for p in fw.pillars if p.id == pillar_id)
+    entered: dict[str, dict] = {}
+    slots: dict = {}
+    with st.form(f"pillar_{pillar.id}"):
+        st.subheader(f"{pillar.id}. {pillar.name(lang())}")
+        st.caption(t("assess.pillar_points", max=pillar.max_points, n=len(pillar.criteria)))
+        for comp in pillar.components:
+            st.markdown(f"#### {comp.id} {comp.name(lang())}")
+            for crit in comp.criteria:
+                entered[crit.id] = _question(record, crit)
+                slots[crit.id] = st.empty()
+                st.divider()
+        c1, c2 = st.columns(2)
+        back = c1.form_submit_button(t("common.back"), key=f"back_{pillar.id}")
+        forward = c2.form_submit_button(t("common.save_next"), type="primary", key=f"next_{pillar.id}")
+    if not (back or forward):
+        return
+    answers, errors = _collect(fw, entered)
+    try:
+        common.store().save_answers(record.id, answers, step=step)
+    except AlreadySubmitted:
+        st.error(t("assess.already_submitted"))
+        return
+    if errors:
+        st.error(t("assess.saved_with_errors", n=len(errors)))
+        for err in errors:
+            slots[err.criterion_id].error(
+                f"{err.criterion_id}: {t(err.key, **_error_params(err))}", icon="⚠️"
+            )
+        return
+    _go(step - 1 if back else step + 1)
+
+
+def _error_params(err: AnswerInputError) -> dict:
+    params = dict(err.params)
+    if "what" in params:
+        params["what"] = t(f"answer.{params['what']}")
+    return params
+
+
+def _question(record: AssessmentRecord, crit: Criterion) -> dict:
+    """Render one criterion; return the raw values entered."""
+    stored = record.answers.get(crit.id)
+    label = f"**{crit.id}** · {crit.question(lang())}"
+    help_text = crit.help(lang())
+    options = list(range(len(crit.choices)))
+    texts = [text(lang()) for _points, text in crit.choices]
+    if crit.type == "count":
+        value = st.number_input(
+            label, min_value=0, step=1, value=None if stored is None or stored.value is None else int(stored.value),
+            help=help_text, key=_widget_key(record, crit), placeholder=crit.unit(lang()),
+        )
+        return {"value": value}
+    code = st.radio(
+        label, options, index=None if stored is None else stored.code,
+        format_func=lambda i: texts[i], help=help_text, key=_widget_key(record, crit),
+    )
+    if crit.type != "share":
+        return {"code": code}
+    with st.expander(t("answer.figures_instead"), expanded=stored is not None and stored.numerator is not None):
+        c1, c2 = st.columns(2)
+        num = c1.number_input(
+            crit.numerator(lang()), min_value=0.0, value=None if stored is None else stored.numerator,
+            key=_widget_key(record, crit, "_num"),
+        )
+        den = c2.number_input(
+            crit.denominator(lang()), min_value=0.0, value=None if stored is None else stored.denominator,
+            key=_widget_key(record, crit, "_den"),
+        )
+        if stored is not None and stored.numerator is not None:
+            st.caption(t("answer.share_computed", share=common.num(share_of(stored)), band=texts[stored.code]))
+    return {"code": code, "numerator": num, "denominator": den}
+
+
+def _collect(fw: Framework, entered: dict[str, dict]) -> tuple[dict[str, Answer], list[AnswerInputError]]:
+    answers, errors = {}, []
+    for cid, raw in entered.items():
+        try:
+            answer = make_answer(fw.criterion_by_id[cid], **raw)
+        except AnswerInputError as exc:
+            errors.append(exc)
+            continue
+        if answer is not None:
+            answers[cid] = answer
+    return answers, errors
+
+
+# --- review and submit ------------------------------------------------------------------------
+
+
+def _review_step(fw: Framework, record: AssessmentRecord | None) -> None:
+    if record is None:
+        _go(0)
+        return
+    st.subheader(t("review.heading"))
+    st.caption(t("review.intro"))
+    profile = record.profile
+    with st.container(border=True):
+        st.markdown(f"**{plain(profile.name)}** · {t('profile.tax_code')}: {plain(profile.tax_code)}")
+        st.caption(t("profile.size_class_is", size=profile.size_class.name(lang())))
+        if st.button(t("review.edit_profile"), key="edit_step_0"):
+            _go(0)
+    gaps = missing(fw, record.answers)
+    for i, pillar in enumerate(fw.pillars, start=1):
+        n_missing = sum(c.id in gaps for c in pillar.criteria)
+        title = f"{pillar.id}. {pillar.name(lang())}"
+        if n_missing:
+            title += " · " + t("review.n_missing", n=n_missing)
+        with st.expander(title, expanded=bool(n_missing)):
+            for crit in pillar.criteria:
+                ans = record.answers.get(crit.id)
+                if ans is None:
+                    st.markdown(f"⚠️ **{crit.id}** {crit.title(lang())}: _{t('review.not_answered')}_")
+                else:
+                    st.markdown(f"**{crit.id}** {crit.title(lang())}: {_answer_text(crit, ans)}")
+            if st.button(t("review.edit_pillar", pillar=pillar.id), key=f"edit_step_{i}"):
+                _go(i)
+    c1, c2 = st.columns(2)
+    if c1.button(t("common.back"), key="review_back"):
+        _go(len(fw.pillars))
+    if c2.button(t("review.submit"), type="primary", key="submit"):
+        try:
+            workflow.submit(common.store(), fw, record.id)
+        except workflow.IncompleteAnswers as exc:
+            st.error(t("review.missing", n=len(exc.missing_ids)))
+            st.markdown(
+                "\n".join(
+                    f"- **{cid}** ({fw.pillar_of[cid].id}) {fw.criterion_by_id[cid].title(lang())}"
+                    for cid in exc.missing_ids
+                )
+            )
+            return
+        except AlreadySubmitted:
+            pass
+        st.session_state.pop("step", None)
+        nav.go("results")
+
+
+def _answer_text(crit: Criterion, ans: Answer) -> str:
+    text = crit.choices[ans.code][1](lang())
+    if ans.value is not None:
+        text = f"{common.num(ans.value, 0)} {crit.unit(lang())} → {text}"
+    elif ans.numerator is not None:
+        text = f"{common.num(share_of(ans))}% → {text}"
+    return text

@@ -1,0 +1,81 @@
+"""Shared helpers of the Streamlit pages: language, cached resources, the current assessment."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from assessment import i18n
+from assessment.config import settings
+from assessment.framework import Framework, available_frameworks
+from assessment.storage import AssessmentRecord, NotFound, Store
+
+AID = "assessment_id"  # session key of the assessment this browser session works on
+
+
+def lang() -> str:
+    value = st.session_state.get("lang", i18n.DEFAULT_LANG)
+    return value if value in i18n.LANGUAGES else i18n.DEFAULT_LANG
+
+
+def t(key: str, **params) -> str:
+    return i18n.translate(key, lang(), **params)
+
+
+def num(value: float, decimals: int = 1) -> str:
+    return i18n.number(value, lang(), decimals)
+
+
+def day(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.strftime("%d/%m/%Y") if lang() == "vi" else value.strftime("%Y-%m-%d")
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> Store:
+    return Store.from_url(url)
+
+
+def store() -> Store:
+    return _store(settings().database_url)
+
+
+@st.cache_resource(show_spinner=False)
+def _frameworks(directory: str) -> dict[str, Framework]:
+    return available_frameworks(directory)
+
+
+def frameworks() -> dict[str, Framework]:
+    return _frameworks(str(settings().frameworks_dir))
+
+
+def framework(key: str | None = None) -> Framework:
+    """A framework by ``id@version``; the configured default when key is None."""
+    return frameworks()[key or settings().default_framework]
+
+
+def current() -> AssessmentRecord | None:
+    """The assessment this session works on, fresh from the database."""
+    aid = st.session_state.get(AID)
+    if aid is None:
+        return None
+    try:
+        return store().get(aid)
+    except NotFound:
+        st.session_state.pop(AID, None)
+        return None
+
+
+def open_assessment(assessment_id: int) -> None:
+    st.session_state[AID] = assessment_id
+    st.session_state.pop("step", None)
+
+
+def field_errors(errors, slots: dict) -> None:
+    """Show each FieldError under its field's placeholder."""
+    for err in errors:
+        slot = slots.get(err.field)
+        message = t(err.key, **err.kwargs())
+        (slot.error if slot is not None else st.error)(message, icon="⚠️")

@@ -1,0 +1,89 @@
+"""How the score is computed: pillars, criteria, points, level rules, sources and assumptions."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from assessment.framework import Framework
+from assessment.i18n import number
+from assessment.ui import common
+from assessment.ui.common import lang, t
+
+
+def render() -> None:
+    st.title(t("method.title"))
+    keys = sorted(common.frameworks())
+    key = common.framework().key
+    if len(keys) > 1:
+        key = st.selectbox(t("method.framework"), keys, index=keys.index(key), key="method_fw")
+    fw = common.framework(key)
+    L = lang()
+    st.markdown(f"**{fw.spec.title(L)}** ({fw.key})")
+    st.write(fw.spec.description(L))
+
+    st.subheader(t("method.sources"))
+    for src in fw.spec.sources:
+        st.markdown(f"- {src.text(L)}")
+
+    st.subheader(t("method.structure"))
+    st.caption(t("method.structure_hint", n=len(fw.criteria), max=fw.spec.max_points))
+    st.dataframe(structure_frame(fw), hide_index=True, width="stretch")
+
+    st.subheader(t("method.pillar_levels"))
+    st.caption(t("method.pillar_levels_hint"))
+    st.dataframe(pillar_levels_frame(fw), hide_index=True, width="stretch")
+
+    st.subheader(t("method.overall_levels"))
+    for rule in fw.spec.overall_levels:
+        cmp = "≥" if rule.inclusive else ">"
+        st.markdown(
+            "- " + t("method.overall_rule", level=rule.level, name=fw.level_name(rule.level, L), cmp=cmp,
+                     total=rule.min_total, n=rule.min_pillars, pillar_level=rule.pillar_level)
+        )
+    st.caption(t("method.overall_hint"))
+
+    st.subheader(t("method.assumptions"))
+    st.caption(t("method.assumptions_hint"))
+    for a in fw.spec.assumptions:
+        used = [c.id for c in fw.criteria if a.id in c.assumptions]
+        used += [t("method.rule_ref", level=r.level) for r in fw.spec.pillar_levels + fw.spec.overall_levels
+                 if a.id in r.assumptions]
+        where = f" — {', '.join(dict.fromkeys(used))}" if used else ""
+        st.markdown(f"- **{a.id}**: {a.text(L)}{where}")
+
+    st.subheader(t("method.criteria"))
+    for p in fw.pillars:
+        with st.expander(f"{p.id}. {p.name(L)} ({p.max_points} {t('common.points')})"):
+            for crit in p.criteria:
+                choices = "; ".join(f"{text(L)} = {pts}" for pts, text in crit.choices)
+                st.markdown(f"**{crit.id} {crit.title(L)}** — {crit.question(L)}  \n{choices}")
+
+
+def structure_frame(fw: Framework) -> pd.DataFrame:
+    L = lang()
+    return pd.DataFrame(
+        [
+            {
+                t("col.pillar"): f"{p.id}. {p.name(L)}",
+                t("method.components"): "; ".join(f"{c.id} {c.name(L)} ({c.max_points})" for c in p.components),
+                t("method.n_criteria"): len(p.criteria),
+                t("col.max"): p.max_points,
+            }
+            for p in fw.pillars
+        ]
+    )
+
+
+def pillar_levels_frame(fw: Framework) -> pd.DataFrame:
+    """For each pillar, the fewest points each level needs (derived from the file's % rules)."""
+    L = lang()
+    rows = []
+    for i, p in enumerate(fw.pillars):
+        row = {t("col.pillar"): f"{p.id} ({p.max_points})"}
+        for j, rule in enumerate(fw.spec.pillar_levels):
+            cmp = "≥" if rule.inclusive else ">"
+            head = f"{rule.level} ({cmp} {number(rule.min_percent, L, 0)} %)"
+            row[head] = int(fw.pillar_level_min_points[i, j])
+        rows.append(row)
+    return pd.DataFrame(rows)

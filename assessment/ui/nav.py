@@ -1,0 +1,26 @@
+"""The app's pages and the switch between them."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assessment import i18n
+
+
+def pages(lang: str) -> dict[str, st.Page]:
+    # Imported here so that importing assessment.ui.nav stays cheap.
+    from assessment.ui import assess_page, methodology_page, results_page, resume_page
+
+    tr = lambda key: i18n.translate(key, lang)  # noqa: E731
+    built = {
+        "assess": st.Page(assess_page.render, title=tr("nav.assess"), icon="📝", url_path="assess", default=True),
+        "results": st.Page(results_page.render, title=tr("nav.results"), icon="📊", url_path="results"),
+        "resume": st.Page(resume_page.render, title=tr("nav.resume"), icon="🔑", url_path="resume"),
+        "methodology": st.Page(methodology_page.render, title=tr("nav.methodology"), icon="📖", url_path="methodology"),
+    }
+    st.session_state["_pages"] = built
+    return built
+
+
+def go(name: str) -> None:
+    st.switch_page(st.session_state["_pages"][name])

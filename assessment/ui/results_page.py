@@ -1,0 +1,131 @@
+"""The firm's results: level, pillars, chart, weakest criteria, the gap to the next level, history."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from assessment import narrative
+from assessment.storage import AssessmentRecord
+from assessment.ui import common, nav
+from assessment.ui.common import lang, t
+from assessment.ui.text import plain
+
+
+def render() -> None:
+    st.title(t("results.title"))
+    record = common.current()
+    if record is None or not record.submitted:
+        st.info(t("results.none"))
+        c1, c2 = st.columns(2)
+        if c1.button(t("results.go_assess"), key="go_assess"):
+            nav.go("assess")
+        if c2.button(t("nav.resume"), key="go_resume"):
+            nav.go("resume")
+        return
+    fw = common.framework(record.framework_key)
+    result = record.result
+    profile = record.profile
+
+    st.markdown(f"### {plain(profile.name)}")
+    st.caption(
+        t("results.meta", tax_code=profile.tax_code, date=common.day(record.submitted_at),
+          framework=fw.spec.title(lang()), version=fw.version)
+    )
+    c1, c2 = st.columns(2)
+    c1.metric(t("results.level"), narrative.level_label(fw, result.level, lang()))
+    c2.metric(t("results.total"), f"{result.total}/{result.max_points}", f"{common.num(result.percent)} %", delta_color="off")
+    st.caption(fw.spec.levels[result.level].description(lang()))
+
+    st.subheader(t("results.pillars"))
+    table = pillar_frame(record)
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.altair_chart(pillar_chart(table), width="stretch")
+
+    st.subheader(t("results.next_level"))
+    for line in narrative.gap_lines(fw, result, lang()):
+        st.markdown(f"- {line}")
+
+    st.subheader(t("results.losses"))
+    st.caption(t("results.losses_hint"))
+    losses = narrative.losses(fw, result, lang())
+    if losses:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("col.pillar"): [r.pillar_id for r in losses],
+                    t("col.criterion"): [f"{r.criterion_id} {r.title}" for r in losses],
+                    t("col.points"): [f"{r.points}/{r.max_points}" for r in losses],
+                    t("col.lost"): [r.max_points - r.points for r in losses],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    else:
+        st.success(t("results.no_losses"))
+
+    _history(record)
+
+    st.divider()
+    if st.button(t("results.reassess"), key="reassess"):
+        aid, code = common.store().start_reassessment(record.id, common.framework().key, lang=lang())
+        common.open_assessment(aid)
+        st.session_state["new_code"] = code
+        nav.go("assess")
+
+
+def pillar_frame(record: AssessmentRecord) -> pd.DataFrame:
+    fw = common.framework(record.framework_key)
+    rows = []
+    for p, res in zip(fw.pillars, record.result.pillars):
+        rows.append(
+            {
+                t("col.pillar"): f"{p.id}. {p.name(lang())}",
+                t("col.points"): res.points,
+                t("col.max"): res.max_points,
+                t("col.percent"): round(res.percent, 1),
+                t("col.level"): f"{res.level} – {fw.level_name(res.level, lang())}",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def pillar_chart(table: pd.DataFrame) -> alt.Chart:
+    pillar, pct, level = t("col.pillar"), t("col.percent"), t("col.level")
+    data = table.rename(columns={pillar: "pillar", pct: "percent", level: "level"})
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("pillar:N", sort=None, title=None, axis=alt.Axis(labelLimit=260)),
+            x=alt.X("percent:Q", scale=alt.Scale(domain=[0, 100]), title=pct),
+            color=alt.Color("level:N", title=level, scale=alt.Scale(scheme="blues")),
+            tooltip=["pillar", "percent", "level"],
+        )
+    )
+    labels = bars.mark_text(align="left", dx=3).encode(text=alt.Text("percent:Q", format=".1f"))
+    return (bars + labels).properties(height=36 * len(data) + 20)
+
+
+def _history(record: AssessmentRecord) -> None:
+    earlier = common.store().history(record.id)
+    st.subheader(t("results.history"))
+    if not earlier:
+        st.caption(t("history.none"))
+        return
+    fw = common.framework(record.framework_key)
+    rows = []
+    for old in earlier:
+        same = old.framework_key == record.framework_key
+        rows.append(
+            {
+                t("col.date"): common.day(old.submitted_at),
+                t("col.total"): f"{old.result.total}/{old.result.max_points}",
+                t("col.level"): old.result.level,
+                t("col.change"): narrative.change_text(fw, record.result, old.result, lang())
+                if same else t("history.other_framework", framework=old.framework_key),
+            }
+        )
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

@@ -1,0 +1,22 @@
+"""What happens on the first run of a session: a resume link (?code=...) opens its assessment."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assessment.ui import common, resume_page
+from assessment.ui.common import t
+
+
+def open_code_from_link(pages: dict) -> None:
+    code = st.query_params.get("code")
+    if not code or st.session_state.get("_link_code") == code:
+        return
+    st.session_state["_link_code"] = code  # handle each link once per session
+    if resume_page.try_code(code):
+        record = common.current()
+        st.query_params.pop("code", None)
+        st.switch_page(pages["results" if record.submitted else "assess"])
+    else:
+        st.session_state["link_error"] = True
+        st.toast(t("resume.wrong"), icon="⚠️")

@@ -1,0 +1,64 @@
+"""Shared fixtures: the real framework files and real databases (a SQLite file; PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from assessment.framework import DEFAULT_FRAMEWORK_FILE, load_framework
+from assessment.storage import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+POSTGRES_URL = os.environ.get("DBI_TEST_POSTGRES_URL")
+POSTGRES_SKIP = (
+    "PostgreSQL tests need DBI_TEST_POSTGRES_URL, e.g. "
+    "DBI_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test (.ci/run sets it)"
+)
+
+
+@pytest.fixture(scope="session")
+def dbi():
+    return load_framework(DEFAULT_FRAMEWORK_FILE)
+
+
+@pytest.fixture(scope="session")
+def mini():
+    return load_framework(FIXTURES / "mini-framework.yaml")
+
+
+def _postgres_schema_url():
+    """A fresh schema in the configured PostgreSQL database; yields its URL, drops it after."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    try:
+        yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """Each storage test runs on a SQLite file and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'dbi.sqlite3'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip(POSTGRES_SKIP)
+    yield from _postgres_schema_url()
+
+
+@pytest.fixture
+def store(db_url):
+    s = Store.from_url(db_url)
+    yield s
+    s.engine.dispose()

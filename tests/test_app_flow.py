@@ -1,0 +1,223 @@
+"""The real Streamlit app driven with AppTest: a whole assessment, stop and resume, results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from assessment.config import settings
+from assessment.firms import localities
+from assessment.scoring import score_codes
+from assessment.storage import Store
+
+LOCALITY_CODES = list(localities(str(settings().localities_file)))
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    monkeypatch.setenv("DBI_DATABASE_URL", url)
+    return url
+
+
+def new_app(lang="vi", code=None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    if lang != "vi":
+        at.query_params["lang"] = lang
+    if code:
+        at.query_params["code"] = code
+    return at.run()
+
+
+def errors(at):
+    return [e.value for e in at.error]
+
+
+def fill_profile(at, *, tax_code="5500123456", name="Hợp tác xã Chè Shan Tuyết Tà Xùa"):
+    at.text_input(key="pf_tax_code").input(tax_code)
+    at.text_input(key="pf_name").input(name)
+    # select_index: the option labels depend on the language shown
+    at.selectbox(key="pf_sector").select_index(0)  # A - agriculture, forestry, fishery
+    at.selectbox(key="pf_locality").select_index(LOCALITY_CODES.index("SL-BY"))
+    at.number_input(key="pf_employees").set_value(8)
+    at.number_input(key="pf_revenue").set_value(2.5)
+    at.button(key="profile_next").click().run()
+
+
+def answer_pillar(at, fw, pillar, codes: dict[str, int]):
+    aid = at.session_state["assessment_id"]
+    for crit in pillar.criteria:
+        code = codes[crit.id]
+        if crit.type == "count":
+            up = crit.bands[code].up_to
+            at.number_input(key=f"q_{aid}_{crit.id}").set_value(int(up if up is not None else 25))
+        else:
+            at.radio(key=f"q_{aid}_{crit.id}").set_value(code)
+    at.button(key=f"next_{pillar.id}").click().run()
+
+
+def random_codes(fw, seed):
+    rng = np.random.default_rng(seed)
+    return {c.id: int(rng.integers(0, len(c.choices))) for c in fw.criteria}
+
+
+def test_whole_assessment_in_vietnamese_then_resume_by_link(db, dbi):
+    at = new_app()
+    assert not at.exception
+    assert at.title[0].value == "Tự đánh giá mức độ chuyển đổi số"
+    # bad profile first: messages at the fields, in Vietnamese, nothing created
+    at.text_input(key="pf_tax_code").input("55001234")
+    at.button(key="profile_next").click().run()
+    assert "Mã số thuế phải gồm 10 chữ số, hoặc 10 chữ số - 3 chữ số với chi nhánh (vd. 5500123456-001)." in errors(at)
+    assert "Vui lòng chọn địa bàn." in errors(at)
+    assert Store.from_url(db).count_assessments() == 0
+
+    fill_profile(at)
+    assert not errors(at)
+    code = at.code[0].value
+    assert len(code) == 24 and at.code[1].value == f"?code={code}"
+    assert "Quy mô doanh nghiệp theo Nghị định 80/2021/NĐ-CP: Siêu nhỏ" in [c.value for c in at.caption]
+    at.button(key="code_saved").click().run()
+    codes = random_codes(dbi, 1)
+    for pillar in dbi.pillars:
+        answer_pillar(at, dbi, pillar, codes)
+        assert not errors(at), errors(at)
+    # review lists every answer; submit
+    assert at.session_state["step"] == 7
+    assert any("1.1.1" in m.value for m in at.markdown)
+    at.button(key="submit").click().run()
+    assert not at.exception and not errors(at)
+
+    expected = score_codes(dbi, np.array([[codes[c] for c in dbi.criterion_ids]])).firm()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Tổng điểm"] == f"{expected.total}/320"
+    assert metrics["Mức chuyển đổi số"] == f"Mức {expected.level} – {dbi.level_name(expected.level, 'vi')}"
+    table = at.dataframe[0].value
+    assert table["Điểm"].tolist() == [p.points for p in expected.pillars]
+    assert table["Trụ cột"].tolist()[0] == "P1. Trải nghiệm số cho khách hàng"
+    chart = at.get("vega_lite_chart")
+    assert len(chart) == 1 and "percent" in chart[0].proto.spec
+    assert any(m.value.startswith("- Để đạt") or m.value.startswith("- Doanh nghiệp đã") for m in at.markdown)
+    assert any("Đây là lần đánh giá đầu tiên" in c.value for c in at.caption)
+
+    # stored, with framework id and version
+    rec = Store.from_url(db).get(at.session_state["assessment_id"])
+    assert rec.submitted and rec.framework_key == "dbi-2021-sme@2021" and rec.result == expected
+
+    # a new browser session opening the link lands on the results
+    again = new_app(code=code)
+    assert not again.exception
+    assert {m.label: m.value for m in again.metric}["Tổng điểm"] == f"{expected.total}/320"
+
+
+def test_stop_midway_and_resume_with_the_code_in_english(db, dbi):
+    at = new_app(lang="en")
+    assert at.title[0].value == "Digital transformation self-assessment"
+    fill_profile(at, tax_code="5500765432-001", name="Mộc Châu Dairy Shop")
+    assert "Size class under Decree 80/2021/NĐ-CP: Micro" in [c.value for c in at.caption]
+    code = at.code[0].value
+    codes = random_codes(dbi, 2)
+    answer_pillar(at, dbi, dbi.pillars[0], codes)
+    answer_pillar(at, dbi, dbi.pillars[1], codes)
+    # The browser is closed here. A new session opens the resume link (code typed in lower case).
+    at2 = new_app(lang="en", code=code.lower())
+    assert not at2.exception
+    assert at2.get("progress")[0].proto.text.startswith("Step 4/8: P3.")
+    aid = at2.session_state["assessment_id"]
+    at2.button(key="back_P3").click().run()  # earlier answers are there
+    assert at2.radio(key=f"q_{aid}_2.1.1").value == codes["2.1.1"]
+    for pillar in dbi.pillars[1:]:
+        answer_pillar(at2, dbi, pillar, codes)
+    at2.button(key="submit").click().run()
+    assert not at2.exception and not errors(at2), (errors(at2), [m.value for m in at2.markdown][-5:])
+    expected = score_codes(dbi, np.array([[codes[c] for c in dbi.criterion_ids]])).firm()
+    assert {m.label: m.value for m in at2.metric}["Total score"] == f"{expected.total}/320"
+    assert at2.dataframe[0].value.columns.tolist() == ["Pillar", "Points", "Max", "Share (%)", "Level"]
+    assert at2.dataframe[0].value["Pillar"].tolist()[0] == "P1. Digital customer experience"
+
+
+def test_wrong_link_code_says_so(db):
+    at = new_app(code="AAAA-BBBB-CCCC-DDDD-EEEE")
+    assert not at.exception
+    assert [t.value for t in at.toast] == ["Mã không đúng. Vui lòng kiểm tra lại từng ký tự."]
+    assert "assessment_id" not in at.session_state
+
+
+def test_resume_page_wrong_and_right_code(db, dbi):
+    first = new_app()
+    fill_profile(first)
+    code = first.code[0].value
+    at = new_app()
+    at.button(key="have_code").click().run()
+    assert at.title[0].value == "Tiếp tục bằng mã"
+    for wrong in ("ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ", "garbage"):
+        at.text_input(key="resume_code").input(wrong)
+        at.button(key="resume_open").click().run()
+        assert errors(at) == ["Mã không đúng. Vui lòng kiểm tra lại từng ký tự."]
+    at.text_input(key="resume_code").input(code)
+    at.button(key="resume_open").click().run()
+    assert not at.exception and not errors(at)
+    assert at.session_state["assessment_id"] == first.session_state["assessment_id"]
+    assert at.get("progress")[0].proto.text.startswith("Bước 2/8: P1.")
+
+
+def test_too_many_wrong_codes_are_refused(db):
+    first = new_app()
+    fill_profile(first)
+    code = first.code[0].value
+    at = new_app()
+    at.button(key="have_code").click().run()
+    for i in range(10):
+        at.text_input(key="resume_code").input(f"ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZ{i}")
+        at.button(key="resume_open").click().run()
+        assert errors(at) == ["Mã không đúng. Vui lòng kiểm tra lại từng ký tự."]
+    # the 11th try is refused, even with the right code
+    at.text_input(key="resume_code").input(code)
+    at.button(key="resume_open").click().run()
+    assert errors(at) == ["Đã nhập sai quá nhiều lần. Vui lòng thử lại sau 10 phút."]
+    assert "assessment_id" not in at.session_state
+
+
+def test_bad_figures_get_a_message_at_the_question_and_keep_the_rest(db, dbi):
+    at = new_app()
+    fill_profile(at)
+    aid = at.session_state["assessment_id"]
+    at.radio(key=f"q_{aid}_1.1.1").set_value(3)
+    at.number_input(key=f"q_{aid}_1.1.5_num").set_value(500.0)
+    at.number_input(key=f"q_{aid}_1.1.5_den").set_value(100.0)
+    at.button(key="next_P1").click().run()
+    assert "1.1.5: Số thứ nhất lớn hơn số tổng: tỷ lệ không thể vượt 100 %." in errors(at)
+    assert at.get("progress")[0].proto.text.startswith("Bước 2/8")  # stays on the step
+    saved = Store.from_url(db).get(aid).answers
+    assert saved["1.1.1"].code == 3 and "1.1.5" not in saved
+    # submitting with gaps lists what is missing
+    at.session_state["step"] = 7
+    at.run()
+    at.button(key="submit").click().run()
+    assert errors(at) == ["Còn 59 câu chưa trả lời. Vui lòng trả lời các câu sau rồi gửi lại:"]
+    assert Store.from_url(db).get(aid).status == "draft"
+
+
+def _methodology_script():
+    import streamlit as st
+
+    from assessment.ui import methodology_page
+
+    st.session_state.setdefault("lang", "en")
+    methodology_page.render()
+
+
+def test_methodology_page_lists_rules_and_assumptions(db):
+    at = AppTest.from_function(_methodology_script, default_timeout=60).run()
+    assert not at.exception
+    text = "\n".join(m.value for m in at.markdown)
+    assert "Level 5 – Leading: total > 256 and at least 6 pillars at level 5 or above" in text
+    assert "**A-10PCT**" in text and "**A-SHARE-BANDS**" in text
+    assert "Decision 1970/QĐ-BTTTT" in text
+    levels = at.dataframe[1].value
+    assert levels.iloc[0].tolist() == ["P1 (65)", 7, 14, 27, 40, 53]  # fewest points per level
+    assert levels.iloc[2].tolist()[1] == 8  # P3: exactly 10% (8 points) is level 1

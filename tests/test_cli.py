@@ -1,0 +1,141 @@
+"""The command line, run as a user runs it (python -m assessment ...)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from assessment.scoring import score_codes
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "assessment", *args], cwd=cwd, capture_output=True, text=True,
+                          encoding="utf-8", timeout=120)
+
+
+def write(path: Path, frame: pd.DataFrame) -> Path:
+    frame.to_csv(path, index=False)
+    return path
+
+
+def points_sheet(dbi, values: dict[str, list[int]]) -> pd.DataFrame:
+    frame = pd.DataFrame({"firm_id": list(values)})
+    for j, cid in enumerate(dbi.criterion_ids):
+        frame[cid] = [row[j] for row in values.values()]
+    return frame
+
+
+def test_points_mode_hand_checked(tmp_path, dbi):
+    threes = [15 if c == "2.1.1" else 3 for c in dbi.criterion_ids]  # every pillar at 60%: 192 points
+    fours = [20 if c == "2.1.1" else 4 for c in dbi.criterion_ids]  # every pillar at 80%: 256 points
+    src = write(tmp_path / "points.csv", points_sheet(dbi, {"F3": threes, "F4": fours, "F0": [0] * 60}))
+    out = tmp_path / "out.csv"
+    proc = run("score", str(src), "--points", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    res = pd.read_csv(out, dtype={"firm_id": str})
+    cols = ["firm_id", "total", "level"] + [f"P{i}_{k}" for i in range(1, 7) for k in ("points", "percent", "level")]
+    assert list(res.columns) == cols
+    assert res["total"].tolist() == [192, 256, 0]
+    assert res["level"].tolist() == [3, 4, 0]  # 192 is not above 192; 256 is not above 256
+    assert res.loc[0, "P1_points"] == 39 and res.loc[0, "P1_percent"] == 60.0 and res.loc[0, "P1_level"] == 3
+    assert res.loc[1, "P6_points"] == 28 and res.loc[1, "P6_level"] == 4
+
+
+def test_answers_mode_matches_the_library(tmp_path, dbi):
+    rng = np.random.default_rng(7)
+    codes = np.stack([rng.integers(0, len(c.choices), size=40) for c in dbi.criteria], axis=1)
+    frame = pd.DataFrame({"firm_id": [f"DN{i:03d}" for i in range(40)]})
+    for j, crit in enumerate(dbi.criteria):
+        if crit.type == "share":  # declare a percentage inside the band picked
+            edges = [0.0] + [b.up_to for b in crit.bands]
+            frame[crit.id] = [0.0 if c == 0 else (edges[c] + edges[c + 1]) / 2 for c in codes[:, j]]
+        elif crit.type == "count":
+            frame[crit.id] = [int(crit.bands[c].up_to if crit.bands[c].up_to is not None else 99) for c in codes[:, j]]
+        else:
+            frame[crit.id] = codes[:, j]
+    src = write(tmp_path / "answers.csv", frame.sample(frac=1, axis=1, random_state=1)[["firm_id"] + list(frame.columns[1:][::-1])])
+    proc = run("score", str(src))
+    assert proc.returncode == 0, proc.stderr
+    from io import StringIO
+
+    got = pd.read_csv(StringIO(proc.stdout))
+    expected = score_codes(dbi, codes).to_frame()
+    assert got["total"].tolist() == expected["total"].tolist()
+    assert got["level"].tolist() == expected["level"].tolist()
+    assert got["P3_points"].tolist() == expected["P3_points"].tolist()
+
+
+@pytest.mark.parametrize(
+    ("cell_col", "value", "fragment"),
+    [
+        ("2.1.1", "7", "row 3, column 2.1.1: 7 points is not possible"),
+        ("1.1.1", "6", "row 3, column 1.1.1: '6': points must be between 0 and 5"),
+        ("3.2.3", "-1", "row 3, column 3.2.3: '-1': must be a number of at least 0"),
+        ("4.1.2", "abc", "row 3, column 4.1.2: 'abc': not a number"),
+        ("6.1.7", "", "row 3, column 6.1.7: an empty cell: no answer"),
+    ],
+)
+def test_bad_cell_stops_with_row_column_and_no_output(tmp_path, dbi, cell_col, value, fragment):
+    frame = points_sheet(dbi, {"A": [0] * 60, "B": [0] * 60}).astype(str)
+    frame.loc[1, cell_col] = value
+    src = write(tmp_path / "bad.csv", frame)
+    out = tmp_path / "out.csv"
+    proc = run("score", str(src), "--points", "-o", str(out))
+    assert proc.returncode == 1
+    assert fragment in proc.stderr, proc.stderr
+    assert not out.exists() and not Path(str(out) + ".part").exists()
+
+
+def test_answers_mode_errors(tmp_path, dbi):
+    frame = points_sheet(dbi, {"A": [0] * 60}).astype(str)
+    frame.loc[0, "1.1.5"] = "150"
+    proc = run("score", str(write(tmp_path / "a.csv", frame)))
+    assert proc.returncode == 1 and "row 2, column 1.1.5: '150': a share cannot exceed 100" in proc.stderr
+    frame.loc[0, "1.1.5"] = "35%"
+    frame.loc[0, "5.2.3"] = "2.5"
+    proc = run("score", str(write(tmp_path / "b.csv", frame)))
+    assert proc.returncode == 1 and "column 5.2.3: '2.5': a count must be a whole number" in proc.stderr
+
+
+def test_file_level_errors(tmp_path, dbi):
+    frame = points_sheet(dbi, {"A": [0] * 60})
+    proc = run("score", str(write(tmp_path / "m.csv", frame.drop(columns=["3.2.1", "6.1.1"]))))
+    assert proc.returncode == 1 and "2 criterion column(s) missing: 3.2.1, 6.1.1" in proc.stderr
+    proc = run("score", str(write(tmp_path / "u.csv", frame.assign(**{"9.9.9": 1}))))
+    assert proc.returncode == 1 and "unknown column(s) 9.9.9" in proc.stderr
+    proc = run("score", str(write(tmp_path / "f.csv", frame.rename(columns={"firm_id": "id"}))))
+    assert proc.returncode == 1 and "first column must be 'firm_id'" in proc.stderr
+    (tmp_path / "e.csv").write_text("", encoding="utf-8")
+    proc = run("score", str(tmp_path / "e.csv"))
+    assert proc.returncode == 1 and "the file is empty" in proc.stderr
+    (tmp_path / "l.csv").write_bytes("firm_id,1.1.1\nCông ty,1\n".encode("cp1258"))
+    proc = run("score", str(tmp_path / "l.csv"))
+    assert proc.returncode == 1 and "not UTF-8" in proc.stderr
+    proc = run("score", str(tmp_path / "nope.csv"))
+    assert proc.returncode == 1 and "file not found" in proc.stderr
+    proc = run("score", str(tmp_path / "m.csv"), "--framework", "dbi-1999")
+    assert proc.returncode == 1 and "no framework 'dbi-1999'" in proc.stderr
+
+
+def test_other_framework_by_file(tmp_path):
+    src = tmp_path / "mini.csv"
+    src.write_text("firm_id,a1,a2,b1,c1,c2\nX,2,1,60,3,1\nY,1,0,12%,1,no\n", encoding="utf-8")
+    proc = run("score", str(src), "--framework", str(ROOT / "tests/fixtures/mini-framework.yaml"))
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0].startswith("firm_id,total,level,A_points")
+    assert lines[1].startswith("X,24,3,") and lines[2].startswith("Y,8,1,2,25.0,1,")
+
+
+def test_help_documents_the_formats():
+    proc = run("score", "--help")
+    assert proc.returncode == 0
+    for fragment in ("firm_id", "--points", "0-25 in steps of 5", "P1_points", "exit code is then 1"):
+        assert fragment in proc.stdout

@@ -1,0 +1,118 @@
+"""Storage on a real SQLite file and on PostgreSQL (when DBI_TEST_POSTGRES_URL is set)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assessment import codes, workflow
+from assessment.answers import Answer
+from assessment.firms import FirmProfile
+from assessment.storage import AlreadySubmitted, NotFound, Store
+
+PROFILE = FirmProfile(
+    tax_code="5500123456", name="Công ty TNHH Nông sản Mộc Châu", sector="A", employees=12,
+    revenue_bn=8.0, capital_bn=None, locality="SL-MC",
+)
+
+
+def _complete(fw):
+    return {c.id: Answer(len(c.choices) - 1) for c in fw.criteria}
+
+
+def test_new_assessment_records_framework_and_profile(store, dbi):
+    aid, code = store.create_assessment(PROFILE, dbi.key, lang="en")
+    rec = store.get(aid)
+    assert rec.framework_key == "dbi-2021-sme@2021"
+    assert rec.status == "draft" and rec.lang == "en" and rec.answers == {}
+    assert rec.profile == PROFILE
+    assert codes.normalise(code) is not None
+
+
+def test_resume_code_is_stored_only_as_a_hash(store, dbi):
+    aid, code = store.create_assessment(PROFILE, dbi.key)
+    with store.engine.connect() as conn:
+        dump = "\n".join(str(row) for row in conn.exec_driver_sql("SELECT * FROM assessments"))
+    assert codes.normalise(code) not in dump and code not in dump
+    assert store.find_by_code(code) == aid
+    assert store.find_by_code(code.lower().replace("-", " ")) == aid  # typed loosely
+    assert store.find_by_code(codes.new_code()) is None
+    assert store.find_by_code("not a code") is None
+
+
+def test_saving_a_step_keeps_other_steps(store, mini):
+    aid, _ = store.create_assessment(PROFILE, mini.key)
+    store.save_answers(aid, {"a1": Answer(2), "a2": Answer(1)}, step=1)
+    store.save_answers(aid, {"b1": Answer(1, numerator=3.0, denominator=10.0)}, step=2)
+    store.save_answers(aid, {"a1": Answer(1)})  # amend one answer
+    rec = store.get(aid)
+    assert rec.answers == {"a1": Answer(1), "a2": Answer(1), "b1": Answer(1, 3.0, 10.0)}
+    assert rec.step == 2
+
+
+def test_answers_survive_reopening_the_database(db_url, mini):
+    first = Store.from_url(db_url)
+    aid, code = first.create_assessment(PROFILE, mini.key)
+    first.save_answers(aid, {"c1": Answer(2, value=5.0)}, step=3)
+    first.engine.dispose()
+    again = Store.from_url(db_url)
+    assert again.find_by_code(code) == aid
+    assert again.get(aid).answers == {"c1": Answer(2, value=5.0)}
+    again.engine.dispose()
+
+
+def test_submit_stores_results_and_freezes_the_draft(store, mini):
+    aid, _ = store.create_assessment(PROFILE, mini.key)
+    store.save_answers(aid, {"a1": Answer(2)})
+    with pytest.raises(workflow.IncompleteAnswers) as info:
+        workflow.submit(store, mini, aid)
+    assert info.value.missing_ids == ["a2", "b1", "c1", "c2"]
+    assert store.get(aid).status == "draft"
+    store.save_answers(aid, _complete(mini))
+    result = workflow.submit(store, mini, aid)
+    rec = store.get(aid)
+    assert rec.submitted and rec.result == result and result.total == 24 and result.level == 3
+    assert rec.submitted_at is not None
+    with pytest.raises(AlreadySubmitted):
+        store.save_answers(aid, {"a1": Answer(0)})
+    assert store.get(aid).answers["a1"] == Answer(2)
+
+
+def test_submit_refuses_another_framework(store, mini, dbi):
+    aid, _ = store.create_assessment(PROFILE, mini.key)
+    store.save_answers(aid, _complete(mini))
+    with pytest.raises(ValueError, match="answered with mini-test@0.1"):
+        workflow.submit(store, dbi, aid)
+
+
+def test_reassessment_chain_and_history(store, mini):
+    first, _ = store.create_assessment(PROFILE, mini.key)
+    store.save_answers(first, {**_complete(mini), "a1": Answer(0)})
+    workflow.submit(store, mini, first)
+    second, code2 = store.start_reassessment(first, mini.key)
+    assert store.get(second).answers == store.get(first).answers  # pre-filled
+    assert store.get(second).firm_id == store.get(first).firm_id
+    store.save_answers(second, {"a1": Answer(2)})
+    workflow.submit(store, mini, second)
+    third, _ = store.start_reassessment(second, mini.key)
+    history = store.history(third)
+    assert [h.id for h in history] == [second, first]
+    # a stranger typing the same tax code starts a separate chain that shows no history
+    stranger, _ = store.create_assessment(PROFILE, mini.key)
+    assert store.history(stranger) == []
+
+
+def test_profile_update_and_unknown_ids(store, mini):
+    aid, _ = store.create_assessment(PROFILE, mini.key)
+    changed = FirmProfile(**{**PROFILE.to_dict(), "tax_code": "5500999999-002", "employees": 60})
+    store.update_profile(aid, changed)
+    rec = store.get(aid)
+    assert rec.profile.tax_code == "5500999999-002" and rec.profile.size_class.id == "small"
+    with pytest.raises(NotFound):
+        store.get(10_000)
+    assert store.count_assessments() == 1
+
+
+def test_vietnamese_text_round_trips(store, mini):
+    name = "Hộ kinh doanh Bánh cuốn Bà Lường – Thuận Châu"
+    aid, _ = store.create_assessment(FirmProfile(**{**PROFILE.to_dict(), "name": name}), mini.key)
+    assert store.get(aid).profile.name == name
