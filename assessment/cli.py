@@ -8,7 +8,6 @@ from pathlib import Path
 
 from assessment.config import settings
 from assessment.framework import Framework, FrameworkError, available_frameworks, load_framework
-from assessment.scoring import score_points
 from assessment.tabular import ID_COLUMN, SheetError, parse_sheet, read_csv_text
 
 SCORE_HELP = """\
@@ -55,7 +54,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     fw = resolve_framework(args.framework)
     frame = read_csv_text(args.input)
     sheet = parse_sheet(fw, frame, points=args.points)
-    out = score_points(fw, sheet.points).to_frame()
+    out = sheet.score(fw).to_frame()
     out.insert(0, ID_COLUMN, sheet.firm_ids)
     if args.output:
         tmp = Path(str(args.output) + ".part")

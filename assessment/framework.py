@@ -272,7 +272,7 @@ class FrameworkSpec(_Model):
     title: Text
     description: Text
     sources: list[Source] = []
-    max_points: Annotated[int, Field(gt=0)]
+    max_points: Annotated[int, Field(gt=0, le=30000)]  # scoring sums in 16-bit integers
     levels: list[LevelName]
     pillar_levels: list[PillarLevelRule]
     overall_levels: list[OverallLevelRule]
@@ -393,21 +393,6 @@ class Framework:
         return [comp for p in self.pillars for comp in p.components]
 
     @cached_property
-    def component_index(self) -> np.ndarray:
-        return np.array([i for i, comp in enumerate(self.components) for _ in comp.criteria], dtype=np.intp)
-
-    @cached_property
-    def pillar_starts(self) -> np.ndarray:
-        """Column where each pillar's criteria start (criteria of a pillar are contiguous)."""
-        sizes = [len(p.criteria) for p in self.pillars]
-        return np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
-
-    @cached_property
-    def component_starts(self) -> np.ndarray:
-        sizes = [len(c.criteria) for c in self.components]
-        return np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
-
-    @cached_property
     def pillar_max(self) -> np.ndarray:
         return np.array([p.max_points for p in self.pillars], dtype=np.int64)
 
@@ -425,14 +410,23 @@ class Framework:
         return np.array([len(c.code_points) for c in self.criteria], dtype=np.int64)
 
     @cached_property
-    def code_offsets(self) -> np.ndarray:
-        """Start of each criterion's slice in :attr:`code_lut`."""
-        return np.concatenate([[0], np.cumsum(self.n_codes)[:-1]]).astype(np.int64)
+    def code_luts(self) -> list[np.ndarray]:
+        """Points of each answer code, one small table per criterion."""
+        return [np.array(c.code_points, dtype=np.int16) for c in self.criteria]
 
     @cached_property
-    def code_lut(self) -> np.ndarray:
-        """Points of every (criterion, code), concatenated criterion after criterion."""
-        return np.array([p for c in self.criteria for p in c.code_points], dtype=np.int16)
+    def lut_is_identity(self) -> np.ndarray:
+        """True where answer code k is simply worth k points."""
+        return np.array([c.code_points == list(range(len(c.code_points))) for c in self.criteria])
+
+    @cached_property
+    def component_of_criterion(self) -> list[int]:
+        """Position of each criterion's component."""
+        return [k for k, comp in enumerate(self.components) for _ in comp.criteria]
+
+    @cached_property
+    def pillar_of_component(self) -> list[int]:
+        return [i for i, p in enumerate(self.pillars) for _ in p.components]
 
     @cached_property
     def pillar_level_min_points(self) -> np.ndarray:
@@ -447,6 +441,14 @@ class Framework:
                     Fraction(str(rule.min_percent)) * p.max_points / 100, rule.inclusive
                 )
         return out
+
+    @cached_property
+    def pillar_level_table(self) -> list[np.ndarray]:
+        """For each pillar, its level at every whole number of points 0..max (a lookup table)."""
+        return [
+            np.searchsorted(thresholds, np.arange(p.max_points + 1), side="right").astype(np.int8)
+            for p, thresholds in zip(self.pillars, self.pillar_level_min_points)
+        ]
 
     @cached_property
     def overall_min_total(self) -> np.ndarray:

@@ -33,12 +33,27 @@ class Scores:
     """Results for n firms. Arrays are indexed [firm] or [firm, pillar/component]."""
 
     framework: Framework
-    criterion_points: np.ndarray  # (n, n_criteria) int16
-    component_points: np.ndarray  # (n, n_components) int32
-    pillar_points: np.ndarray  # (n, n_pillars) int32
+    component_points: np.ndarray  # (n, n_components) int16
+    pillar_points: np.ndarray  # (n, n_pillars) int16
     pillar_level: np.ndarray  # (n, n_pillars) int8
     total: np.ndarray  # (n,) int32
     level: np.ndarray  # (n,) int8
+    # What was scored, criterion-major (n_criteria, n): answer codes or points.
+    source: np.ndarray
+    source_is_codes: bool
+
+    @property
+    def criterion_points(self) -> np.ndarray:
+        """(n, n_criteria) points of every criterion (built on demand when codes were scored)."""
+        if not self.source_is_codes:
+            return self.source.T
+        return _lookup_points(self.framework, self.source).T
+
+    def criterion_points_of(self, i: int) -> np.ndarray:
+        column = self.source[:, i]
+        if not self.source_is_codes:
+            return column
+        return np.array([lut[c] for lut, c in zip(self.framework.code_luts, column)], dtype=np.int16)
 
     def __len__(self) -> int:
         return len(self.total)
@@ -82,7 +97,7 @@ class Scores:
                 )
                 for j, p in enumerate(fw.pillars)
             ),
-            criterion_points={cid: int(v) for cid, v in zip(fw.criterion_ids, self.criterion_points[i])},
+            criterion_points={cid: int(v) for cid, v in zip(fw.criterion_ids, self.criterion_points_of(i))},
         )
 
 
@@ -142,21 +157,36 @@ class FirmResult:
 
 
 def points_from_codes(fw: Framework, codes: np.ndarray) -> np.ndarray:
-    """Map answer codes (n, n_criteria) to points through the framework's lookup table.
+    """Map answer codes (n, n_criteria) to points through each criterion's lookup table.
 
     Raises AnswerError naming the first bad cell (row and criterion) when a code is missing or
     outside the criterion's options.
     """
-    codes = _as_matrix(fw, codes)
-    bad = (codes < 0) | (codes >= fw.n_codes)
+    by_crit = _criterion_major(fw, codes)
+    _check_codes(fw, by_crit)
+    return _lookup_points(fw, by_crit).T
+
+
+def _check_codes(fw: Framework, by_crit: np.ndarray) -> None:
+    bad = (by_crit.min(axis=1) < 0) | (by_crit.max(axis=1) >= fw.n_codes)
     if bad.any():
-        row, col = map(int, np.argwhere(bad)[0])
+        col = int(np.flatnonzero(bad)[0])
+        cells = by_crit[col]
+        row = int(np.flatnonzero((cells < 0) | (cells >= fw.n_codes[col]))[0])
         crit = fw.criteria[col]
-        value = int(codes[row, col])
+        value = int(cells[row])
         problem = "no answer" if value == MISSING else f"answer {value} is not one of 0..{fw.n_codes[col] - 1}"
         raise AnswerError(f"{problem} for criterion {crit.id}", row=row, criterion=crit.id)
-    # One gather over a flat table: code + the criterion's offset indexes its points.
-    return fw.code_lut[codes.astype(np.int32, copy=False) + fw.code_offsets.astype(np.int32)]
+
+
+def _lookup_points(fw: Framework, by_crit_codes: np.ndarray) -> np.ndarray:
+    points = np.empty(by_crit_codes.shape, dtype=np.int16)
+    for j, lut in enumerate(fw.code_luts):
+        if fw.lut_is_identity[j]:
+            points[j] = by_crit_codes[j]
+        else:
+            np.take(lut, by_crit_codes[j], out=points[j])
+    return points
 
 
 def check_points(fw: Framework, points: np.ndarray) -> np.ndarray:
@@ -196,11 +226,21 @@ def _as_matrix(fw: Framework, values: np.ndarray) -> np.ndarray:
     return values
 
 
+def _criterion_major(fw: Framework, values: np.ndarray) -> np.ndarray:
+    """The (n, n_criteria) matrix as a C-contiguous (n_criteria, n) array.
+
+    Every step of scoring then works on whole contiguous rows of n firms (a criterion, a
+    component, a pillar), which is what makes it fast. A Fortran-ordered input (as built
+    column by column from a table) costs no copy.
+    """
+    return np.ascontiguousarray(_as_matrix(fw, values).T)
+
+
 # --- points -> results ------------------------------------------------------------------------
 
 
 def score_points(fw: Framework, points: np.ndarray) -> Scores:
-    """Score a matrix of criterion points (already validated).
+    """Score a matrix of criterion points (n, n_criteria), already validated (:func:`check_points`).
 
     Examples
     --------
@@ -210,37 +250,73 @@ def score_points(fw: Framework, points: np.ndarray) -> Scores:
     >>> int(s.total[0]), int(s.level[0])
     (0, 0)
     """
-    points = _as_matrix(fw, points)
-    # Criteria of a pillar (and of a component) are contiguous columns: reduceat sums each run.
-    pillar_points = np.add.reduceat(points, fw.pillar_starts, axis=1, dtype=np.int32)
-    component_points = np.add.reduceat(points, fw.component_starts, axis=1, dtype=np.int32)
-    pillar_level = pillar_levels(fw, pillar_points)
-    total = pillar_points.sum(axis=1, dtype=np.int32)
-    level = overall_levels(fw, total, pillar_level)
-    return Scores(fw, points, component_points, pillar_points, pillar_level, total, level)
+    return _score(fw, _criterion_major(fw, points), codes=False)
 
 
 def score_codes(fw: Framework, codes: np.ndarray) -> Scores:
-    """Score a matrix of answer codes: the usual entry point."""
-    return score_points(fw, points_from_codes(fw, codes))
+    """Score a matrix of answer codes (n, n_criteria): the usual entry point.
+
+    Raises AnswerError naming the first missing or impossible answer.
+    """
+    by_crit = _criterion_major(fw, codes)
+    _check_codes(fw, by_crit)
+    return _score(fw, by_crit, codes=True)
+
+
+def _score(fw: Framework, by_crit: np.ndarray, *, codes: bool) -> Scores:
+    """Scoring proper, on criterion-major rows of n firms each.
+
+    Component sums add whole rows in place (numpy's reduceat is an order of magnitude slower on
+    this layout); answer codes go through their criterion's lookup table row by row, so the
+    points matrix itself is never materialised; sums stay in 8-bit integers when the framework's
+    pillar maxima allow it (the DBI's do: at most 80), which halves the memory traffic.
+    """
+    n = by_crit.shape[1]
+    acc = np.int8 if int(fw.pillar_max.max()) <= np.iinfo(np.int8).max else np.int16
+    components = np.zeros((len(fw.components), n), dtype=acc)
+    for j, k in enumerate(fw.component_of_criterion):
+        row = by_crit[j]
+        if codes and not fw.lut_is_identity[j]:
+            row = fw.code_luts[j].take(row)
+        np.add(components[k], row, out=components[k], casting="unsafe")
+    pillars = np.zeros((len(fw.pillars), n), dtype=acc)
+    for k, i in enumerate(fw.pillar_of_component):
+        np.add(pillars[i], components[k], out=pillars[i])
+    pillar_level = _pillar_levels(fw, pillars)
+    total = pillars.sum(axis=0, dtype=np.int32)
+    level = _overall_levels(fw, total, pillar_level)
+    return Scores(fw, components.T, pillars.T, pillar_level.T, total, level, by_crit, codes)
 
 
 def pillar_levels(fw: Framework, pillar_points: np.ndarray) -> np.ndarray:
-    """Level of each pillar: the number of level thresholds its points reach."""
-    thresholds = fw.pillar_level_min_points  # (n_pillars, n_levels), increasing along levels
-    reached = np.zeros(pillar_points.shape, dtype=np.int8)
-    for j in range(thresholds.shape[1]):
-        reached += pillar_points >= thresholds[:, j]
-    return reached
+    """Level of each pillar for an (n, n_pillars) matrix of pillar points."""
+    return _pillar_levels(fw, np.ascontiguousarray(np.asarray(pillar_points).T)).T
+
+
+def _pillar_levels(fw: Framework, by_pillar: np.ndarray) -> np.ndarray:
+    """(n_pillars, n) points -> levels, through each pillar's points-to-level table."""
+    levels = np.empty(by_pillar.shape, dtype=np.int8)
+    for i, table in enumerate(fw.pillar_level_table):
+        np.take(table, by_pillar[i], out=levels[i])
+    return levels
 
 
 def overall_levels(fw: Framework, total: np.ndarray, pillar_level: np.ndarray) -> np.ndarray:
-    """The highest level whose total threshold and pillar condition are both met."""
+    """The highest level whose total threshold and pillar condition are both met.
+
+    ``pillar_level`` is (n, n_pillars).
+    """
+    return _overall_levels(fw, np.asarray(total), np.ascontiguousarray(np.asarray(pillar_level).T))
+
+
+def _overall_levels(fw: Framework, total: np.ndarray, by_pillar_level: np.ndarray) -> np.ndarray:
     level = np.zeros(total.shape, dtype=np.int8)
+    n_at_least: dict[int, np.ndarray] = {}
     for rule, min_total in zip(fw.spec.overall_levels, fw.overall_min_total):
-        n_at_level = (pillar_level >= rule.pillar_level).sum(axis=1)
-        met = (total >= min_total) & (n_at_level >= rule.min_pillars)
-        level = np.where(met, np.int8(rule.level), level)
+        if rule.pillar_level not in n_at_least:
+            n_at_least[rule.pillar_level] = (by_pillar_level >= rule.pillar_level).sum(axis=0, dtype=np.int8)
+        met = (total >= min_total) & (n_at_least[rule.pillar_level] >= rule.min_pillars)
+        np.copyto(level, np.int8(rule.level), where=met)
     return level
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from assessment.framework import Criterion, Framework
-from assessment.scoring import AnswerError, check_points
+from assessment.scoring import AnswerError, Scores, check_points, score_codes, score_points
 
 ID_COLUMN = "firm_id"
 _YES = {"1", "yes", "y", "có", "co", "true", "x"}
@@ -33,8 +33,11 @@ class SheetError(ValueError):
 @dataclass(frozen=True)
 class Sheet:
     firm_ids: list[str]
-    codes: np.ndarray | None  # (n, n_criteria) answer codes, or None in points mode
-    points: np.ndarray  # (n, n_criteria) points
+    values: np.ndarray  # (n, n_criteria): answer codes, or points in points mode
+    is_points: bool
+
+    def score(self, fw: Framework) -> Scores:
+        return score_points(fw, self.values) if self.is_points else score_codes(fw, self.values)
 
 
 def read_csv_text(path: str | Path) -> pd.DataFrame:
@@ -80,7 +83,7 @@ def parse_sheet(fw: Framework, frame: pd.DataFrame, *, points: bool = False) -> 
 
     n = len(frame)
     if points:
-        matrix = np.empty((n, len(fw.criteria)), dtype=np.int16)
+        matrix = np.empty((n, len(fw.criteria)), dtype=np.int16, order="F")  # filled column by column
         for j, crit in enumerate(fw.criteria):
             matrix[:, j] = _whole_numbers(frame[crit.id], crit.id, lo=0, hi=crit.max_points)
         try:
@@ -88,13 +91,12 @@ def parse_sheet(fw: Framework, frame: pd.DataFrame, *, points: bool = False) -> 
         except AnswerError as exc:
             raise SheetError(str(exc).replace(f" for criterion {exc.criterion}", ""), row=exc.row + 2,
                              column=exc.criterion) from None
-        return Sheet(ids.tolist(), None, pts)
+        return Sheet(ids.tolist(), pts, True)
 
-    codes = np.empty((n, len(fw.criteria)), dtype=np.int16)
+    codes = np.empty((n, len(fw.criteria)), dtype=np.int16, order="F")
     for j, crit in enumerate(fw.criteria):
         codes[:, j] = _codes_of_column(crit, frame[crit.id])
-    pts = fw.code_lut[codes.astype(np.int32) + fw.code_offsets.astype(np.int32)]
-    return Sheet(ids.tolist(), codes, pts)
+    return Sheet(ids.tolist(), codes, False)
 
 
 def _codes_of_column(crit: Criterion, column: pd.Series) -> np.ndarray:
