@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assessment.framework import Framework
-from assessment.i18n import number, translate
+from assessment.i18n import translate
 from assessment.scoring import FirmResult, NextLevelGap, explain, next_level_gap
 
 
@@ -65,10 +65,9 @@ def losses(fw: Framework, result: FirmResult, lang: str, *, top: int = 3) -> lis
 
 
 def change_text(fw: Framework, now: FirmResult, before: FirmResult, lang: str) -> str:
+    """How the total and the level moved between two assessments, e.g. "+6 points; level 1 → 2"."""
     diff = now.total - before.total
-    sign = "+" if diff > 0 else ""
-    text = translate("history.change_points", lang, diff=f"{sign}{diff}")
+    text = translate("history.change_points", lang, diff=f"{'+' if diff > 0 else ''}{diff}")
     if now.level != before.level:
         text += "; " + translate("history.change_level", lang, before=before.level, now=now.level)
-    pct = now.percent - before.percent
-    return text + f" ({'+' if pct > 0 else ''}{number(pct, lang)} %)"
+    return text

@@ -221,3 +221,39 @@ def test_methodology_page_lists_rules_and_assumptions(db):
     levels = at.dataframe[1].value
     assert levels.iloc[0].tolist() == ["P1 (65)", 7, 14, 27, 40, 53]  # fewest points per level
     assert levels.iloc[2].tolist()[1] == 8  # P3: exactly 10% (8 points) is level 1
+
+
+def test_language_switch_mid_flow_and_reassessment_history(db, mini, monkeypatch):
+    monkeypatch.setenv("DBI_FRAMEWORKS_DIR", str(Path(__file__).resolve().parent / "fixtures"))
+    monkeypatch.setenv("DBI_DEFAULT_FRAMEWORK", mini.key)
+    at = new_app()
+    fill_profile(at)
+    assert at.get("progress")[0].proto.text == "Bước 2/5: A. Trụ A"
+    at.radio(key="lang_choice").set_value("en").run()
+    assert at.get("progress")[0].proto.text == "Step 2/5: A. Pillar A"
+    codes = {"a1": 1, "a2": 0, "b1": 1, "c1": 1, "c2": 0}
+    for pillar in mini.pillars:
+        answer_pillar(at, mini, pillar, codes)
+    at.button(key="submit").click().run()
+    assert {m.label: m.value for m in at.metric}["Total score"] == "8/24"
+    assert [c.value for c in at.caption if "first assessment" in c.value]
+    # re-assess: a new code, answers pre-filled, one answer improved, history shows the change
+    at.button(key="reassess").click().run()
+    assert not at.exception
+    new_code = at.code[0].value
+    assert at.get("progress")[0].proto.text.startswith("Step 1/5")
+    at.button(key="code_saved").click().run()
+    at.button(key="profile_next").click().run()
+    aid = at.session_state["assessment_id"]
+    assert at.radio(key=f"q_{aid}_a1").value == 1  # pre-filled from the first assessment
+    answer_pillar(at, mini, mini.pillars[0], {**codes, "a1": 2, "a2": 1})
+    for pillar in mini.pillars[1:]:
+        answer_pillar(at, mini, pillar, codes)
+    at.button(key="submit").click().run()
+    assert {m.label: m.value for m in at.metric}["Total score"] == "14/24"
+    history = at.dataframe[-1].value
+    assert history["Total"].tolist() == ["8/24"]
+    assert history["Change since then"].tolist() == ["+6 points"]  # still level 1: B and C below level 2
+    # the new code opens the new results; the first code still opens the first ones
+    again = new_app(lang="en", code=new_code)
+    assert {m.label: m.value for m in again.metric}["Total score"] == "14/24"

@@ -108,7 +108,7 @@ def _profile_step(fw: Framework, record: AssessmentRecord | None) -> None:
         values["sector"] = st.selectbox(
             t("profile.sector"), sector_codes,
             index=sector_codes.index(prev["sector"]) if prev.get("sector") in sectors else None,
-            format_func=lambda c: f"{c} – {sectors[c].name(lang())}", placeholder=t("common.choose"),
+            format_func=lambda c, L=lang(): f"{c} – {sectors[c].name(L)}", placeholder=t("common.choose"),
             help=t("profile.sector_help"), key="pf_sector",
         )
         slots["sector"] = st.empty()
