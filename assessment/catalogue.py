@@ -1,0 +1,197 @@
+"""The department's catalogue of digital platforms and national services, as validated data.
+
+A catalogue file (assessment/data/catalogue.yaml, format below) seeds the catalogue; the department
+then curates it in the database. Every entry is checked against the framework its criteria belong
+to: an unknown criterion id, a bad web address, a duplicate id or a missing language is refused
+with a message naming the file, the entry and the problem.
+
+Nothing here is invented: a price band, a Make-in-Vietnam status or a support eligibility that is
+not known is ``unknown``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from assessment.framework import Framework, Text, _place, nfc
+
+CATALOGUE_FILE = Path(__file__).resolve().parent / "data" / "catalogue.yaml"
+
+CATEGORIES: dict[str, Text] = {
+    "management": Text(vi="Quản trị, văn phòng, nhân sự", en="Management, office and HR"),
+    "accounting": Text(vi="Kế toán", en="Accounting"),
+    "einvoice": Text(vi="Hóa đơn điện tử", en="E-invoicing"),
+    "esignature": Text(vi="Chữ ký số, hợp đồng điện tử", en="Digital signature and e-contracts"),
+    "sales": Text(vi="Bán hàng, POS, đa kênh", en="Sales, POS and omnichannel"),
+    "marketplace": Text(vi="Sàn thương mại điện tử", en="E-commerce marketplaces"),
+    "customer": Text(vi="Kênh khách hàng và thanh toán", en="Customer channels and payments"),
+    "cloud": Text(vi="Điện toán đám mây, hạ tầng", en="Cloud and infrastructure"),
+    "security": Text(vi="An toàn thông tin", en="Cybersecurity"),
+    "logistics": Text(vi="Vận chuyển, giao hàng", en="Logistics and delivery"),
+    "national": Text(vi="Nền tảng, dịch vụ công quốc gia", en="National platforms and public services"),
+}
+PRICE_BANDS: dict[str, Text] = {
+    "free": Text(vi="Miễn phí", en="Free"),
+    "low": Text(vi="Thấp (dưới 5 triệu đồng/năm)", en="Low (under 5 million VND a year)"),
+    "medium": Text(vi="Trung bình (5-30 triệu đồng/năm)", en="Medium (5-30 million VND a year)"),
+    "high": Text(vi="Cao (trên 30 triệu đồng/năm)", en="High (over 30 million VND a year)"),
+    "unknown": Text(vi="Chưa rõ", en="Unknown"),
+}
+SIZES = ("micro", "small", "medium")
+STATUSES = ("draft", "published", "retired")
+URL_RE = re.compile(r"^https?://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(:\d+)?(/[^\s]*)?$")
+
+
+class CatalogueError(ValueError):
+    def __init__(self, file: str, place: str, problem: str):
+        self.file, self.place, self.problem = file, place, problem
+        super().__init__(f"{file}: {place}: {problem}" if place else f"{file}: {problem}")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Lift(_Model):
+    """A criterion the entry improves and the points it can take the criterion to."""
+
+    criterion: str
+    to: Annotated[int, Field(ge=1)]
+
+
+class Entry(_Model):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,59}$")]
+    name: Annotated[str, Field(min_length=1, max_length=120)]
+    provider: Annotated[str, Field(min_length=1, max_length=120)]
+    category: Literal[tuple(CATEGORIES)]  # type: ignore[valid-type]
+    description: Text
+    improves: list[Lift]
+    sizes: list[Literal[SIZES]]  # type: ignore[valid-type]
+    sectors: list[str] | Literal["all"] = "all"
+    maturity: tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]] = (0, 5)
+    make_in_vietnam: Literal["yes", "no", "unknown"] = "unknown"
+    support_eligible: Literal["yes", "no", "unknown"] = "unknown"
+    support_note: Text | None = None
+    price_band: Literal[tuple(PRICE_BANDS)] = "unknown"  # type: ignore[valid-type]
+    url: str
+    source: Annotated[str, Field(min_length=1)]
+    checked: dt.date
+    status: Literal[STATUSES] = "draft"  # type: ignore[valid-type]
+
+    @field_validator("name", "provider", "source")
+    @classmethod
+    def _nfc(cls, value: str) -> str:
+        value = nfc(value).strip()
+        if not value:
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        value = value.strip()
+        if not URL_RE.fullmatch(value):
+            raise ValueError(f"{value!r} is not a web address (https://...)")
+        return value
+
+    @field_validator("sectors", mode="before")
+    @classmethod
+    def _sectors(cls, value: Any) -> Any:
+        return "all" if value in ("all", None, []) else value
+
+    @model_validator(mode="after")
+    def _check(self) -> Entry:
+        if not self.improves:
+            raise ValueError("an entry must improve at least one criterion")
+        ids = [lift.criterion for lift in self.improves]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a criterion is listed twice in 'improves'")
+        if not self.sizes:
+            raise ValueError("'sizes' must list at least one size class")
+        if self.maturity[0] > self.maturity[1]:
+            raise ValueError("maturity range must be [lowest, highest]")
+        return self
+
+    def fits(self, size_class: str | None, sector: str | None) -> bool:
+        """Does the entry suit a firm of this size class and sector (unknown: yes)?"""
+        size_ok = size_class is None or size_class in self.sizes
+        sector_ok = sector is None or self.sectors == "all" or sector in self.sectors
+        return size_ok and sector_ok
+
+
+class CatalogueSpec(_Model):
+    schema_: Literal[1] = Field(alias="schema")
+    framework: str  # id@version whose criterion ids the entries refer to
+    entries: list[Entry]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    framework: str
+    entries: tuple[Entry, ...]
+
+    def published(self) -> list[Entry]:
+        return [e for e in self.entries if e.status == "published"]
+
+    def by_id(self) -> dict[str, Entry]:
+        return {e.id: e for e in self.entries}
+
+
+def parse_catalogue(data: Any, fw: Framework, *, source: str = "<data>") -> Catalogue:
+    """Validate catalogue data against the framework its criterion ids belong to."""
+    if not isinstance(data, dict):
+        raise CatalogueError(source, "top level", "the file must hold a mapping with 'schema', 'framework', 'entries'")
+    try:
+        spec = CatalogueSpec.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
+        raise CatalogueError(source, _place(tuple(err["loc"]), data), err["msg"].removeprefix("Value error, ") + more) from None
+    if spec.framework != fw.key:
+        raise CatalogueError(source, "framework", f"the catalogue refers to {spec.framework}, not {fw.key}")
+    seen: set[str] = set()
+    for i, entry in enumerate(spec.entries):
+        place = f"entries[{i + 1}] (id {entry.id})"
+        if entry.id in seen:
+            raise CatalogueError(source, place, f"id {entry.id!r} is used twice")
+        seen.add(entry.id)
+        for lift in entry.improves:
+            crit = fw.criterion_by_id.get(lift.criterion)
+            if crit is None:
+                raise CatalogueError(source, f"{place}.improves", f"unknown criterion id {lift.criterion!r}")
+            if lift.to > crit.max_points:
+                raise CatalogueError(
+                    source, f"{place}.improves",
+                    f"criterion {crit.id} has at most {crit.max_points} points, not {lift.to}",
+                )
+        if entry.maturity[1] > fw.max_level:
+            raise CatalogueError(source, f"{place}.maturity", f"levels go up to {fw.max_level}")
+        if entry.sectors != "all":
+            from assessment.firms import sectors
+
+            unknown = [s for s in entry.sectors if s not in sectors()]
+            if unknown:
+                raise CatalogueError(source, f"{place}.sectors", f"unknown VSIC section(s) {', '.join(unknown)}")
+    return Catalogue(spec.framework, tuple(spec.entries))
+
+
+def load_catalogue(path: str | Path, fw: Framework) -> Catalogue:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_bytes().decode("utf-8-sig"))
+    except OSError as exc:
+        raise CatalogueError(str(path), "", f"cannot read the file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise CatalogueError(str(path), "", "the file is not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise CatalogueError(str(path), place, f"not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
+    return parse_catalogue(data, fw, source=str(path))

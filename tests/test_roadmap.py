@@ -1,0 +1,97 @@
+"""The next-level roadmap is optimal: checked against brute force on small frameworks."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assessment.framework import parse_framework
+from assessment.roadmap import roadmap
+from assessment.scoring import score_points
+
+from conftest import FIXTURES
+
+
+def brute_force(fw, current: dict[str, int], target: int):
+    """Every combination of answers at or above the current ones: (fewest points, fewest criteria)."""
+    crits = fw.criteria
+    choices = [[p for p in sorted(set(c.code_points)) if p >= current[c.id]] for c in crits]
+    best = None
+    for combo in itertools.product(*choices):
+        s = score_points(fw, np.array([combo], dtype=np.int16))
+        if int(s.level[0]) < target:
+            continue
+        gain = sum(v - current[c.id] for v, c in zip(combo, crits))
+        changed = sum(v != current[c.id] for v, c in zip(combo, crits))
+        if best is None or (gain, changed) < best:
+            best = (gain, changed)
+    return best
+
+
+def _variant(mini_raw_text: str, **changes):
+    data = yaml.safe_load(mini_raw_text)
+    for path, value in changes.items():
+        node = data
+        keys = path.split("/")
+        for k in keys[:-1]:
+            node = node[int(k)] if k.isdigit() else node[k]
+        node[int(keys[-1]) if keys[-1].isdigit() else keys[-1]] = value
+    return parse_framework(data)
+
+
+MINI_TEXT = (FIXTURES / "mini-framework.yaml").read_text(encoding="utf-8")
+# A second small framework with other rules: level 2 needs all three pillars at 2 and a lower total.
+STRICT = _variant(
+    MINI_TEXT,
+    **{"overall_levels/1/min_total": 6, "overall_levels/1/min_pillars": 3, "overall_levels/2/min_pillars": 2},
+)
+
+
+@pytest.mark.parametrize("which", ["mini", "strict"])
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_roadmap_is_optimal_against_brute_force(request, which, data):
+    fw = request.getfixturevalue("mini") if which == "mini" else STRICT
+    current = {c.id: data.draw(st.sampled_from(sorted(set(c.code_points)))) for c in fw.criteria}
+    level = int(score_points(fw, np.array([[current[c] for c in fw.criterion_ids]])).level[0])
+    for target in range(level + 1, fw.max_level + 1):
+        r = roadmap(fw, current, target)
+        expected = brute_force(fw, current, target)
+        assert r.reachable == (expected is not None)
+        if expected is None:
+            continue
+        assert (r.points_to_gain, len(r.steps)) == expected
+        # applying the steps really reaches the target
+        after = dict(current)
+        for step in r.steps:
+            assert step.to_points > step.from_points == current[step.criterion_id]
+            after[step.criterion_id] = step.to_points
+        s = score_points(fw, np.array([[after[c] for c in fw.criterion_ids]], dtype=np.int16))
+        assert int(s.level[0]) >= target
+
+
+def test_dbi_firm_with_nothing(dbi):
+    r = roadmap(dbi, {c: 0 for c in dbi.criterion_ids})
+    assert (r.level, r.target_level, r.reachable) == (0, 1, True)
+    # level 1: total > 20 and 4 pillars at level 1. Cheapest pillars: P2 needs 5 (one step of 2.1.1),
+    # P6 needs 4 (10% of 35 = 3.5), P5 needs 5, P1 and P4 need 7, P3 needs 8: 5+4+5+7 = 21 > 20.
+    assert r.points_to_gain == 21
+    assert {s.pillar_id for s in r.steps} == {"P1", "P2", "P5", "P6"} or {s.pillar_id for s in r.steps} == {"P2", "P4", "P5", "P6"}
+
+
+def test_dbi_top_firm_has_no_next_level(dbi):
+    r = roadmap(dbi, {c.id: c.max_points for c in dbi.criteria})
+    assert r.level == 5 and r.target_level is None and r.steps == ()
+
+
+def test_steps_name_answers_by_code(dbi):
+    r = roadmap(dbi, {c: 0 for c in dbi.criterion_ids})
+    for step in r.steps:
+        crit = dbi.criterion_by_id[step.criterion_id]
+        assert crit.choices[step.to_code][0] == step.to_points
+        assert crit.choices[step.from_code][0] == step.from_points
