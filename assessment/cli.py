@@ -1,4 +1,4 @@
-"""Command line: ``python -m assessment score INPUT.csv [--framework ID] [--points] [-o OUT.csv]``."""
+"""Command line: ``python -m assessment score|roadmap|recommend INPUT.csv ...`` (see --help)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
+import pandas as pd
+
+from assessment.catalogue import CatalogueError, load_catalogue
+from assessment.catalogue_store import CatalogueStore
 from assessment.config import settings
 from assessment.framework import Framework, FrameworkError, available_frameworks, load_framework
+from assessment.recommend import recommend
+from assessment.roadmap import roadmap
+from assessment.storage import Store
 from assessment.tabular import ID_COLUMN, SheetError, parse_sheet, read_csv_text
 
 SCORE_HELP = """\
@@ -52,17 +59,98 @@ def resolve_framework(name: str | None) -> Framework:
 
 def cmd_score(args: argparse.Namespace) -> int:
     fw = resolve_framework(args.framework)
-    frame = read_csv_text(args.input)
-    sheet = parse_sheet(fw, frame, points=args.points)
+    sheet = parse_sheet(fw, read_csv_text(args.input), points=args.points)
     out = sheet.score(fw).to_frame()
     out.insert(0, ID_COLUMN, sheet.firm_ids)
+    _write(out, args, f"scored {len(out)} firms with {fw.key}")
+    return 0
+
+
+ROADMAP_HELP = """\
+For each firm of an answer sheet (the same CSV as for 'score', answers or --points), the cheapest
+path to the next overall level: the fewest points to gain (ties: the fewest criteria), meeting both
+the level's total and its "at least N pillars at level L" rule.
+
+Output columns: firm_id, level, next_level, points_to_gain, n_steps, steps. 'steps' lists
+criterion:from->to points, separated by '; ' (e.g. "1.1.1:0->3; 2.1.1:5->10"). A firm already at
+the top level has an empty next_level.
+"""
+
+RECOMMEND_HELP = """\
+For each firm of an answer sheet (the same CSV as for 'score'), the top published entries of the
+department's platform catalogue, ranked by how much they shorten the path to the next level, then
+by the points they could add; at most 2 per category; with the reasons in --lang.
+
+Optional profile columns beside the criteria: sector (VSIC 2018 section letter, e.g. G) and
+size_class (micro, small, medium); entries that do not fit are left out.
+
+The catalogue is the one in the database (DBI_DATABASE_URL; seeded from the shipped file when
+empty) unless --catalogue names a catalogue YAML file.
+Output columns: firm_id, rank, entry_id, name, category, roadmap_points, potential_points, reasons.
+"""
+
+PROFILE_COLUMNS = ("sector", "size_class")
+
+
+def _read_sheet(fw: Framework, args: argparse.Namespace):
+    return parse_sheet(fw, read_csv_text(args.input), points=args.points, profile_columns=PROFILE_COLUMNS)
+
+
+def _write(out, args: argparse.Namespace, what: str) -> None:
     if args.output:
         tmp = Path(str(args.output) + ".part")
         out.to_csv(tmp, index=False)
         tmp.replace(args.output)
-        print(f"scored {len(out)} firms with {fw.key} -> {args.output}", file=sys.stderr)
+        print(f"{what} -> {args.output}", file=sys.stderr)
     else:
         out.to_csv(sys.stdout, index=False)
+
+
+def cmd_roadmap(args: argparse.Namespace) -> int:
+    fw = resolve_framework(args.framework)
+    sheet = _read_sheet(fw, args)
+    points = sheet.score(fw).criterion_points
+    rows = []
+    for firm_id, row in zip(sheet.firm_ids, points):
+        road = roadmap(fw, dict(zip(fw.criterion_ids, map(int, row))))
+        rows.append({
+            "firm_id": firm_id, "level": road.level,
+            "next_level": "" if road.target_level is None else road.target_level,
+            "points_to_gain": road.points_to_gain if road.reachable else "",
+            "n_steps": len(road.steps),
+            "steps": "; ".join(f"{s.criterion_id}:{s.from_points}->{s.to_points}" for s in road.steps),
+        })
+    _write(pd.DataFrame(rows), args, f"roadmaps for {len(rows)} firms")
+    return 0
+
+
+def cmd_recommend(args: argparse.Namespace) -> int:
+    fw = resolve_framework(args.framework)
+    sheet = _read_sheet(fw, args)
+    if args.catalogue:
+        entries = load_catalogue(args.catalogue, fw).published()
+    else:
+        cat = CatalogueStore(Store.from_url(settings().database_url), fw)
+        cat.seed_if_empty()
+        entries = cat.published()
+    scores = sheet.score(fw)
+    sectors = sheet.profile.get("sector") or [None] * len(sheet.firm_ids)
+    sizes = sheet.profile.get("size_class") or [None] * len(sheet.firm_ids)
+    rows = []
+    for i, firm_id in enumerate(sheet.firm_ids):
+        points = dict(zip(fw.criterion_ids, map(int, scores.criterion_points_of(i))))
+        level = int(scores.level[i])
+        road = roadmap(fw, points)
+        recs = recommend(fw, entries, points, level, road, size_class=sizes[i] or None, sector=sectors[i] or None,
+                         top=args.top)
+        for rank, rec in enumerate(recs, start=1):
+            rows.append({
+                "firm_id": firm_id, "rank": rank, "entry_id": rec.entry.id, "name": rec.entry.name,
+                "category": rec.entry.category, "roadmap_points": rec.roadmap_points,
+                "potential_points": rec.potential_points, "reasons": " | ".join(rec.reasons(fw, args.lang, level)),
+            })
+    columns = ["firm_id", "rank", "entry_id", "name", "category", "roadmap_points", "potential_points", "reasons"]
+    _write(pd.DataFrame(rows, columns=columns), args, f"recommendations for {len(sheet.firm_ids)} firms")
     return 0
 
 
@@ -77,6 +165,21 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--points", action="store_true", help="cells hold points already awarded, not answers")
     score.add_argument("-o", "--output", type=Path, help="write the results here instead of standard output")
     score.set_defaults(func=cmd_score)
+
+    road = sub.add_parser("roadmap", help="cheapest path of each firm to its next level", description=ROADMAP_HELP,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    rec = sub.add_parser("recommend", help="ranked platforms for each firm", description=RECOMMEND_HELP,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    for p in (road, rec):
+        p.add_argument("input", type=Path, help="CSV file of answer sheets (as for 'score')")
+        p.add_argument("--framework", default=None, help="framework id, id@version or a framework file")
+        p.add_argument("--points", action="store_true", help="cells hold points already awarded, not answers")
+        p.add_argument("-o", "--output", type=Path, help="write the results here instead of standard output")
+    road.set_defaults(func=cmd_roadmap)
+    rec.add_argument("--top", type=int, default=5, help="entries per firm (default: %(default)s)")
+    rec.add_argument("--lang", choices=["vi", "en"], default="vi", help="language of the reasons")
+    rec.add_argument("--catalogue", type=Path, help="a catalogue YAML file instead of the database's")
+    rec.set_defaults(func=cmd_recommend)
     return parser
 
 
@@ -84,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (SheetError, FrameworkError) as exc:
+    except (SheetError, FrameworkError, CatalogueError) as exc:
         print(f"error: {args.input if hasattr(args, 'input') else ''}: {exc}", file=sys.stderr)
         return 1
     except FileNotFoundError as exc:

@@ -90,6 +90,30 @@ class AnswerRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
+class CatalogueEntryRow(Base):
+    """The department's catalogue: one row per entry, its validated content as JSON."""
+
+    __tablename__ = "catalogue_entries"
+    id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(100))
+
+
+class CatalogueChangeRow(Base):
+    """Every change to the catalogue: who, when, what (before and after)."""
+
+    __tablename__ = "catalogue_changes"
+    seq: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(60), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    who: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(20))  # seed, add, edit, publish, retire, draft, import
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
 # --- what callers get back ----------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ counted in the file, the header being row 1), its column and the problem.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +35,7 @@ class Sheet:
     firm_ids: list[str]
     values: np.ndarray  # (n, n_criteria): answer codes, or points in points mode
     is_points: bool
+    profile: dict[str, list[str]] = field(default_factory=dict)  # optional profile columns, e.g. sector
 
     def score(self, fw: Framework) -> Scores:
         return score_points(fw, self.values) if self.is_points else score_codes(fw, self.values)
@@ -57,8 +58,14 @@ def read_csv_text(path: str | Path) -> pd.DataFrame:
     return frame
 
 
-def parse_sheet(fw: Framework, frame: pd.DataFrame, *, points: bool = False) -> Sheet:
-    """Turn a table of answers (or points) into validated matrices for scoring."""
+def parse_sheet(
+    fw: Framework, frame: pd.DataFrame, *, points: bool = False, profile_columns: tuple[str, ...] = ()
+) -> Sheet:
+    """Turn a table of answers (or points) into validated matrices for scoring.
+
+    ``profile_columns`` names optional columns (e.g. sector, size_class) that may stand beside the
+    criteria; their cells are returned as text.
+    """
     columns = list(frame.columns)
     if not columns or columns[0] != ID_COLUMN:
         raise SheetError(f"the first column must be '{ID_COLUMN}'", row=1, column=columns[0] if columns else None)
@@ -69,7 +76,7 @@ def parse_sheet(fw: Framework, frame: pd.DataFrame, *, points: bool = False) -> 
     if missing:
         shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
         raise SheetError(f"{len(missing)} criterion column(s) missing: {shown}", row=1)
-    unknown = [c for c in columns[1:] if c not in fw.criterion_by_id]
+    unknown = [c for c in columns[1:] if c not in fw.criterion_by_id and c not in profile_columns]
     if unknown:
         raise SheetError(
             f"unknown column(s) {', '.join(unknown[:10])}: not criteria of {fw.key}", row=1, column=unknown[0]
@@ -91,12 +98,16 @@ def parse_sheet(fw: Framework, frame: pd.DataFrame, *, points: bool = False) -> 
         except AnswerError as exc:
             raise SheetError(str(exc).replace(f" for criterion {exc.criterion}", ""), row=exc.row + 2,
                              column=exc.criterion) from None
-        return Sheet(ids.tolist(), pts, True)
+        return Sheet(ids.tolist(), pts, True, _profile(frame, profile_columns))
 
     codes = np.empty((n, len(fw.criteria)), dtype=np.int16, order="F")
     for j, crit in enumerate(fw.criteria):
         codes[:, j] = _codes_of_column(crit, frame[crit.id])
-    return Sheet(ids.tolist(), codes, False)
+    return Sheet(ids.tolist(), codes, False, _profile(frame, profile_columns))
+
+
+def _profile(frame: pd.DataFrame, names: tuple[str, ...]) -> dict[str, list[str]]:
+    return {name: frame[name].str.strip().tolist() for name in names if name in frame.columns}
 
 
 def _codes_of_column(crit: Criterion, column: pd.Series) -> np.ndarray:

@@ -257,3 +257,111 @@ def test_language_switch_mid_flow_and_reassessment_history(db, mini, monkeypatch
     # the new code opens the new results; the first code still opens the first ones
     again = new_app(lang="en", code=new_code)
     assert {m.label: m.value for m in again.metric}["Total score"] == "14/24"
+
+
+def _results_script():
+    import os
+
+    import streamlit as st
+
+    from assessment.ui import nav, results_page
+
+    st.session_state.setdefault("lang", os.environ.get("TEST_LANG", "vi"))
+    st.session_state.setdefault("assessment_id", int(os.environ["TEST_ASSESSMENT"]))
+    nav.pages(st.session_state["lang"])
+    results_page.render()
+
+
+def _submitted_shop(db, dbi):
+    from assessment import workflow
+    from assessment.answers import Answer
+    from assessment.firms import FirmProfile
+
+    store = Store.from_url(db)
+    profile = FirmProfile(tax_code="5500111222", name="Cửa hàng tạp hóa Bản Mòng", sector="G", employees=3,
+                          revenue_bn=1.2, capital_bn=None, locality="SL-TP")
+    aid, _ = store.create_assessment(profile, dbi.key)
+    points = {"1.1.2": 2, "1.2.3": 3, "3.2.3": 5, "3.1.1": 2, "5.1.1": 3, "5.1.2": 3}
+    answers = {}
+    for crit in dbi.criteria:
+        want = points.get(crit.id, 0)
+        answers[crit.id] = Answer(next(code for code, (p, _t) in enumerate(crit.choices) if p == want))
+    store.save_answers(aid, answers)
+    workflow.submit(store, dbi, aid)
+    return aid
+
+
+def test_results_page_shows_roadmap_and_recommendations(db, dbi, monkeypatch):
+    monkeypatch.setenv("TEST_ASSESSMENT", str(_submitted_shop(db, dbi)))
+    monkeypatch.setenv("TEST_LANG", "en")
+    at = AppTest.from_function(_results_script, default_timeout=60).run()
+    assert not at.exception
+    subheaders = [s.value for s in at.subheader]
+    assert "Shortest path to the next level" in subheaders and "Recommended digital platforms" in subheaders
+    assert "At least 7 more points on 3 criteria reach Level 1 – Starting:" in [c.value for c in at.caption]
+    road = next(d.value for d in at.dataframe if "Solutions that help" in d.value.columns)
+    assert road["Criterion"].tolist()[0] == "1.1.1 Website updates"
+    assert "Sapo" in road["Solutions that help"].tolist()[0]
+    names = [m.value for m in at.markdown if m.value.startswith("**1.")]
+    assert names == ["**1. Sapo** · Sapo"]
+    # filter by category: only customer channels and payments
+    at.multiselect(key="rec_cats").select("customer").run()
+    cards = [m.value for m in at.markdown if m.value.startswith("**")]
+    assert any("Zalo" in c for c in cards) and not any("Sapo" in c for c in cards)
+
+
+def _catalogue_script():
+    import streamlit as st
+
+    from assessment.ui import catalogue_page, nav
+
+    st.session_state.setdefault("lang", "vi")
+    nav.pages("vi")
+    catalogue_page.render()
+
+
+def test_catalogue_page_needs_the_admin_password(db, dbi, monkeypatch):
+    monkeypatch.delenv("DBI_ADMIN_PASSWORD", raising=False)
+    at = AppTest.from_function(_catalogue_script, default_timeout=60).run()
+    assert "DBI_ADMIN_PASSWORD" in at.info[0].value
+    monkeypatch.setenv("DBI_ADMIN_PASSWORD", "đúng-mật-khẩu")
+    at = AppTest.from_function(_catalogue_script, default_timeout=60).run()
+    at.text_input(key="admin_name_input").input("Lò Văn Minh")
+    at.text_input(key="admin_password_input").input("sai")
+    at.button(key="admin_sign_in_button").click().run()
+    assert errors(at) == ["Mật khẩu không đúng."]
+    assert not at.tabs
+    at.text_input(key="admin_password_input").input("đúng-mật-khẩu")
+    at.button(key="admin_sign_in_button").click().run()
+    assert not at.exception and not errors(at)
+    assert "Đang đăng nhập: Lò Văn Minh" in [c.value for c in at.caption]
+    # retire Sapo: the firm's recommendations change at once, and the log records who did it
+    at.selectbox(key="adm_pick").select("sapo").run()
+    at.button(key="adm_retired").click().run()
+    assert not at.exception
+    from assessment.catalogue_store import CatalogueStore
+
+    cat = CatalogueStore(Store.from_url(db), dbi)
+    assert "sapo" not in {e.id for e in cat.published()}
+    assert (cat.changes("sapo")[0].who, cat.changes("sapo")[0].action) == ("Lò Văn Minh", "retire")
+    # an invalid edit is refused with the reason, nothing written
+    at.selectbox(key="adm_pick").select("kiotviet").run()
+    at.text_input(key="adm_imp_kiotviet").input("6.1.3:9")
+    at.button(key="adm_save_kiotviet").click().run()
+    assert errors(at) and "6.1.3 has at most 5 points" in errors(at)[0]
+    kiotviet = next(e for e in cat.entries() if e.id == "kiotviet")
+    assert [(x.criterion, x.to) for x in kiotviet.improves][0] == ("6.1.3", 4)
+    assert [c.action for c in cat.changes("kiotviet")] == ["seed"]
+
+
+def test_catalogue_admin_gives_up_after_five_wrong_passwords(db, monkeypatch):
+    monkeypatch.setenv("DBI_ADMIN_PASSWORD", "secret")
+    at = AppTest.from_function(_catalogue_script, default_timeout=60).run()
+    at.text_input(key="admin_name_input").input("X")
+    for _ in range(5):
+        at.text_input(key="admin_password_input").input("nope")
+        at.button(key="admin_sign_in_button").click().run()
+    at.text_input(key="admin_password_input").input("secret")
+    at.button(key="admin_sign_in_button").click().run()
+    assert errors(at) == ["Nhập sai quá nhiều lần. Vui lòng thử lại sau 10 phút."]
+    assert not at.tabs

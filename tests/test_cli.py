@@ -139,3 +139,42 @@ def test_help_documents_the_formats():
     assert proc.returncode == 0
     for fragment in ("firm_id", "--points", "0-25 in steps of 5", "P1_points", "exit code is then 1"):
         assert fragment in proc.stdout
+
+
+def _shop_sheet(dbi, tmp_path, **profile):
+    points = {c: 0 for c in dbi.criterion_ids}
+    points.update({"1.1.2": 2, "1.2.3": 3, "3.2.3": 5, "3.1.1": 2, "5.1.1": 3, "5.1.2": 3})
+    frame = points_sheet(dbi, {"SHOP": [points[c] for c in dbi.criterion_ids],
+                               "TOP": [c.max_points for c in dbi.criteria]})
+    for k, v in profile.items():
+        frame[k] = v
+    return write(tmp_path / "firms.csv", frame)
+
+
+def test_roadmap_command(tmp_path, dbi):
+    proc = run("roadmap", str(_shop_sheet(dbi, tmp_path)), "--points")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0] == "firm_id,level,next_level,points_to_gain,n_steps,steps"
+    assert lines[1] == "SHOP,0,1,7,3,1.1.1:0->2; 3.1.1:2->3; 6.1.1:0->4"
+    assert lines[2] == "TOP,5,,,0,"
+
+
+def test_recommend_command(tmp_path, dbi, monkeypatch):
+    monkeypatch.setenv("DBI_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    src = _shop_sheet(dbi, tmp_path, sector=["G", "I"], size_class=["micro", "small"])
+    proc = subprocess.run([sys.executable, "-m", "assessment", "recommend", str(src), "--points", "--top", "3",
+                           "--lang", "en"], cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out = pd.read_csv(__import__("io").StringIO(proc.stdout))
+    assert out["entry_id"].tolist() == ["sapo", "kiotviet", "misa-sme"]  # the level-5 firm gets nothing
+    assert out["firm_id"].unique().tolist() == ["SHOP"]
+    assert out.loc[0, "reasons"].startswith("Lifts criterion 1.1.1 (Website updates) from 0 to 4/5 points.")
+    assert (tmp_path / "cli.sqlite3").exists()  # the database catalogue was seeded and used
+
+
+def test_recommend_rejects_a_bad_catalogue(tmp_path, dbi):
+    bad = tmp_path / "cat.yaml"
+    bad.write_text("schema: 1\nframework: dbi-2021-sme@2021\nentries:\n  - {id: x}\n", encoding="utf-8")
+    proc = run("recommend", str(_shop_sheet(dbi, tmp_path)), "--points", "--catalogue", str(bad))
+    assert proc.returncode == 1 and "entries[1] (id x)" in proc.stderr

@@ -7,6 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from assessment import i18n
+from assessment.catalogue_store import CatalogueStore
 from assessment.config import settings
 from assessment.framework import Framework, available_frameworks
 from assessment.storage import AssessmentRecord, NotFound, Store
@@ -54,6 +55,18 @@ def frameworks() -> dict[str, Framework]:
 def framework(key: str | None = None) -> Framework:
     """A framework by ``id@version``; the configured default when key is None."""
     return frameworks()[key or settings().default_framework]
+
+
+@st.cache_resource(show_spinner=False)
+def _catalogue(url: str, framework_key: str) -> CatalogueStore:
+    cat = CatalogueStore(_store(url), frameworks()[framework_key])
+    cat.seed_if_empty()
+    return cat
+
+
+def catalogue(framework_key: str | None = None) -> CatalogueStore:
+    """The department's catalogue for a framework (seeded from the shipped file on first use)."""
+    return _catalogue(settings().database_url, framework(framework_key).key)
 
 
 def current() -> AssessmentRecord | None:

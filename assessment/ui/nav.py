@@ -9,7 +9,7 @@ from assessment import i18n
 
 def pages(lang: str) -> dict[str, st.Page]:
     # Imported here so that importing assessment.ui.nav stays cheap.
-    from assessment.ui import assess_page, methodology_page, results_page, resume_page
+    from assessment.ui import assess_page, catalogue_page, methodology_page, results_page, resume_page
 
     tr = lambda key: i18n.translate(key, lang)  # noqa: E731
     built = {
@@ -17,6 +17,7 @@ def pages(lang: str) -> dict[str, st.Page]:
         "results": st.Page(results_page.render, title=tr("nav.results"), icon="📊", url_path="results"),
         "resume": st.Page(resume_page.render, title=tr("nav.resume"), icon="🔑", url_path="resume"),
         "methodology": st.Page(methodology_page.render, title=tr("nav.methodology"), icon="📖", url_path="methodology"),
+        "catalogue": st.Page(catalogue_page.render, title=tr("nav.catalogue"), icon="🗂️", url_path="catalogue"),
     }
     st.session_state["_pages"] = built
     return built

@@ -7,6 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from assessment import narrative
+from assessment.recommend import category_name, price_name, recommend, step_helpers
+from assessment.roadmap import Roadmap, roadmap
 from assessment.storage import AssessmentRecord
 from assessment.ui import common, nav
 from assessment.ui.common import lang, t
@@ -47,6 +49,8 @@ def render() -> None:
     for line in narrative.gap_lines(fw, result, lang()):
         st.markdown(f"- {line}")
 
+    _roadmap_section(record)
+
     st.subheader(t("results.losses"))
     st.caption(t("results.losses_hint"))
     losses = narrative.losses(fw, result, lang())
@@ -65,6 +69,8 @@ def render() -> None:
         )
     else:
         st.success(t("results.no_losses"))
+
+    _recommendations_section(record)
 
     _history(record)
 
@@ -129,3 +135,89 @@ def _history(record: AssessmentRecord) -> None:
             }
         )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def _roadmaps(assessment_id: int, framework_key: str, points: tuple[tuple[str, int], ...]) -> tuple[Roadmap, Roadmap | None]:
+    """The path to the next level and to the one after (submitted answers never change)."""
+    fw = common.framework(framework_key)
+    pts = dict(points)
+    first = roadmap(fw, pts)
+    second = roadmap(fw, pts, first.target_level + 1) if first.target_level and first.target_level < fw.max_level else None
+    return first, second
+
+
+def _firm_roadmaps(record: AssessmentRecord) -> tuple[Roadmap, Roadmap | None]:
+    return _roadmaps(record.id, record.framework_key, tuple(sorted(record.result.criterion_points.items())))
+
+
+def _roadmap_table(record: AssessmentRecord, road: Roadmap) -> None:
+    fw = common.framework(record.framework_key)
+    published = common.catalogue(record.framework_key).published()
+    profile = record.profile
+    rows = []
+    for step in road.steps:
+        crit = fw.criterion_by_id[step.criterion_id]
+        helpers = step_helpers(published, step, size_class=profile.size_class.id, sector=profile.sector)
+        rows.append({
+            t("col.criterion"): f"{crit.id} {crit.title(lang())}",
+            t("road.from"): crit.choices[step.from_code][1](lang()),
+            t("road.to"): crit.choices[step.to_code][1](lang()),
+            t("road.gain"): f"+{step.gain}",
+            t("road.helpers"): ", ".join(e.name for e in helpers[:3]),
+        })
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def _roadmap_section(record: AssessmentRecord) -> None:
+    fw = common.framework(record.framework_key)
+    first, second = _firm_roadmaps(record)
+    st.subheader(t("road.title"))
+    if first.target_level is None:
+        st.success(t("road.top"))
+        return
+    if not first.reachable:
+        st.info(t("road.unreachable", level=narrative.level_label(fw, first.target_level, lang())))
+        return
+    st.caption(t("road.intro", points=first.points_to_gain, n=len(first.steps),
+                 level=narrative.level_label(fw, first.target_level, lang())))
+    _roadmap_table(record, first)
+    if second is not None and second.reachable:
+        with st.expander(t("road.after_next", level=narrative.level_label(fw, second.target_level, lang()),
+                           points=second.points_to_gain)):
+            _roadmap_table(record, second)
+
+
+def _recommendations_section(record: AssessmentRecord) -> None:
+    fw = common.framework(record.framework_key)
+    st.subheader(t("rec.title"))
+    published = common.catalogue(record.framework_key).published()
+    if not published:
+        st.caption(t("rec.empty_catalogue"))
+        return
+    cats = sorted({e.category for e in published})
+    prices = sorted({e.price_band for e in published})
+    c1, c2 = st.columns(2)
+    chosen_cats = c1.multiselect(t("rec.filter_category"), cats, format_func=lambda c, L=lang(): category_name(c, L),
+                                 key="rec_cats", placeholder=t("rec.all"))
+    chosen_prices = c2.multiselect(t("rec.filter_price"), prices, format_func=lambda p, L=lang(): price_name(p, L),
+                                   key="rec_prices", placeholder=t("rec.all"))
+    first, _second = _firm_roadmaps(record)
+    profile = record.profile
+    recs = recommend(
+        fw, published, record.result.criterion_points, record.result.level, first,
+        size_class=profile.size_class.id, sector=profile.sector,
+        categories=chosen_cats or None, price_bands=chosen_prices or None,
+    )
+    if not recs:
+        st.caption(t("rec.none"))
+        return
+    st.caption(t("rec.intro"))
+    for i, rec in enumerate(recs, start=1):
+        e = rec.entry
+        with st.container(border=True):
+            st.markdown(f"**{i}. {plain(e.name)}** · {plain(e.provider)}")
+            st.caption(f"{category_name(e.category, lang())} · {t('rec.price')}: {price_name(e.price_band, lang())}")
+            st.write(e.description(lang()))
+            st.markdown("\n".join(f"- {line}" for line in rec.reasons(fw, lang(), record.result.level)))
+            st.link_button(t("rec.visit"), e.url)

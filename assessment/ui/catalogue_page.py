@@ -1,0 +1,215 @@
+"""The department's platform catalogue: sign in, list, filter, add, edit, publish, retire, import, export.
+
+Until the department workspace brings user accounts, access is by the admin password set in
+DBI_ADMIN_PASSWORD; the name typed at sign-in is what the change log records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import os
+import time
+
+import pandas as pd
+import streamlit as st
+
+from assessment.catalogue import CATEGORIES, PRICE_BANDS, SIZES, STATUSES, CatalogueError
+from assessment.catalogue_store import entry_fields, entry_from_fields, rows_from_csv, rows_from_yaml, to_csv, to_yaml
+from assessment.recommend import category_name, price_name
+from assessment.ui import common
+from assessment.ui.common import lang, t
+
+SESSION_MINUTES = 30
+MAX_FAILURES = 5
+UPLOAD_LIMIT = 2 * 1024 * 1024
+
+
+def _signed_in() -> str | None:
+    """The signed-in name, or None; a session expires after SESSION_MINUTES without activity."""
+    who, last = st.session_state.get("admin_name"), st.session_state.get("admin_seen", 0.0)
+    if who and time.time() - last < SESSION_MINUTES * 60:
+        st.session_state["admin_seen"] = time.time()
+        return who
+    st.session_state.pop("admin_name", None)
+    return None
+
+
+def _sign_in(password_setting: str) -> None:
+    failures = [x for x in st.session_state.get("admin_failures", []) if time.time() - x < 600]
+    st.session_state["admin_failures"] = failures
+    with st.form("admin_sign_in"):
+        name = st.text_input(t("admin.name"), max_chars=100, key="admin_name_input")
+        password = st.text_input(t("admin.password"), type="password", key="admin_password_input")
+        go = st.form_submit_button(t("admin.sign_in"), type="primary", key="admin_sign_in_button")
+    if not go:
+        return
+    if len(failures) >= MAX_FAILURES:
+        st.error(t("admin.blocked"))
+        return
+    if not name.strip():
+        st.error(t("admin.name_needed"))
+        return
+    if not hmac.compare_digest(password.encode("utf-8"), password_setting.encode("utf-8")):
+        st.session_state["admin_failures"] = failures + [time.time()]
+        st.error(t("admin.wrong"))
+        return
+    st.session_state["admin_name"], st.session_state["admin_seen"] = name.strip()[:100], time.time()
+    st.rerun()
+
+
+def render() -> None:
+    st.title(t("admin.title"))
+    password_setting = os.environ.get("DBI_ADMIN_PASSWORD", "")
+    if not password_setting:
+        st.info(t("admin.not_configured"))
+        return
+    who = _signed_in()
+    if who is None:
+        _sign_in(password_setting)
+        return
+    c1, c2 = st.columns([3, 1])
+    c1.caption(t("admin.signed_in_as", name=who))
+    if c2.button(t("admin.sign_out"), key="admin_sign_out"):
+        st.session_state.pop("admin_name", None)
+        st.rerun()
+    cat = common.catalogue()
+    tab_list, tab_edit, tab_files, tab_log = st.tabs(
+        [t("admin.tab_list"), t("admin.tab_edit"), t("admin.tab_files"), t("admin.tab_log")]
+    )
+    entries = cat.entries()
+    with tab_list:
+        _list(entries)
+    with tab_edit:
+        _edit(cat, entries, who)
+    with tab_files:
+        _files(cat, entries, who)
+    with tab_log:
+        log = cat.changes(limit=100)
+        st.dataframe(
+            pd.DataFrame([{t("admin.col_time"): c.at.strftime("%Y-%m-%d %H:%M"), t("admin.col_who"): c.who,
+                           t("admin.col_action"): c.action, "id": c.entry_id} for c in log]),
+            hide_index=True, width="stretch",
+        )
+
+
+def _list(entries) -> None:
+    L = lang()
+    c1, c2, c3 = st.columns(3)
+    cats = c1.multiselect(t("rec.filter_category"), list(CATEGORIES), format_func=lambda c: CATEGORIES[c](L), key="adm_cats")
+    statuses = c2.multiselect(t("admin.status"), list(STATUSES), key="adm_status")
+    text = c3.text_input(t("admin.search"), key="adm_search").strip().lower()
+    rows = [
+        {
+            "id": e.id, t("admin.col_name"): e.name, t("admin.col_provider"): e.provider,
+            t("rec.filter_category"): category_name(e.category, L), t("admin.status"): e.status,
+            t("rec.price"): price_name(e.price_band, L), t("admin.col_improves"): entry_fields(e)["improves"],
+            t("admin.col_sizes"): entry_fields(e)["sizes"],
+        }
+        for e in entries
+        if (not cats or e.category in cats) and (not statuses or e.status in statuses)
+        and (not text or text in f"{e.id} {e.name} {e.provider}".lower())
+    ]
+    st.caption(t("admin.count", n=len(rows), total=len(entries)))
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def _edit(cat, entries, who: str) -> None:
+    L = lang()
+    by_id = {e.id: e for e in entries}
+    choice = st.selectbox(t("admin.pick"), ["__new__", *by_id], key="adm_pick",
+                          format_func=lambda i: t("admin.new") if i == "__new__" else f"{i} ({by_id[i].status})")
+    current = entry_fields(by_id[choice]) if choice in by_id else {
+        "status": "draft", "sectors": "all", "maturity": "0-5", "sizes": "micro; small; medium",
+        "checked": dt.date.today().isoformat(), "price_band": "unknown",
+        "make_in_vietnam": "unknown", "support_eligible": "unknown",
+    }
+    if choice in by_id:
+        b1, b2, b3 = st.columns(3)
+        for col, status, label in ((b1, "published", "admin.publish"), (b2, "retired", "admin.retire"),
+                                   (b3, "draft", "admin.to_draft")):
+            if col.button(t(label), key=f"adm_{status}", disabled=by_id[choice].status == status):
+                cat.set_status(choice, status, who)
+                st.toast(t("admin.saved"))
+                st.rerun()
+    with st.form(f"adm_form_{choice}"):
+        f = {}
+        f["id"] = st.text_input("id", value=current.get("id", ""), disabled=choice in by_id, key=f"adm_id_{choice}")
+        f["name"] = st.text_input(t("admin.col_name"), value=current.get("name", ""), key=f"adm_name_{choice}")
+        f["provider"] = st.text_input(t("admin.col_provider"), value=current.get("provider", ""), key=f"adm_prov_{choice}")
+        cats = list(CATEGORIES)
+        f["category"] = st.selectbox(t("rec.filter_category"), cats, format_func=lambda c: CATEGORIES[c](L),
+                                     index=cats.index(current["category"]) if current.get("category") in cats else 0,
+                                     key=f"adm_cat_{choice}")
+        f["description_vi"] = st.text_area(t("admin.desc_vi"), value=current.get("description_vi", ""), key=f"adm_dvi_{choice}")
+        f["description_en"] = st.text_area(t("admin.desc_en"), value=current.get("description_en", ""), key=f"adm_den_{choice}")
+        f["improves"] = st.text_input(t("admin.col_improves"), value=current.get("improves", ""),
+                                      help=t("admin.improves_help"), key=f"adm_imp_{choice}")
+        f["sizes"] = "; ".join(st.multiselect(t("admin.col_sizes"), list(SIZES),
+                                              default=[s.strip() for s in current["sizes"].split(";") if s.strip()],
+                                              key=f"adm_sizes_{choice}"))
+        f["sectors"] = st.text_input(t("admin.sectors"), value=current.get("sectors", "all"), help=t("admin.sectors_help"),
+                                     key=f"adm_sect_{choice}")
+        lo, hi = (int(x) for x in current["maturity"].split("-"))
+        rng = st.slider(t("admin.maturity"), 0, 5, (lo, hi), key=f"adm_mat_{choice}")
+        f["maturity"] = f"{rng[0]}-{rng[1]}"
+        tri = ["unknown", "yes", "no"]
+        f["make_in_vietnam"] = st.selectbox("Make in Vietnam", tri, index=tri.index(current["make_in_vietnam"]), key=f"adm_miv_{choice}")
+        f["support_eligible"] = st.selectbox(t("admin.support"), tri, index=tri.index(current["support_eligible"]), key=f"adm_sup_{choice}")
+        f["support_note_vi"] = st.text_input(t("admin.note_vi"), value=current.get("support_note_vi", ""), key=f"adm_nvi_{choice}")
+        f["support_note_en"] = st.text_input(t("admin.note_en"), value=current.get("support_note_en", ""), key=f"adm_nen_{choice}")
+        bands = list(PRICE_BANDS)
+        f["price_band"] = st.selectbox(t("rec.price"), bands, index=bands.index(current["price_band"]),
+                                       format_func=lambda b: PRICE_BANDS[b](L), key=f"adm_price_{choice}")
+        f["url"] = st.text_input("URL", value=current.get("url", ""), key=f"adm_url_{choice}")
+        f["source"] = st.text_input(t("admin.source"), value=current.get("source", ""), key=f"adm_src_{choice}")
+        f["checked"] = st.date_input(t("admin.checked"), value=dt.date.fromisoformat(current["checked"]),
+                                     key=f"adm_chk_{choice}").isoformat()
+        f["status"] = st.selectbox(t("admin.status"), list(STATUSES), index=list(STATUSES).index(current["status"]),
+                                   key=f"adm_st_{choice}")
+        save = st.form_submit_button(t("admin.save"), type="primary", key=f"adm_save_{choice}")
+    if not save:
+        return
+    if choice in by_id:
+        f["id"] = choice
+    elif f["id"] in by_id:
+        st.error(t("admin.id_taken", id=f["id"]))
+        return
+    try:
+        cat.save(entry_from_fields(f, place=f["id"] or "?"), who)
+    except CatalogueError as exc:
+        st.error(t("admin.invalid", problem=f"{exc.place}: {exc.problem}"))
+        return
+    st.toast(t("admin.saved"))
+    st.rerun()
+
+
+def _files(cat, entries, who: str) -> None:
+    c1, c2 = st.columns(2)
+    c1.download_button(t("admin.export_csv"), to_csv(entries).encode("utf-8-sig"), "catalogue.csv", "text/csv",
+                       key="adm_export_csv")
+    c2.download_button(t("admin.export_yaml"), to_yaml(cat.fw, entries).encode("utf-8"), "catalogue.yaml",
+                       "application/x-yaml", key="adm_export_yaml")
+    upload = st.file_uploader(t("admin.import"), type=["csv", "yaml", "yml"], key="adm_upload")
+    if upload is None:
+        return
+    data = upload.getvalue()
+    if len(data) > UPLOAD_LIMIT:
+        st.error(t("admin.too_large", mb=UPLOAD_LIMIT // 2**20))
+        return
+    try:
+        text = data.decode("utf-8-sig")
+        rows = rows_from_csv(text, source=upload.name) if upload.name.lower().endswith(".csv") else rows_from_yaml(text, source=upload.name)
+        valid = cat.validate(rows, source=upload.name)
+    except UnicodeDecodeError:
+        st.error(t("admin.not_utf8"))
+        return
+    except CatalogueError as exc:
+        st.error(t("admin.invalid", problem=f"{exc.place}: {exc.problem}"))
+        return
+    known = {e.id for e in entries}
+    new = sum(e.id not in known for e in valid)
+    st.info(t("admin.import_preview", n=len(valid), new=new, changed=len(valid) - new))
+    if st.button(t("admin.import_confirm"), type="primary", key="adm_import_go"):
+        changed = cat.import_entries(rows, who, source=upload.name)
+        st.success(t("admin.imported", n=changed))

@@ -1,0 +1,111 @@
+"""Roadmaps and recommendations: hand-checked golden firms and properties."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assessment.catalogue import CATALOGUE_FILE, load_catalogue
+from assessment.recommend import recommend, step_helpers
+from assessment.roadmap import roadmap
+
+
+@pytest.fixture(scope="module")
+def published(dbi):
+    return load_catalogue(CATALOGUE_FILE, dbi).published()
+
+
+def shop(dbi):
+    """A micro retail shop: no website, chats with customers on social media, e-invoices, banks online monthly."""
+    points = {c: 0 for c in dbi.criterion_ids}
+    points.update({"1.1.2": 2, "1.2.3": 3, "3.2.3": 5, "3.1.1": 2, "5.1.1": 3, "5.1.2": 3})
+    return points
+
+
+def manufacturer(dbi):
+    """A medium manufacturer: every infrastructure criterion at 4, strategy drawn up, data almost nil."""
+    points = {c: (4 if c.startswith("3.") else 0) for c in dbi.criterion_ids}
+    points.update({"2.1.1": 15, "1.1.1": 3, "1.1.2": 3, "1.2.1": 3, "1.2.2": 5, "1.2.3": 5, "4.1.1": 3,
+                   "4.1.3": 4, "4.1.5": 3, "4.2.4": 2, "5.1.1": 4, "5.1.2": 4, "5.1.4": 4, "5.1.5": 2, "6.1.1": 1})
+    return points
+
+
+def test_golden_shop_roadmap(dbi):
+    # 18 points (P1 5, P3 7, P5 6), level 0. Level 1 needs > 20 points and 4 pillars at level 1:
+    # P5 is there (12%); the cheapest three more are P3 (+1 to 8 = 10%), P1 (+2 to 7) and P6 (+4 to 4):
+    # 7 points on 3 criteria, total 25. (P2 would cost 5, P4 7.)
+    road = roadmap(dbi, shop(dbi))
+    assert (road.level, road.target_level, road.points_to_gain, len(road.steps)) == (0, 1, 7, 3)
+    gains = {}
+    for s in road.steps:
+        gains[s.pillar_id] = gains.get(s.pillar_id, 0) + s.gain
+    assert gains == {"P1": 2, "P3": 1, "P6": 4}
+    assert [(s.criterion_id, s.from_points, s.to_points) for s in road.steps] == [
+        ("1.1.1", 0, 2), ("3.1.1", 2, 3), ("6.1.1", 0, 4)]
+
+
+def test_golden_shop_recommendations(dbi, published):
+    points = shop(dbi)
+    road = roadmap(dbi, points)
+    recs = recommend(dbi, published, points, road.level, road, size_class="micro", sector="G")
+    assert [r.entry.id for r in recs] == ["sapo", "kiotviet", "misa-sme", "zalo-oa", "bkav-ca"]
+    first = recs[0]
+    # Sapo's website and online catalogue lift P1 and its stock database lifts P6: level 1 on its own
+    assert first.roadmap_points == road.points_to_gain == 7 and first.level_after == 1
+    assert ("1.1.1", 0, 4) in [(x.criterion_id, x.from_points, x.to_points) for x in first.lifts]
+    en = first.reasons(dbi, "en", road.level)
+    assert en[0] == "Lifts criterion 1.1.1 (Website updates) from 0 to 4/5 points."
+    assert "Takes 7 points off the path to the next level." in en
+    vi = first.reasons(dbi, "vi", road.level)
+    assert any(line.startswith("Có thể thêm tới 17 điểm, đủ đưa doanh nghiệp lên mức 1") for line in vi)
+    # the shop's e-invoicing is complete: no e-invoice product is proposed
+    assert all(r.entry.category != "einvoice" for r in recs)
+
+
+def test_golden_manufacturer(dbi, published):
+    points = manufacturer(dbi)
+    road = roadmap(dbi, points)
+    # 125 points, P2 and P3 at level 3+; level 3 needs > 128 and 4 pillars above 40%:
+    # P1 needs 27 (+8) and P5 needs 21 (+7): 15 points.
+    assert (road.level, road.target_level, road.points_to_gain) == (2, 3, 15)
+    assert {s.pillar_id for s in road.steps} == {"P1", "P5"}
+    recs = recommend(dbi, published, points, road.level, road, size_class="medium", sector="C")
+    assert [r.entry.id for r in recs] == ["haravan", "sendo", "tiki", "sapo", "zalo-oa"]
+    assert all(r.roadmap_points > 0 for r in recs)
+    assert max(sum(r.entry.category == c for r in recs) for c in {r.entry.category for r in recs}) <= 2
+
+
+def test_golden_level_5_firm(dbi, published):
+    points = {c.id: c.max_points for c in dbi.criteria}
+    road = roadmap(dbi, points)
+    assert road.level == 5 and road.target_level is None and not road.steps
+    assert recommend(dbi, published, points, 5, road, size_class="small", sector="I") == []
+
+
+def test_step_helpers_name_platforms(dbi, published):
+    road = roadmap(dbi, shop(dbi))
+    step = next(s for s in road.steps if s.criterion_id == "1.1.1")
+    names = [e.id for e in step_helpers(published, step, size_class="micro", sector="G")]
+    assert "sapo" in names and "haravan" in names
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_recommendation_properties(dbi, published, data):
+    points = {c.id: data.draw(st.sampled_from(sorted(set(c.code_points)))) for c in dbi.criteria}
+    size = data.draw(st.sampled_from(["micro", "small", "medium"]))
+    sector = data.draw(st.sampled_from(["A", "C", "G", "I"]))
+    road = roadmap(dbi, points)
+    recs = recommend(dbi, published, points, road.level, road, size_class=size, sector=sector)
+    again = recommend(dbi, published, points, road.level, road, size_class=size, sector=sector)
+    assert [r.entry.id for r in recs] == [r.entry.id for r in again]  # deterministic
+    assert len(recs) <= 5
+    for rec in recs:
+        assert size in rec.entry.sizes  # an entry that does not fit the size never appears
+        assert rec.entry.sectors == "all" or sector in rec.entry.sectors
+        for lift in rec.lifts:  # a criterion at its maximum is never the reason
+            assert points[lift.criterion_id] < dbi.criterion_by_id[lift.criterion_id].max_points
+            assert lift.to_points > lift.from_points == points[lift.criterion_id]
+    cats = [r.entry.category for r in recs]
+    assert all(cats.count(c) <= 2 for c in cats)
