@@ -12,7 +12,7 @@ from assessment.catalogue import CatalogueError, load_catalogue
 from assessment.catalogue_store import CatalogueStore
 from assessment.config import settings
 from assessment.framework import Framework, FrameworkError, available_frameworks, load_framework
-from assessment.recommend import recommend
+from assessment.recommend import rank_many
 from assessment.roadmap import roadmap
 from assessment.storage import Store
 from assessment.tabular import ID_COLUMN, SheetError, parse_sheet, read_csv_text
@@ -134,20 +134,18 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         cat.seed_if_empty()
         entries = cat.published()
     scores = sheet.score(fw)
-    sectors = sheet.profile.get("sector") or [None] * len(sheet.firm_ids)
-    sizes = sheet.profile.get("size_class") or [None] * len(sheet.firm_ids)
+    points = scores.criterion_points
+    ranking = rank_many(fw, entries, points, size_classes=sheet.profile.get("size_class"),
+                        sectors=sheet.profile.get("sector"), top=args.top)
     rows = []
     for i, firm_id in enumerate(sheet.firm_ids):
-        points = dict(zip(fw.criterion_ids, map(int, scores.criterion_points_of(i))))
-        level = int(scores.level[i])
-        road = roadmap(fw, points)
-        recs = recommend(fw, entries, points, level, road, size_class=sizes[i] or None, sector=sectors[i] or None,
-                         top=args.top)
-        for rank, rec in enumerate(recs, start=1):
+        firm_points = dict(zip(fw.criterion_ids, map(int, points[i])))
+        for rank, rec in enumerate(ranking.for_firm(fw, i, firm_points), start=1):
             rows.append({
                 "firm_id": firm_id, "rank": rank, "entry_id": rec.entry.id, "name": rec.entry.name,
                 "category": rec.entry.category, "roadmap_points": rec.roadmap_points,
-                "potential_points": rec.potential_points, "reasons": " | ".join(rec.reasons(fw, args.lang, level)),
+                "potential_points": rec.potential_points,
+                "reasons": " | ".join(rec.reasons(fw, args.lang, int(scores.level[i]))),
             })
     columns = ["firm_id", "rank", "entry_id", "name", "category", "roadmap_points", "potential_points", "reasons"]
     _write(pd.DataFrame(rows, columns=columns), args, f"recommendations for {len(sheet.firm_ids)} firms")

@@ -10,7 +10,7 @@ entries of one category are kept.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,8 +18,8 @@ import numpy as np
 from assessment.catalogue import CATEGORIES, PRICE_BANDS, Entry
 from assessment.framework import Framework
 from assessment.i18n import translate
-from assessment.roadmap import Roadmap, roadmap
-from assessment.scoring import score_points
+from assessment.roadmap import INF, GapModel, GapState, Roadmap, nested_rules, points_needed, roadmap
+from assessment.scoring import _overall_levels, _pillar_levels, score_points
 
 
 @dataclass(frozen=True)
@@ -66,11 +66,150 @@ class Recommendation:
         return lines
 
 
+@dataclass(frozen=True)
+class Ranking:
+    """Recommendations for many firms, as arrays (entries in ``entries`` order)."""
+
+    entries: tuple[Entry, ...]
+    chosen: np.ndarray  # (n, top) entry positions, best first; -1 where fewer fit
+    progress: np.ndarray  # (n_entries, n) points the entry takes off the path to the next level
+    potential: np.ndarray  # (n_entries, n) points its lifts could add (0: not a candidate)
+    level_after: np.ndarray  # (n_entries, n)
+
+    def for_firm(self, fw: Framework, i: int, criterion_points: dict[str, int]) -> list[Recommendation]:
+        out = []
+        for e_pos in self.chosen[i]:
+            if e_pos < 0:
+                break
+            entry = self.entries[e_pos]
+            lifts = tuple(
+                Lifted(lift.criterion, criterion_points[lift.criterion], lift.to, False)
+                for lift in entry.improves if criterion_points[lift.criterion] < lift.to
+            )
+            out.append(Recommendation(entry, lifts, int(self.progress[e_pos, i]), int(self.potential[e_pos, i]),
+                                      int(self.level_after[e_pos, i])))
+        return out
+
+
+def rank_many(
+    fw: Framework,
+    entries: Iterable[Entry],
+    points: np.ndarray,
+    *,
+    size_classes: Sequence[str | None] | None = None,
+    sectors: Sequence[str | None] | None = None,
+    top: int = 5,
+    per_category: int = 2,
+    categories: Iterable[str] | None = None,
+    price_bands: Iterable[str] | None = None,
+    model: GapModel | None = None,
+) -> Ranking:
+    """Rank the catalogue for many firms at once (``points``: (n, n_criteria) criterion points).
+
+    Vectorised over firms: per entry, the firms it fits and would lift, their answers after the
+    lifts, the new level and the new points needed for the next level (only the pillars the entry
+    touches are recomputed); then a stable ranking per firm with the per-category cap.
+    """
+    model = model or GapModel(fw)
+    wanted_cats = set(categories) if categories else None
+    wanted_prices = set(price_bands) if price_bands else None
+    entries = tuple(sorted(
+        (e for e in entries
+         if (wanted_cats is None or e.category in wanted_cats) and (wanted_prices is None or e.price_band in wanted_prices)),
+        key=lambda e: e.id,
+    ))
+    pts = np.ascontiguousarray(np.asarray(points, dtype=np.int16).T)  # (c, n)
+    n = pts.shape[1]
+    sizes = np.array([x or "" for x in size_classes] if size_classes is not None else [""] * n)
+    secs = np.array([x or "" for x in sectors] if sectors is not None else [""] * n)
+    base = score_points(fw, pts.T)
+    level = base.level.astype(np.int64)
+    base_pillars = np.ascontiguousarray(base.pillar_points.T).astype(np.int32)
+    targets = level + 1
+    need_before = points_needed(fw, pts.T, targets, model=model)
+    nested = nested_rules(fw)
+    # per-pillar figures of every firm at its target level, updated per entry where it changes them
+    groups: dict[int, tuple[np.ndarray, GapState]] = {}
+    for lv in range(1, fw.max_level + 1):
+        rows = np.flatnonzero(targets == lv)
+        if rows.size and nested:
+            groups[lv] = (rows, model.state(pts[:, rows], lv))
+
+    n_e = len(entries)
+    progress = np.zeros((n_e, n), dtype=np.int64)
+    potential = np.zeros((n_e, n), dtype=np.int64)
+    level_after = np.zeros((n_e, n), dtype=np.int64)
+    col = {cid: j for j, cid in enumerate(fw.criterion_ids)}
+    for k, entry in enumerate(entries):
+        fits = (sizes == "") | np.isin(sizes, entry.sizes)
+        if entry.sectors != "all":
+            fits &= (secs == "") | np.isin(secs, entry.sectors)
+        fits &= (level >= entry.maturity[0]) & (level <= entry.maturity[1])
+        cols = np.array([col[x.criterion] for x in entry.improves])
+        tos = np.array([x.to for x in entry.improves], dtype=np.int16)
+        gain = np.maximum(0, tos[:, None] - pts[cols]).sum(axis=0)
+        candidate = fits & (gain > 0)
+        if not candidate.any():
+            continue
+        need_after = np.full(n, INF, dtype=np.int64)
+        if nested:
+            for lv, (lv_rows, st) in groups.items():
+                sel = np.flatnonzero(candidate[lv_rows])
+                if sel.size == 0:
+                    continue
+                after = model.changed(st, sel, pts[:, lv_rows], cols, tos, lv)
+                need, unsure = model.needed(after, lv)
+                for s in np.flatnonzero(unsure):  # rare: solve exactly
+                    firm = pts[:, lv_rows[sel[s]]].copy()
+                    firm[cols] = np.maximum(firm[cols], tos)
+                    road = roadmap(fw, dict(zip(fw.criterion_ids, map(int, firm))), lv)
+                    need[s] = road.points_to_gain if road.reachable else INF
+                need_after[lv_rows[sel]] = need
+        rows = np.flatnonzero(candidate)
+        pp = base_pillars[:, rows].copy()  # pillar points after the lifts
+        for j, to in zip(cols, tos):
+            now = pts[j, rows]
+            pp[model.pillar_of_col[j]] += np.maximum(now, to) - now
+        lv_after = _overall_levels(fw, pp.sum(axis=0), _pillar_levels(fw, pp)).astype(np.int64)
+        if not nested:
+            after_pts = pts[:, rows].copy()
+            after_pts[cols] = np.maximum(after_pts[cols], tos[:, None])
+            na = points_needed(fw, after_pts.T, targets[rows], model=model).astype(np.int64)
+            need_after[rows] = np.where(na < 0, INF, na)
+        before = need_before[rows]
+        reached = lv_after >= targets[rows]
+        prog = np.where(reached, before, np.maximum(0, before - np.minimum(need_after[rows], INF)))
+        progress[k, rows] = np.where(before < 0, 0, prog)
+        potential[k, rows] = gain[rows]
+        level_after[k, rows] = lv_after
+
+    # rank: roadmap progress, then level after, then potential points; ties keep id order
+    key = progress * 10**8 + level_after * 10**6 + potential
+    key = np.where(potential > 0, key, -1)
+    order = np.argsort(-key, axis=0, kind="stable")  # (n_e, n)
+    cat_index = {c: i for i, c in enumerate(sorted({e.category for e in entries}))}
+    cat_of = np.array([cat_index[e.category] for e in entries], dtype=np.int64)
+    per_cat = np.zeros((n, max(1, len(cat_index))), dtype=np.int64)
+    chosen = np.full((n, top), -1, dtype=np.int64)
+    taken = np.zeros(n, dtype=np.int64)
+    firms = np.arange(n)
+    for r in range(n_e):
+        e_pos = order[r]
+        valid = key[e_pos, firms] >= 0
+        cat = cat_of[e_pos]
+        ok = valid & (per_cat[firms, cat] < per_category) & (taken < top)
+        idx = firms[ok]
+        chosen[idx, taken[idx]] = e_pos[idx]
+        per_cat[idx, cat[idx]] += 1
+        taken[idx] += 1
+    return Ranking(entries, chosen, progress, potential, level_after)
+
+
 def recommend(
     fw: Framework,
     entries: Iterable[Entry],
     criterion_points: dict[str, int],
-    level: int,
+    level: int | None = None,
     road: Roadmap | None = None,
     *,
     size_class: str | None = None,
@@ -80,52 +219,21 @@ def recommend(
     categories: Iterable[str] | None = None,
     price_bands: Iterable[str] | None = None,
 ) -> list[Recommendation]:
-    """The firm's top entries (only pass published entries for what firms see)."""
-    wanted_cats = set(categories) if categories else None
-    wanted_prices = set(price_bands) if price_bands else None
-    on_road = {s.criterion_id: s for s in (road.steps if road else ())}
-    base = np.array([criterion_points[c] for c in fw.criterion_ids], dtype=np.int16)
-    candidates = []
-    for entry in entries:
-        if not entry.fits(size_class, sector) or not entry.maturity[0] <= level <= entry.maturity[1]:
-            continue
-        if wanted_cats is not None and entry.category not in wanted_cats:
-            continue
-        if wanted_prices is not None and entry.price_band not in wanted_prices:
-            continue
-        lifts = []
-        for lift in entry.improves:
-            now = criterion_points.get(lift.criterion)
-            if now is None or now >= lift.to:
-                continue  # already there: never a reason to recommend
-            lifts.append(Lifted(lift.criterion, now, lift.to, lift.criterion in on_road))
-        if not lifts:
-            continue
-        after = base.copy()
-        for lift in lifts:
-            after[fw.criterion_ids.index(lift.criterion_id)] = lift.to_points
-        level_after = int(score_points(fw, after[None, :]).level[0])
-        road_points = 0
-        if road is not None and road.reachable and road.target_level is not None:
-            if level_after >= road.target_level:
-                road_points = road.points_to_gain
-            else:  # how much shorter the cheapest path to the target becomes
-                rest = roadmap(fw, dict(zip(fw.criterion_ids, map(int, after))), road.target_level)
-                road_points = max(0, road.points_to_gain - rest.points_to_gain) if rest.reachable else 0
-        candidates.append(
-            Recommendation(entry, tuple(lifts), road_points, sum(x.gain for x in lifts), level_after)
-        )
-    candidates.sort(key=lambda r: (-r.roadmap_points, -r.level_after, -r.potential_points, r.entry.id))
-    chosen: list[Recommendation] = []
-    per_cat: dict[str, int] = {}
-    for rec in candidates:
-        if per_cat.get(rec.entry.category, 0) >= per_category:
-            continue
-        chosen.append(rec)
-        per_cat[rec.entry.category] = per_cat.get(rec.entry.category, 0) + 1
-        if len(chosen) == top:
-            break
-    return chosen
+    """One firm's top entries (pass only published entries for what firms see).
+
+    ``level`` and ``road`` are accepted for the callers' convenience; the ranking derives both
+    from the answers, exactly as :func:`rank_many` does for a whole province.
+    """
+    row = np.array([[criterion_points[c] for c in fw.criterion_ids]], dtype=np.int16)
+    ranking = rank_many(fw, entries, row, size_classes=[size_class], sectors=[sector], top=top,
+                        per_category=per_category, categories=categories, price_bands=price_bands)
+    road_ids = {s.criterion_id for s in road.steps} if road else set()
+    return [
+        Recommendation(rec.entry, tuple(Lifted(x.criterion_id, x.from_points, x.to_points, x.criterion_id in road_ids)
+                                        for x in rec.lifts),
+                       rec.roadmap_points, rec.potential_points, rec.level_after)
+        for rec in ranking.for_firm(fw, 0, criterion_points)
+    ]
 
 
 def category_name(category: str, lang: str) -> str:

@@ -109,3 +109,30 @@ def test_recommendation_properties(dbi, published, data):
             assert lift.to_points > lift.from_points == points[lift.criterion_id]
     cats = [r.entry.category for r in recs]
     assert all(cats.count(c) <= 2 for c in cats)
+
+
+def test_ranking_many_firms_at_once_equals_one_by_one(dbi, published):
+    import numpy as np
+
+    from assessment.recommend import rank_many
+
+    rng = np.random.default_rng(11)
+    points = np.stack([rng.choice(sorted(set(c.code_points)), size=30) for c in dbi.criteria], axis=1)
+    points[0] = [shop(dbi)[c] for c in dbi.criterion_ids]
+    sizes = rng.choice(["micro", "small", "medium"], size=30).tolist()
+    sectors = rng.choice(["A", "C", "G", "I"], size=30).tolist()
+    ranking = rank_many(dbi, published, points, size_classes=sizes, sectors=sectors)
+    for i in range(30):
+        firm = dict(zip(dbi.criterion_ids, map(int, points[i])))
+        alone = recommend(dbi, published, firm, size_class=sizes[i], sector=sectors[i])
+        together = ranking.for_firm(dbi, i, firm)
+        assert [(r.entry.id, r.roadmap_points, r.potential_points, r.level_after) for r in together] == [
+            (r.entry.id, r.roadmap_points, r.potential_points, r.level_after) for r in alone]
+        for r in together:  # progress is the exact drop in points needed for the next level
+            road_before = roadmap(dbi, firm)
+            after = dict(firm)
+            for lift in r.lifts:
+                after[lift.criterion_id] = lift.to_points
+            road_after = roadmap(dbi, after, road_before.target_level)
+            expected = road_before.points_to_gain - (road_after.points_to_gain if road_after.level < road_before.target_level else 0)
+            assert r.roadmap_points == expected

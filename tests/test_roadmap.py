@@ -95,3 +95,25 @@ def test_steps_name_answers_by_code(dbi):
         crit = dbi.criterion_by_id[step.criterion_id]
         assert crit.choices[step.to_code][0] == step.to_points
         assert crit.choices[step.from_code][0] == step.from_points
+
+
+@pytest.mark.parametrize("which", ["dbi", "mini", "strict"])
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_points_needed_for_many_firms_equals_the_exact_roadmap(request, which, data):
+    from assessment.roadmap import points_needed
+
+    fw = STRICT if which == "strict" else request.getfixturevalue(which)
+    rows = data.draw(st.lists(st.tuples(*[st.sampled_from(sorted(set(c.code_points))) for c in fw.criteria]),
+                              min_size=1, max_size=8))
+    points = np.array(rows, dtype=np.int16)
+    levels = score_points(fw, points).level.astype(int)
+    offset = data.draw(st.integers(1, 2))
+    fast = points_needed(fw, points, levels + offset)
+    for row, level, got in zip(points, levels, fast):
+        target = int(level) + offset
+        if target > fw.max_level:
+            assert got == -1
+            continue
+        road = roadmap(fw, dict(zip(fw.criterion_ids, map(int, row))), target)
+        assert got == (road.points_to_gain if road.reachable else -1)
