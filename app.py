@@ -15,4 +15,4 @@ st.session_state["lang"] = st.radio(
 )
 pages = nav.pages(st.session_state["lang"])
 startup.open_code_from_link(pages)
-st.navigation(list(pages.values()), position="top").run()
+st.navigation(nav.sections(st.session_state["lang"], pages), position="top").run()

@@ -31,9 +31,10 @@ def gap_lines(fw: Framework, result: FirmResult, lang: str) -> list[str]:
             )
         )
         names = {p.id: p.name(lang) for p in fw.pillars}
+        lines.append(translate("gap.closest", lang))
         for short in gap.short_pillars[: gap.pillars_missing]:
             lines.append(
-                translate(
+                "  " + translate(
                     "gap.pillar_needs", lang, pillar=f"{short.pillar_id}. {names[short.pillar_id]}",
                     points=short.points_needed, level=gap.required_pillar_level,
                 )

@@ -391,8 +391,11 @@ def next_level_gap(fw: Framework, result: "FirmResult") -> NextLevelGap:
     short = []
     for j, p in enumerate(result.pillars):
         if p.level < rule.pillar_level:
-            need = int(fw.pillar_level_min_points[j, rule.pillar_level - 1]) - p.points
-            short.append(PillarShort(p.id, p.level, p.points, need))
+            deficit = int(fw.pillar_level_min_points[j, rule.pillar_level - 1]) - p.points
+            reachable = _reachable_gains(fw.pillars[j], result.criterion_points)
+            need = min((g for g in reachable if g >= deficit), default=None)
+            if need is not None:  # a pillar that cannot reach the level is not a candidate
+                short.append(PillarShort(p.id, p.level, p.points, need))
     short.sort(key=lambda s: s.points_needed)
     at_level = sum(p.level >= rule.pillar_level for p in result.pillars)
     return NextLevelGap(
@@ -405,3 +408,13 @@ def next_level_gap(fw: Framework, result: "FirmResult") -> NextLevelGap:
         pillars_at_level=at_level,
         short_pillars=tuple(short),
     )
+
+
+def _reachable_gains(pillar, criterion_points: dict[str, int]) -> set[int]:
+    """Every exact gain a pillar can make by raising its answers (e.g. the strategy criterion
+    moves in steps of 5 points, so a 1-point shortfall there really needs 5)."""
+    sums = {0}
+    for crit in pillar.criteria:
+        now = criterion_points.get(crit.id, 0)
+        sums = {a + v - now for a in sums for v in set(crit.code_points) if v >= now}
+    return sums

@@ -97,11 +97,13 @@ def test_whole_assessment_in_vietnamese_then_resume_by_link(db, dbi):
     assert metrics["Tổng điểm"] == f"{expected.total}/320"
     assert metrics["Mức chuyển đổi số"] == f"Mức {expected.level} – {dbi.level_name(expected.level, 'vi')}"
     table = at.dataframe[0].value
-    assert table["Điểm"].tolist() == [p.points for p in expected.pillars]
+    assert table["Điểm"].tolist() == [f"{p.points}/{p.max_points}" for p in expected.pillars]
+    assert table["Tỷ lệ (%)"].tolist()[0] == f"{expected.pillars[0].percent:.1f}".replace(".", ",")
     assert table["Trụ cột"].tolist()[0] == "P1. Trải nghiệm số cho khách hàng"
     chart = at.get("vega_lite_chart")
     assert len(chart) == 1 and "percent" in chart[0].proto.spec
-    assert any(m.value.startswith("- Để đạt") or m.value.startswith("- Doanh nghiệp đã") for m in at.markdown)
+    gap_intro = [m.value for m in at.markdown if m.value.startswith("Để đạt") or m.value.startswith("Doanh nghiệp đã")]
+    assert len(gap_intro) == 1
     assert any("Đây là lần đánh giá đầu tiên" in c.value for c in at.caption)
 
     # stored, with framework id and version
@@ -136,7 +138,7 @@ def test_stop_midway_and_resume_with_the_code_in_english(db, dbi):
     assert not at2.exception and not errors(at2), (errors(at2), [m.value for m in at2.markdown][-5:])
     expected = score_codes(dbi, np.array([[codes[c] for c in dbi.criterion_ids]])).firm()
     assert {m.label: m.value for m in at2.metric}["Total score"] == f"{expected.total}/320"
-    assert at2.dataframe[0].value.columns.tolist() == ["Pillar", "Points", "Max", "Share (%)", "Level"]
+    assert at2.dataframe[0].value.columns.tolist() == ["Pillar", "Points", "Share (%)", "Level"]
     assert at2.dataframe[0].value["Pillar"].tolist()[0] == "P1. Digital customer experience"
 
 
@@ -299,9 +301,9 @@ def test_results_page_shows_roadmap_and_recommendations(db, dbi, monkeypatch):
     subheaders = [s.value for s in at.subheader]
     assert "Shortest path to the next level" in subheaders and "Recommended digital platforms" in subheaders
     assert "At least 7 more points on 3 criteria reach Level 1 – Starting:" in [c.value for c in at.caption]
-    road = next(d.value for d in at.dataframe if "Solutions that help" in d.value.columns)
-    assert road["Criterion"].tolist()[0] == "1.1.1 Website updates"
-    assert "Sapo" in road["Solutions that help"].tolist()[0]
+    road = next(m.value for m in at.markdown if m.value.startswith("- **1.1.1**"))
+    assert road.splitlines()[0].rstrip() == "- **1.1.1** Website updates: No website of our own → **At least every 6 months** (+2 points)"
+    assert "Solutions that help: " in road and "Sapo" in road
     names = [m.value for m in at.markdown if m.value.startswith("**1.")]
     assert names == ["**1. Sapo** · Sapo"]
     # filter by category: only customer channels and payments

@@ -27,7 +27,7 @@ def test_gap_lines_in_both_languages(dbi):
     assert en[0] == "To reach Level 2 – Beginning, the firm needs:"
     assert en[1] == "at least 12 more points (a total of 65 or more; now 53);"
     assert en[2] == "at least 4 pillars at level 2 or above: 3 now, 1 more needed;"
-    assert en[3] == "closest: P4. Operations, 4 more points to reach level 2."
+    assert en[3:] == ["The pillars closest to it:", "  P4. Operations: 4 more points to reach level 2"]
     vi = narrative.gap_lines(dbi, res, "vi")
     assert vi[0] == "Để đạt Mức 2 – Bắt đầu, doanh nghiệp cần:"
     top = score_points(dbi, np.array(dbi.criterion_max, dtype=np.int16)).firm()

@@ -313,3 +313,12 @@ def test_levels_agree_with_a_direct_reading_of_the_rules(dbi, data):
     rules = [(20, 4, 1), (64, 4, 2), (128, 4, 3), (192, 5, 4), (256, 6, 5)]
     expected = max([0] + [i + 1 for i, (t, n, lv) in enumerate(rules) if total > t and sum(x >= lv for x in levels) >= n])
     assert int(s.level[0]) == expected
+
+
+def test_next_level_gap_counts_answer_steps(dbi):
+    """P2's one criterion moves in steps of 5: 1 point short of level 3 really needs 5."""
+    res = score_points(dbi, fill(dbi, {"P1": 30, "P2": 10, "P3": 40, "P4": 30, "P5": 10, "P6": 5})).firm()
+    assert res.level == 2  # 125 points: P1, P3, P4 above 40%, P2 at exactly 40%
+    gap = next_level_gap(dbi, res)
+    p2 = next(s for s in gap.short_pillars if s.pillar_id == "P2")
+    assert p2.points_needed == 5  # 11 would do by the threshold, but 2.1.1 only goes 10 -> 15

@@ -24,6 +24,9 @@ def render() -> None:
     step = min(max(step, 0), len(all_steps) - 1)
 
     st.title(t("assess.title"))
+    common.scroll_to_top()
+    if st.session_state.pop("link_error", False):
+        st.error(t("resume.link_wrong"))
     _show_new_code()
     if record is None:
         st.caption(t("assess.intro", n=len(fw.criteria)))
@@ -42,6 +45,7 @@ def render() -> None:
 
 def _go(step: int) -> None:
     st.session_state["step"] = step
+    st.session_state["_scroll_top"] = True
     record = common.current()
     if record is not None and not record.submitted:
         common.store().set_step(record.id, step)
@@ -67,9 +71,8 @@ def _show_new_code() -> None:
     with st.container(border=True):
         st.success(t("code.created"), icon="🔑")
         st.code(code, language=None)
-        link = f"{settings().app_url}/?code={code}" if settings().app_url else f"?code={code}"
         st.caption(t("code.link_hint"))
-        st.code(link, language=None)
+        st.code(common.resume_link(code), language=None)
         st.warning(t("code.shown_once"))
         if st.button(t("code.saved_it"), key="code_saved"):
             st.session_state.pop("new_code", None)
@@ -198,8 +201,10 @@ def _pillar_step(fw: Framework, record: AssessmentRecord | None, step: int, pill
         st.error(t("assess.already_submitted"))
         return
     if errors:
-        st.error(t("assess.saved_with_errors", n=len(errors)))
+        st.error(t("assess.saved_with_errors", n=len(errors), ids=", ".join(e.criterion_id for e in errors)))
         for err in errors:
+            if "_computed" in entered[err.criterion_id]:
+                entered[err.criterion_id]["_computed"].empty()  # the share shown was the old one
             slots[err.criterion_id].error(
                 f"{err.criterion_id}: {t(err.key, **_error_params(err))}", icon="⚠️"
             )
@@ -243,14 +248,16 @@ def _question(record: AssessmentRecord, crit: Criterion) -> dict:
             crit.denominator(lang()), min_value=0.0, value=None if stored is None else stored.denominator,
             key=_widget_key(record, crit, "_den"),
         )
+        computed = st.empty()
         if stored is not None and stored.numerator is not None:
-            st.caption(t("answer.share_computed", share=common.num(share_of(stored)), band=texts[stored.code]))
-    return {"code": code, "numerator": num, "denominator": den}
+            computed.caption(t("answer.share_computed", share=common.num(share_of(stored)), band=texts[stored.code]))
+    return {"code": code, "numerator": num, "denominator": den, "_computed": computed}
 
 
 def _collect(fw: Framework, entered: dict[str, dict]) -> tuple[dict[str, Answer], list[AnswerInputError]]:
     answers, errors = {}, []
     for cid, raw in entered.items():
+        raw = {k: v for k, v in raw.items() if not k.startswith("_")}
         try:
             answer = make_answer(fw.criterion_by_id[cid], **raw)
         except AnswerInputError as exc:
@@ -299,6 +306,9 @@ def _review_step(fw: Framework, record: AssessmentRecord | None) -> None:
             workflow.submit(common.store(), fw, record.id)
         except workflow.IncompleteAnswers as exc:
             st.error(t("review.missing", n=len(exc.missing_ids)))
+            first = fw.pillar_of[exc.missing_ids[0]]
+            if st.button(t("review.go_first_missing", pillar=first.id), key="go_missing", type="primary"):
+                _go(1 + [p.id for p in fw.pillars].index(first.id))
             st.markdown(
                 "\n".join(
                     f"- **{cid}** ({fw.pillar_of[cid].id}) {fw.criterion_by_id[cid].title(lang())}"

@@ -92,3 +92,29 @@ def field_errors(errors, slots: dict) -> None:
         slot = slots.get(err.field)
         message = t(err.key, **err.kwargs())
         (slot.error if slot is not None else st.error)(message, icon="⚠️")
+
+
+def resume_link(code: str) -> str:
+    """The full link that reopens an assessment: DBI_APP_URL if set, else the address in use."""
+    base = settings().app_url
+    if not base:
+        try:
+            url = st.context.url or ""
+        except Exception:  # noqa: BLE001 - not available outside a browser session
+            url = ""
+        base = url.split("?", 1)[0].rstrip("/")
+        for suffix in ("/assess", "/results", "/resume", "/methodology", "/catalogue"):
+            base = base.removesuffix(suffix)
+    return f"{base}/?code={code}" if base else f"?code={code}"
+
+
+def scroll_to_top() -> None:
+    """Bring a new step into view from its top (Streamlit keeps the scroll position otherwise)."""
+    if st.session_state.pop("_scroll_top", False):
+        import streamlit.components.v1 as components
+
+        components.html(
+            "<script>const m = window.parent.document.querySelector('section.main, [data-testid=\"stMain\"]');"
+            "if (m) { m.scrollTo(0, 0); } window.parent.scrollTo(0, 0);</script>",
+            height=0,
+        )

@@ -16,10 +16,11 @@ def render() -> None:
     keys = sorted(common.frameworks())
     key = common.framework().key
     if len(keys) > 1:
-        key = st.selectbox(t("method.framework"), keys, index=keys.index(key), key="method_fw")
+        key = st.selectbox(t("method.framework"), keys, index=keys.index(key), key="method_fw",
+                           format_func=lambda k: f"{common.frameworks()[k].spec.title(lang())} ({common.frameworks()[k].version})")
     fw = common.framework(key)
     L = lang()
-    st.markdown(f"**{fw.spec.title(L)}** ({fw.key})")
+    st.markdown(f"**{fw.spec.title(L)}** · {t('method.version', version=fw.version)}")
     st.write(fw.spec.description(L))
 
     st.subheader(t("method.sources"))

@@ -23,5 +23,14 @@ def pages(lang: str) -> dict[str, st.Page]:
     return built
 
 
+def sections(lang: str, built: dict[str, st.Page]) -> dict[str, list[st.Page]]:
+    """Pages grouped for the menu: what firms use, and the department's pages."""
+    tr = lambda key: i18n.translate(key, lang)  # noqa: E731
+    return {
+        tr("nav.section_firm"): [built["assess"], built["results"], built["resume"], built["methodology"]],
+        tr("nav.section_department"): [built["catalogue"]],
+    }
+
+
 def go(name: str) -> None:
     st.switch_page(st.session_state["_pages"][name])

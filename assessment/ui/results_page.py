@@ -31,44 +31,37 @@ def render() -> None:
     profile = record.profile
 
     st.markdown(f"### {plain(profile.name)}")
-    st.caption(
-        t("results.meta", tax_code=profile.tax_code, date=common.day(record.submitted_at),
-          framework=fw.spec.title(lang()), version=fw.version)
-    )
+    st.caption(t("results.meta", tax_code=profile.tax_code, date=common.day(record.submitted_at),
+                 framework=fw.spec.title(lang())))
     c1, c2 = st.columns(2)
     c1.metric(t("results.level"), narrative.level_label(fw, result.level, lang()))
-    c2.metric(t("results.total"), f"{result.total}/{result.max_points}", f"{common.num(result.percent)} %", delta_color="off")
+    c2.metric(t("results.total"), f"{result.total}/{result.max_points}")
+    c2.caption(t("results.total_of", percent=common.num(result.percent)))
     st.caption(fw.spec.levels[result.level].description(lang()))
 
     st.subheader(t("results.pillars"))
     table = pillar_frame(record)
     st.dataframe(table, hide_index=True, width="stretch")
-    st.altair_chart(pillar_chart(table), width="stretch")
+    st.altair_chart(pillar_chart(fw, record), width="stretch")
 
     st.subheader(t("results.next_level"))
-    for line in narrative.gap_lines(fw, result, lang()):
-        st.markdown(f"- {line}")
-
-    _roadmap_section(record)
+    lines = narrative.gap_lines(fw, result, lang())
+    st.write(lines[0])
+    st.markdown("\n".join(("    - " + line.strip()) if line.startswith("  ") else f"- {line}" for line in lines[1:]))
 
     st.subheader(t("results.losses"))
     st.caption(t("results.losses_hint"))
     losses = narrative.losses(fw, result, lang())
     if losses:
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    t("col.pillar"): [r.pillar_id for r in losses],
-                    t("col.criterion"): [f"{r.criterion_id} {r.title}" for r in losses],
-                    t("col.points"): [f"{r.points}/{r.max_points}" for r in losses],
-                    t("col.lost"): [r.max_points - r.points for r in losses],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+        st.markdown("\n".join(
+            f"- {r.pillar_id} · " + t("results.loss_line", id=r.criterion_id, title=r.title, points=r.points,
+                                       max=r.max_points)
+            for r in losses
+        ))
     else:
         st.success(t("results.no_losses"))
+
+    _roadmap_section(record)
 
     _recommendations_section(record)
 
@@ -83,36 +76,40 @@ def render() -> None:
 
 
 def pillar_frame(record: AssessmentRecord) -> pd.DataFrame:
+    """Pillars in framework order, with the same numbers as the scoring (narrow enough for a phone)."""
     fw = common.framework(record.framework_key)
-    rows = []
-    for p, res in zip(fw.pillars, record.result.pillars):
-        rows.append(
+    return pd.DataFrame(
+        [
             {
                 t("col.pillar"): f"{p.id}. {p.name(lang())}",
-                t("col.points"): res.points,
-                t("col.max"): res.max_points,
-                t("col.percent"): round(res.percent, 1),
+                t("col.points"): f"{res.points}/{res.max_points}",
+                t("col.percent"): common.num(res.percent),
                 t("col.level"): f"{res.level} – {fw.level_name(res.level, lang())}",
             }
-        )
-    return pd.DataFrame(rows)
-
-
-def pillar_chart(table: pd.DataFrame) -> alt.Chart:
-    pillar, pct, level = t("col.pillar"), t("col.percent"), t("col.level")
-    data = table.rename(columns={pillar: "pillar", pct: "percent", level: "level"})
-    bars = (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            y=alt.Y("pillar:N", sort=None, title=None, axis=alt.Axis(labelLimit=260)),
-            x=alt.X("percent:Q", scale=alt.Scale(domain=[0, 100]), title=pct),
-            color=alt.Color("level:N", title=level, scale=alt.Scale(scheme="blues")),
-            tooltip=["pillar", "percent", "level"],
-        )
+            for p, res in zip(fw.pillars, record.result.pillars)
+        ]
     )
-    labels = bars.mark_text(align="left", dx=3).encode(text=alt.Text("percent:Q", format=".1f"))
-    return (bars + labels).properties(height=36 * len(data) + 20)
+
+
+def pillar_chart(fw, record: AssessmentRecord) -> alt.Chart:
+    """Vertical bars of pillar percentages, labelled by pillar id so they fit a phone."""
+    data = pd.DataFrame(
+        [
+            {"id": p.id, "name": p.name(lang()), "percent": round(res.percent, 1),
+             "level": f"{res.level} – {fw.level_name(res.level, lang())}"}
+            for p, res in zip(fw.pillars, record.result.pillars)
+        ]
+    )
+    bars = alt.Chart(data).mark_bar().encode(
+        x=alt.X("id:N", sort=None, title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("percent:Q", scale=alt.Scale(domain=[0, 100]), title=t("col.percent")),
+        color=alt.Color("level:N", title=t("col.level"), scale=alt.Scale(scheme="blues"),
+                        legend=alt.Legend(orient="bottom", columns=2)),
+        tooltip=[alt.Tooltip("name:N", title=t("col.pillar")), alt.Tooltip("percent:Q", title=t("col.percent")),
+                 alt.Tooltip("level:N", title=t("col.level"))],
+    )
+    labels = bars.mark_text(dy=-6).encode(text=alt.Text("percent:Q", format=".0f"))
+    return (bars + labels).properties(height=260)
 
 
 def _history(record: AssessmentRecord) -> None:
@@ -151,22 +148,21 @@ def _firm_roadmaps(record: AssessmentRecord) -> tuple[Roadmap, Roadmap | None]:
     return _roadmaps(record.id, record.framework_key, tuple(sorted(record.result.criterion_points.items())))
 
 
-def _roadmap_table(record: AssessmentRecord, road: Roadmap) -> None:
+def _roadmap_list(record: AssessmentRecord, road: Roadmap) -> None:
+    """The steps as a list (tables do not fit a phone): criterion, from -> to, points, helpers."""
     fw = common.framework(record.framework_key)
     published = common.catalogue(record.framework_key).published()
     profile = record.profile
-    rows = []
+    lines = []
     for step in road.steps:
         crit = fw.criterion_by_id[step.criterion_id]
+        line = "- " + t("road.step", id=crit.id, title=crit.title(lang()), before=crit.choices[step.from_code][1](lang()),
+                        after=crit.choices[step.to_code][1](lang()), gain=step.gain)
         helpers = step_helpers(published, step, size_class=profile.size_class.id, sector=profile.sector)
-        rows.append({
-            t("col.criterion"): f"{crit.id} {crit.title(lang())}",
-            t("road.from"): crit.choices[step.from_code][1](lang()),
-            t("road.to"): crit.choices[step.to_code][1](lang()),
-            t("road.gain"): f"+{step.gain}",
-            t("road.helpers"): ", ".join(e.name for e in helpers[:3]),
-        })
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        if helpers:
+            line += "  \n  " + t("road.step_helpers", names=", ".join(plain(e.name) for e in helpers[:3]))
+        lines.append(line)
+    st.markdown("\n".join(lines))
 
 
 def _roadmap_section(record: AssessmentRecord) -> None:
@@ -181,11 +177,11 @@ def _roadmap_section(record: AssessmentRecord) -> None:
         return
     st.caption(t("road.intro", points=first.points_to_gain, n=len(first.steps),
                  level=narrative.level_label(fw, first.target_level, lang())))
-    _roadmap_table(record, first)
+    _roadmap_list(record, first)
     if second is not None and second.reachable:
         with st.expander(t("road.after_next", level=narrative.level_label(fw, second.target_level, lang()),
                            points=second.points_to_gain)):
-            _roadmap_table(record, second)
+            _roadmap_list(record, second)
 
 
 def _recommendations_section(record: AssessmentRecord) -> None:

@@ -18,5 +18,6 @@ def open_code_from_link(pages: dict) -> None:
         st.query_params.pop("code", None)
         st.switch_page(pages["results" if record.submitted else "assess"])
     else:
-        st.session_state["link_error"] = True
+        st.session_state["link_error"] = True  # the questionnaire page says so where it shows
+        st.query_params.pop("code", None)
         st.toast(t("resume.wrong"), icon="⚠️")
