@@ -312,6 +312,21 @@ class Store:
                     out.append(_record(row))
         return out
 
+    def latest_submitted(self, framework_key: str) -> list[AssessmentRecord]:
+        """Each firm's latest submitted assessment answered with this framework."""
+        fw_id, _, fw_version = framework_key.partition("@")
+        with self._session() as s:
+            rows = s.scalars(
+                select(AssessmentRow)
+                .where(AssessmentRow.status == SUBMITTED, AssessmentRow.framework_id == fw_id,
+                       AssessmentRow.framework_version == fw_version)
+                .order_by(AssessmentRow.firm_id, AssessmentRow.submitted_at.desc(), AssessmentRow.id.desc())
+            ).all()
+            latest: dict[int, AssessmentRow] = {}
+            for row in rows:
+                latest.setdefault(row.firm_id, row)
+            return [_record(row) for row in latest.values()]
+
     def count_assessments(self) -> int:
         with self._session() as s:
             return s.scalar(select(func.count()).select_from(AssessmentRow))

@@ -367,3 +367,22 @@ def test_catalogue_admin_gives_up_after_five_wrong_passwords(db, monkeypatch):
     at.button(key="admin_sign_in_button").click().run()
     assert errors(at) == ["Nhập sai quá nhiều lần. Vui lòng thử lại sau 10 phút."]
     assert not at.tabs
+
+
+def test_department_sees_what_is_recommended_most(db, dbi, monkeypatch):
+    _submitted_shop(db, dbi)
+    monkeypatch.setenv("DBI_ADMIN_PASSWORD", "pw")
+    at = AppTest.from_function(_catalogue_script, default_timeout=60).run()
+    at.text_input(key="admin_name_input").input("Cán bộ Sở")
+    at.text_input(key="admin_password_input").input("pw")
+    at.button(key="admin_sign_in_button").click().run()
+    assert not at.exception
+    assert "Gợi ý hiện nay cho 1 doanh nghiệp (bản đánh giá gửi gần nhất của mỗi doanh nghiệp), theo danh mục đã công bố." in [
+        c.value for c in at.caption]
+    per_entry = next(d.value for d in at.dataframe if "Số doanh nghiệp được gợi ý" in d.value.columns)
+    per_firm = next(d.value for d in at.dataframe if "Các giải pháp gợi ý" in d.value.columns)
+    assert per_firm["Doanh nghiệp"].tolist() == ["Cửa hàng tạp hóa Bản Mòng"]
+    top = per_firm["Các giải pháp gợi ý"].tolist()[0].split(", ")
+    assert top[:3] == ["Sapo", "KiotViet", "MISA SME"] and len(top) == 5
+    assert sorted(per_entry["Tên"].tolist()) == sorted(top)
+    assert per_entry["Số doanh nghiệp được gợi ý"].tolist() == [1] * 5

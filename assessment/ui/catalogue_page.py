@@ -11,12 +11,13 @@ import hmac
 import os
 import time
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from assessment.catalogue import CATEGORIES, PRICE_BANDS, SIZES, STATUSES, CatalogueError
 from assessment.catalogue_store import entry_fields, entry_from_fields, rows_from_csv, rows_from_yaml, to_csv, to_yaml
-from assessment.recommend import category_name, price_name
+from assessment.recommend import category_name, price_name, rank_many
 from assessment.ui import common
 from assessment.ui.common import lang, t
 
@@ -74,8 +75,8 @@ def render() -> None:
         st.session_state.pop("admin_name", None)
         st.rerun()
     cat = common.catalogue()
-    tab_list, tab_edit, tab_files, tab_log = st.tabs(
-        [t("admin.tab_list"), t("admin.tab_edit"), t("admin.tab_files"), t("admin.tab_log")]
+    tab_list, tab_edit, tab_files, tab_log, tab_usage = st.tabs(
+        [t("admin.tab_list"), t("admin.tab_edit"), t("admin.tab_files"), t("admin.tab_log"), t("admin.tab_usage")]
     )
     entries = cat.entries()
     with tab_list:
@@ -84,6 +85,8 @@ def render() -> None:
         _edit(cat, entries, who)
     with tab_files:
         _files(cat, entries, who)
+    with tab_usage:
+        _most_recommended(cat)
     with tab_log:
         log = cat.changes(limit=100)
         st.dataframe(
@@ -213,3 +216,33 @@ def _files(cat, entries, who: str) -> None:
     if st.button(t("admin.import_confirm"), type="primary", key="adm_import_go"):
         changed = cat.import_entries(rows, who, source=upload.name)
         st.success(t("admin.imported", n=changed))
+
+
+def _most_recommended(cat) -> None:
+    """What the published catalogue recommends to the assessed firms: per entry and per firm."""
+    fw = cat.fw
+    records = common.store().latest_submitted(fw.key)
+    if not records:
+        st.caption(t("admin.usage_none"))
+        return
+    points = np.array([[r.result.criterion_points[c] for c in fw.criterion_ids] for r in records], dtype=np.int16)
+    ranking = rank_many(fw, cat.published(), points, size_classes=[r.profile.size_class.id for r in records],
+                        sectors=[r.profile.sector for r in records])
+    chosen = ranking.chosen
+    counts = np.bincount(chosen[chosen >= 0], minlength=len(ranking.entries))
+    L = lang()
+    st.caption(t("admin.usage_intro", n=len(records)))
+    by_entry = pd.DataFrame(
+        [{t("admin.col_name"): e.name, t("rec.filter_category"): category_name(e.category, L),
+          t("admin.usage_firms"): int(c)} for e, c in zip(ranking.entries, counts) if c]
+    )
+    if not by_entry.empty:
+        by_entry = by_entry.sort_values(t("admin.usage_firms"), ascending=False, kind="stable")
+    st.dataframe(by_entry, hide_index=True, width="stretch")
+    per_firm = pd.DataFrame(
+        [{t("admin.usage_firm"): r.profile.name, t("profile.tax_code"): r.profile.tax_code,
+          t("col.level"): r.result.level,
+          t("admin.usage_top"): ", ".join(ranking.entries[e].name for e in chosen[i] if e >= 0)}
+         for i, r in enumerate(records)]
+    )
+    st.dataframe(per_firm, hide_index=True, width="stretch")
