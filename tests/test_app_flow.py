@@ -96,10 +96,10 @@ def test_whole_assessment_in_vietnamese_then_resume_by_link(db, dbi):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Tổng điểm"] == f"{expected.total}/320"
     assert metrics["Mức chuyển đổi số"] == f"Mức {expected.level} – {dbi.level_name(expected.level, 'vi')}"
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert table["Điểm"].tolist() == [f"{p.points}/{p.max_points}" for p in expected.pillars]
     assert table["Tỷ lệ (%)"].tolist()[0] == f"{expected.pillars[0].percent:.1f}".replace(".", ",")
-    assert table["Trụ cột"].tolist()[0] == "P1. Trải nghiệm số cho khách hàng"
+    assert table.index.tolist()[0] == "P1. Trải nghiệm số cho khách hàng"
     chart = at.get("vega_lite_chart")
     assert len(chart) == 1 and "percent" in chart[0].proto.spec
     gap_intro = [m.value for m in at.markdown if m.value.startswith("Để đạt") or m.value.startswith("Doanh nghiệp đã")]
@@ -138,8 +138,8 @@ def test_stop_midway_and_resume_with_the_code_in_english(db, dbi):
     assert not at2.exception and not errors(at2), (errors(at2), [m.value for m in at2.markdown][-5:])
     expected = score_codes(dbi, np.array([[codes[c] for c in dbi.criterion_ids]])).firm()
     assert {m.label: m.value for m in at2.metric}["Total score"] == f"{expected.total}/320"
-    assert at2.dataframe[0].value.columns.tolist() == ["Pillar", "Points", "Share (%)", "Level"]
-    assert at2.dataframe[0].value["Pillar"].tolist()[0] == "P1. Digital customer experience"
+    assert at2.table[0].value.columns.tolist() == ["Points", "Share (%)", "Level"]
+    assert at2.table[0].value.index.tolist()[0] == "P1. Digital customer experience"
 
 
 def test_wrong_link_code_says_so(db):
@@ -255,7 +255,7 @@ def test_language_switch_mid_flow_and_reassessment_history(db, mini, monkeypatch
     assert {m.label: m.value for m in at.metric}["Total score"] == "14/24"
     history = at.dataframe[-1].value
     assert history["Total"].tolist() == ["8/24"]
-    assert history["Change since then"].tolist() == ["+6 points"]  # still level 1: B and C below level 2
+    assert history["Change since then"].tolist() == ["+6 point(s)"]  # still level 1: B and C below level 2
     # the new code opens the new results; the first code still opens the first ones
     again = new_app(lang="en", code=new_code)
     assert {m.label: m.value for m in again.metric}["Total score"] == "14/24"
@@ -300,7 +300,7 @@ def test_results_page_shows_roadmap_and_recommendations(db, dbi, monkeypatch):
     assert not at.exception
     subheaders = [s.value for s in at.subheader]
     assert "Shortest path to the next level" in subheaders and "Recommended digital platforms" in subheaders
-    assert "At least 7 more points on 3 criteria reach Level 1 – Starting:" in [c.value for c in at.caption]
+    assert "To reach Level 1 – Starting, gain at least 7 point(s) on 3 criterion(s):" in [c.value for c in at.caption]
     road = next(m.value for m in at.markdown if m.value.startswith("- **1.1.1**"))
     assert road.splitlines()[0].rstrip() == "- **1.1.1** Website updates: No website of our own → **At least every 6 months** (+2 points)"
     assert "Solutions that help: " in road and "Sapo" in road

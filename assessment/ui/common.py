@@ -111,10 +111,9 @@ def resume_link(code: str) -> str:
 def scroll_to_top() -> None:
     """Bring a new step into view from its top (Streamlit keeps the scroll position otherwise)."""
     if st.session_state.pop("_scroll_top", False):
-        import streamlit.components.v1 as components
-
-        components.html(
-            "<script>const m = window.parent.document.querySelector('section.main, [data-testid=\"stMain\"]');"
-            "if (m) { m.scrollTo(0, 0); } window.parent.scrollTo(0, 0);</script>",
-            height=0,
+        # A fixed script of ours (no user text), so running it is safe.
+        st.html(
+            "<script>const m = document.querySelector('[data-testid=\"stMain\"], section.main');"
+            "if (m) { m.scrollTo(0, 0); } window.scrollTo(0, 0);</script>",
+            unsafe_allow_javascript=True,
         )

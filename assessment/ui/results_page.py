@@ -40,8 +40,8 @@ def render() -> None:
     st.caption(fw.spec.levels[result.level].description(lang()))
 
     st.subheader(t("results.pillars"))
-    table = pillar_frame(record)
-    st.dataframe(table, hide_index=True, width="stretch")
+    # a static table wraps long pillar names, so all columns fit a phone
+    st.table(pillar_frame(record).set_index(t("col.pillar")))
     st.altair_chart(pillar_chart(fw, record), width="stretch")
 
     st.subheader(t("results.next_level"))
