@@ -13,7 +13,7 @@ from assessment.catalogue_store import CatalogueStore
 from assessment.config import settings
 from assessment.framework import Framework, FrameworkError, available_frameworks, load_framework
 from assessment.recommend import rank_many
-from assessment.roadmap import roadmap
+from assessment.roadmap import roadmaps_many
 from assessment.storage import Store
 from assessment.tabular import ID_COLUMN, SheetError, parse_sheet, read_csv_text
 
@@ -109,10 +109,10 @@ def _write(out, args: argparse.Namespace, what: str) -> None:
 def cmd_roadmap(args: argparse.Namespace) -> int:
     fw = resolve_framework(args.framework)
     sheet = _read_sheet(fw, args)
-    points = sheet.score(fw).criterion_points
+    roads = roadmaps_many(fw, sheet.score(fw).criterion_points)
     rows = []
-    for firm_id, row in zip(sheet.firm_ids, points):
-        road = roadmap(fw, dict(zip(fw.criterion_ids, map(int, row))))
+    for i, firm_id in enumerate(sheet.firm_ids):
+        road = roads.roadmap(i)
         rows.append({
             "firm_id": firm_id, "level": road.level,
             "next_level": "" if road.target_level is None else road.target_level,

@@ -18,7 +18,7 @@ import numpy as np
 from assessment.catalogue import CATEGORIES, PRICE_BANDS, Entry
 from assessment.framework import Framework
 from assessment.i18n import translate
-from assessment.roadmap import INF, GapModel, GapState, Roadmap, nested_rules, points_needed, roadmap
+from assessment.roadmap import INF, GapModel, GapState, Roadmap, exact_roadmap, nested_rules, points_needed
 from assessment.scoring import _overall_levels, _pillar_levels, score_points
 
 
@@ -162,7 +162,7 @@ def rank_many(
                 for s in np.flatnonzero(unsure):  # rare: solve exactly
                     firm = pts[:, lv_rows[sel[s]]].copy()
                     firm[cols] = np.maximum(firm[cols], tos)
-                    road = roadmap(fw, dict(zip(fw.criterion_ids, map(int, firm))), lv)
+                    road = exact_roadmap(fw, dict(zip(fw.criterion_ids, map(int, firm))), lv)
                     need[s] = road.points_to_gain if road.reachable else INF
                 need_after[lv_rows[sel]] = need
         rows = np.flatnonzero(candidate)

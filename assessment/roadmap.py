@@ -86,11 +86,34 @@ def _pillar_table(options: list[list[int]]) -> tuple[np.ndarray, list[np.ndarray
 def roadmap(fw: Framework, criterion_points: dict[str, int], target_level: int | None = None) -> Roadmap:
     """The cheapest way from the firm's current answers to ``target_level`` (default: next level).
 
+    The same search as :func:`roadmaps_many` (so a firm sees the path the department's exports
+    show); other targets, and firms it cannot certify, go to :func:`exact_roadmap`.
+
     Examples
     --------
     >>> from assessment.framework import load_framework, DEFAULT_FRAMEWORK_FILE
     >>> fw = load_framework(DEFAULT_FRAMEWORK_FILE)
     >>> r = roadmap(fw, {cid: 0 for cid in fw.criterion_ids})
+    >>> r.level, r.target_level, r.points_to_gain
+    (0, 1, 21)
+    """
+    row = np.array([[criterion_points[c] for c in fw.criterion_ids]], dtype=np.int16)
+    roads = roadmaps_many(fw, row)
+    first = roads.roadmap(0)
+    if target_level is None or target_level == first.target_level:
+        return first
+    return exact_roadmap(fw, criterion_points, target_level)
+
+
+def exact_roadmap(fw: Framework, criterion_points: dict[str, int], target_level: int | None = None) -> Roadmap:
+    """The cheapest way from the firm's current answers to ``target_level`` (default: next level),
+    by exhaustive dynamic programming (the reference every faster path is checked against).
+
+    Examples
+    --------
+    >>> from assessment.framework import load_framework, DEFAULT_FRAMEWORK_FILE
+    >>> fw = load_framework(DEFAULT_FRAMEWORK_FILE)
+    >>> r = exact_roadmap(fw, {cid: 0 for cid in fw.criterion_ids})
     >>> r.level, r.target_level, r.points_to_gain
     (0, 1, 21)
     """
@@ -407,6 +430,222 @@ def points_needed(fw: Framework, points: np.ndarray, targets: np.ndarray, *, mod
     out = np.where(best >= INF, -1, best)
     out[targets > fw.max_level] = -1
     for i in np.flatnonzero(uncertain & (targets <= fw.max_level)):
-        road = roadmap(fw, dict(zip(fw.criterion_ids, map(int, pts[:, i]))), int(targets[i]))
+        road = exact_roadmap(fw, dict(zip(fw.criterion_ids, map(int, pts[:, i]))), int(targets[i]))
         out[i] = road.points_to_gain if road.reachable else -1
     return out
+
+
+# --- many firms at once: the roadmaps themselves ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Roadmaps:
+    """Roadmaps of n firms as arrays: the new points of every criterion on each firm's path."""
+
+    framework: Framework
+    level: np.ndarray  # (n,) current level
+    target: np.ndarray  # (n,) next level, -1 at the top
+    reachable: np.ndarray  # (n,) bool
+    before: np.ndarray  # (n_criteria, n) points now
+    after: np.ndarray  # (n_criteria, n) points on reaching the target (= before where unchanged)
+    solved_exactly: int  # firms the vectorised search could not certify, solved one by one
+
+    def __len__(self) -> int:
+        return self.before.shape[1]
+
+    def points_to_gain(self) -> np.ndarray:
+        return (self.after - self.before).sum(axis=0)
+
+    def roadmap(self, i: int) -> Roadmap:
+        fw = self.framework
+        target = int(self.target[i])
+        if target < 0:
+            return Roadmap(int(self.level[i]), None, False)
+        steps = []
+        for j in np.flatnonzero(self.after[:, i] != self.before[:, i]):
+            crit = fw.criteria[j]
+            now, new = int(self.before[j, i]), int(self.after[j, i])
+            steps.append(RoadmapStep(crit.id, fw.pillar_of[crit.id].id, now, new, _code_of(crit, now), _code_of(crit, new)))
+        return Roadmap(int(self.level[i]), target, bool(self.reachable[i]), tuple(steps))
+
+
+def roadmaps_many(fw: Framework, points: np.ndarray, *, model: GapModel | None = None) -> Roadmaps:
+    """The cheapest path to the next level for many firms, vectorised, with the same optimum as
+    :func:`roadmap` (fewest points, then fewest criteria; equally cheap paths may differ).
+
+    The fewest points come from :class:`GapModel`. For the fewest criteria, every criterion is an
+    item that can add up to its headroom; with the set A of pillars to lift fixed, taking in each
+    pillar of A its largest items until the pillar is lifted, then the largest remaining items of
+    any pillar until the total is reached, uses the fewest items when items may be used in part
+    (each pillar's sorted items give concave gains, so the greedy choice is optimal). Every A is
+    tried. That count is a lower bound; it is certified when the chosen items can give exactly the
+    points needed with answers that exist (cutting back unit-step criteria, or others to a lower
+    answer). Firms that cannot be certified, and frameworks whose level rules are not nested, are
+    solved one by one with :func:`roadmap`.
+    """
+    from assessment.scoring import score_points
+
+    model = model or GapModel(fw)
+    before = np.ascontiguousarray(np.asarray(points, dtype=np.int16).T).astype(np.int64)  # (c, n)
+    n_crit, n = before.shape
+    level = score_points(fw, before.T).level.astype(np.int64)
+    target = np.where(level < fw.max_level, level + 1, -1)
+    after = before.copy()
+    reachable = np.zeros(n, dtype=bool)
+    fallback = np.zeros(n, dtype=bool)
+    if not nested_rules(fw):
+        fallback[target > 0] = True
+    else:
+        need = points_needed(fw, before.T, np.where(target > 0, target, fw.max_level + 1), model=model)
+        for lv in range(1, fw.max_level + 1):
+            rows = np.flatnonzero((target == lv) & (need >= 0))
+            if rows.size:
+                ok, new, count = _greedy_paths(model, before[:, rows], need[rows], lv)
+                after[:, rows[ok]] = new[:, ok]
+                reachable[rows[ok]] = True
+                again = np.flatnonzero(~ok)
+                if again.size:  # retry with unit-step criteria first: same count and realisable?
+                    ok2, new2, count2 = _greedy_paths(model, before[:, rows[again]], need[rows[again]], lv,
+                                                      prefer_unit=True)
+                    good = ok2 & (count2 == count[again])
+                    after[:, rows[again[good]]] = new2[:, good]
+                    reachable[rows[again[good]]] = True
+                    fallback[rows[again[~good]]] = True
+    for i in np.flatnonzero(fallback):
+        road = exact_roadmap(fw, dict(zip(fw.criterion_ids, map(int, before[:, i]))))
+        reachable[i] = road.reachable
+        for step in road.steps:
+            after[fw.criterion_ids.index(step.criterion_id), i] = step.to_points
+    return Roadmaps(fw, level, target, reachable, before, after, int(fallback.sum()))
+
+
+def _greedy_paths(model: GapModel, pts: np.ndarray, need: np.ndarray, lv: int, *,
+                  prefer_unit: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Certified cheapest paths for firms whose target is ``lv`` (criterion-major ``pts``).
+
+    Returns (certified flags, new points, item counts); uncertified firms are left to the exact
+    solver. ``prefer_unit`` orders unit-step criteria first (they can be cut back to any amount);
+    its count is only a candidate, kept when it equals the largest-first count.
+    """
+    fw = model.fw
+    rule = fw.spec.overall_levels[lv - 1]
+    n_p = len(fw.pillars)
+    n = pts.shape[1]
+    st = model.state(pts, lv)
+    cap_of = fw.criterion_max[:, None] - pts  # headroom of every criterion
+    deficit = np.stack([np.maximum(0, model.threshold(i, lv) - st.pillar_pts[i]) for i in range(n_p)])
+    lifted_now = deficit == 0
+    missing = np.maximum(0, rule.min_pillars - lifted_now.sum(axis=0))
+    cols = [[fw.criterion_ids.index(c.id) for c in p.criteria] for p in fw.pillars]
+    # items of each pillar, largest headroom first (ties: questionnaire order)
+    order, sorted_cap, cum = [], [], []
+    unit_local = [np.array([_unit(fw.criteria[j]) for j in cols[i]]) for i in range(n_p)]
+    for i in range(n_p):
+        local = cap_of[cols[i]]
+        key = -local * 1000 + np.arange(len(cols[i]))[:, None]
+        if prefer_unit:
+            key = key + np.array([0 if _unit(fw.criteria[j]) else 10**6 for j in cols[i]])[:, None]
+        o = np.argsort(key, axis=0, kind="stable")
+        sc = np.take_along_axis(local, o, axis=0)
+        order.append(o)
+        sorted_cap.append(sc)
+        cum.append(np.concatenate([np.zeros((1, n), np.int64), np.cumsum(sc, axis=0)]))
+    tried = []  # (mask, rows, ptr, count) of every pillar set A tried
+    best_count = np.full(n, INF, dtype=np.int64)
+    for mask in range(1 << n_p):
+        members = [i for i in range(n_p) if mask >> i & 1]
+        valid = (missing == len(members)) & (st.costs[members].sum(axis=0) <= need if members else True)
+        for i in members:
+            valid &= ~lifted_now[i] & (st.costs[i] < INF)
+        rows = np.flatnonzero(valid)
+        if rows.size == 0:
+            continue
+        ptr = np.zeros((n_p, rows.size), dtype=np.int64)
+        total = np.zeros(rows.size, dtype=np.int64)
+        for i in members:
+            k = (cum[i][:, rows] < deficit[i, rows]).sum(axis=0)
+            ptr[i] = k
+            total += np.take_along_axis(cum[i][:, rows], k[None, :], axis=0)[0]
+        short = total < need[rows]
+        while short.any():  # the largest remaining item of any pillar, lowest pillar first on ties
+            heads = np.full((n_p, rows.size), -1, dtype=np.int64)
+            head_unit = np.zeros((n_p, rows.size), dtype=bool)
+            for i in range(n_p):
+                has = ptr[i] < len(cols[i])
+                idx = np.minimum(ptr[i], len(cols[i]) - 1)
+                heads[i] = np.where(has, np.take_along_axis(sorted_cap[i][:, rows], idx[None, :], axis=0)[0], -1)
+                local_j = np.take_along_axis(order[i][:, rows], idx[None, :], axis=0)[0]
+                head_unit[i] = has & unit_local[i][local_j]
+            pick = np.argmax(heads, axis=0)
+            if prefer_unit:  # finishing with a unit-step item keeps the path realisable
+                left = need[rows] - total
+                unit_heads = np.where(head_unit & (heads >= left[None, :]), heads, -1)
+                finish = unit_heads.max(axis=0) > 0
+                pick = np.where(finish, np.argmax(unit_heads, axis=0), pick)
+            gain = heads[pick, np.arange(rows.size)]
+            stuck = short & (gain <= 0)
+            short &= ~stuck
+            total = np.where(stuck, -INF, total)  # no items left: this A cannot reach the total
+            take = short
+            ptr[pick[take], np.flatnonzero(take)] += 1
+            total[take] += gain[take]
+            short = take & (total < need[rows])
+        count = np.where(total >= need[rows], ptr.sum(axis=0), INF)
+        tried.append((mask, rows, ptr, count))
+        best_count[rows] = np.minimum(best_count[rows], count)
+
+    # realise, trying every A that reaches the fewest items, until one gives exactly the points
+    ok = np.zeros(n, dtype=bool)
+    new_pts = pts.copy()
+    for mask, rows, ptr, count in tried:
+        sel = np.flatnonzero((count == best_count[rows]) & (count < INF) & ~ok[rows])
+        if sel.size == 0:
+            continue
+        firms = rows[sel]
+        good, amount = _realise(model, pts[:, firms], cap_of[:, firms], need[firms], deficit[:, firms],
+                                mask, ptr[:, sel], [o[:, firms] for o in order], cols)
+        ok[firms[good]] = True
+        new_pts[:, firms[good]] = pts[:, firms[good]] + amount[:, good]
+    return ok, new_pts, best_count
+
+
+def _realise(model: GapModel, pts, cap_of, need, deficit, mask: int, ptr, order, cols):
+    """Give the chosen items answers that exist and add up to exactly ``need``; (ok, amounts)."""
+    fw = model.fw
+    n_p = len(fw.pillars)
+    n = pts.shape[1]
+    amount = np.zeros_like(pts)
+    for i in range(n_p):
+        col_arr = np.array(cols[i])
+        for r in range(len(cols[i])):
+            chosen = ptr[i] > r
+            j = col_arr[order[i][r]]
+            full = np.take_along_axis(cap_of, j[None, :], axis=0)[0]
+            now = np.take_along_axis(amount, j[None, :], axis=0)[0]
+            np.put_along_axis(amount, j[None, :], np.where(chosen, full, now)[None, :], axis=0)
+    excess = amount.sum(axis=0) - need
+    pillar_gain = np.stack([amount[cols[i]].sum(axis=0) for i in range(n_p)])
+    floor = np.stack([deficit[i] if mask >> i & 1 else np.zeros(n, dtype=np.int64) for i in range(n_p)])
+    # lumpy cuts first (answers that exist below), then unit-step criteria take any remainder
+    for unit_pass in (False, True):
+        for i in range(n_p):
+            for j in cols[i][::-1]:
+                crit = fw.criteria[j]
+                if _unit(crit) != unit_pass:
+                    continue
+                a = amount[j]
+                room = np.minimum(excess, np.maximum(0, pillar_gain[i] - floor[i]))
+                if unit_pass:
+                    cut = np.where(a > 0, np.minimum(room, a - 1), 0)
+                else:
+                    cut = np.zeros(n, dtype=np.int64)
+                    for v in sorted(set(crit.code_points)):
+                        smaller = v - pts[j]
+                        c = a - smaller
+                        fits = (a > 0) & (smaller >= 1) & (c >= 0) & (c <= room)
+                        cut = np.where(fits, np.maximum(cut, c), cut)
+                amount[j] = a - cut
+                excess -= cut
+                pillar_gain[i] -= cut
+    return excess == 0, amount
+

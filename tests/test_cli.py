@@ -156,7 +156,7 @@ def test_roadmap_command(tmp_path, dbi):
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
     assert lines[0] == "firm_id,level,next_level,points_to_gain,n_steps,steps"
-    assert lines[1] == "SHOP,0,1,7,3,1.1.1:0->2; 3.1.1:2->3; 6.1.1:0->4"
+    assert lines[1] == "SHOP,0,1,7,3,1.1.1:0->2; 3.1.2:0->1; 6.1.1:0->4"
     assert lines[2] == "TOP,5,,,0,"
 
 

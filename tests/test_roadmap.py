@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assessment.framework import parse_framework
-from assessment.roadmap import roadmap
+from assessment.roadmap import exact_roadmap, roadmap, roadmaps_many
 from assessment.scoring import score_points
 
 from conftest import FIXTURES
@@ -60,8 +60,10 @@ def test_roadmap_is_optimal_against_brute_force(request, which, data):
     current = {c.id: data.draw(st.sampled_from(sorted(set(c.code_points)))) for c in fw.criteria}
     level = int(score_points(fw, np.array([[current[c] for c in fw.criterion_ids]])).level[0])
     for target in range(level + 1, fw.max_level + 1):
-        r = roadmap(fw, current, target)
         expected = brute_force(fw, current, target)
+        fast = roadmap(fw, current, target)
+        r = exact_roadmap(fw, current, target)
+        assert (fast.reachable, fast.points_to_gain, len(fast.steps)) == (r.reachable, r.points_to_gain, len(r.steps))
         assert r.reachable == (expected is not None)
         if expected is None:
             continue
@@ -117,3 +119,44 @@ def test_points_needed_for_many_firms_equals_the_exact_roadmap(request, which, d
             continue
         road = roadmap(fw, dict(zip(fw.criterion_ids, map(int, row))), target)
         assert got == (road.points_to_gain if road.reachable else -1)
+
+
+@pytest.mark.parametrize("which", ["dbi", "mini", "strict"])
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_roadmaps_for_many_firms_are_optimal(request, which, data):
+    """The vectorised search finds paths as cheap as the exact solver's, and they reach the level."""
+    fw = STRICT if which == "strict" else request.getfixturevalue(which)
+    rows = data.draw(st.lists(st.tuples(*[st.sampled_from(sorted(set(c.code_points))) for c in fw.criteria]),
+                              min_size=1, max_size=12))
+    points = np.array(rows, dtype=np.int16)
+    roads = roadmaps_many(fw, points)
+    for i, row in enumerate(points):
+        firm = dict(zip(fw.criterion_ids, map(int, row)))
+        got, exact = roads.roadmap(i), exact_roadmap(fw, firm)
+        assert (got.target_level, got.reachable) == (exact.target_level, exact.reachable)
+        assert (got.points_to_gain, len(got.steps)) == (exact.points_to_gain, len(exact.steps))
+        if got.steps:
+            after = dict(firm)
+            for step in got.steps:
+                assert fw.criterion_by_id[step.criterion_id].choices[step.to_code][0] == step.to_points
+                after[step.criterion_id] = step.to_points
+            level = int(score_points(fw, np.array([[after[c] for c in fw.criterion_ids]])).level[0])
+            assert level >= got.target_level
+
+
+def test_most_dbi_firms_are_solved_without_the_exact_fallback(dbi):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from bench_scoring import synthetic_codes
+
+    from assessment.scoring import points_from_codes
+
+    points = np.asarray(points_from_codes(dbi, synthetic_codes(dbi, 400, 9)))
+    roads = roadmaps_many(dbi, points)
+    assert roads.solved_exactly < 0.1 * len(roads)
+    for i in range(0, 400, 37):
+        exact = exact_roadmap(dbi, dict(zip(dbi.criterion_ids, map(int, points[i]))))
+        assert (roads.roadmap(i).points_to_gain, len(roads.roadmap(i).steps)) == (exact.points_to_gain, len(exact.steps))
