@@ -120,8 +120,13 @@ def rank_many(
     ))
     pts = np.ascontiguousarray(np.asarray(points, dtype=np.int16).T)  # (c, n)
     n = pts.shape[1]
-    sizes = np.array([x or "" for x in size_classes] if size_classes is not None else [""] * n)
-    secs = np.array([x or "" for x in sectors] if sectors is not None else [""] * n)
+    # sizes and sectors as small integer codes (0: not given, which fits every entry)
+    size_names = sorted({x for x in (size_classes or []) if x})
+    sector_names = sorted({x for x in (sectors or []) if x})
+    size_code = np.array([size_names.index(x) + 1 if x else 0 for x in size_classes], dtype=np.int64) \
+        if size_classes is not None else np.zeros(n, dtype=np.int64)
+    sector_code = np.array([sector_names.index(x) + 1 if x else 0 for x in sectors], dtype=np.int64) \
+        if sectors is not None else np.zeros(n, dtype=np.int64)
     base = score_points(fw, pts.T)
     level = base.level.astype(np.int64)
     base_pillars = np.ascontiguousarray(base.pillar_points.T).astype(np.int32)
@@ -141,9 +146,9 @@ def rank_many(
     level_after = np.zeros((n_e, n), dtype=np.int64)
     col = {cid: j for j, cid in enumerate(fw.criterion_ids)}
     for k, entry in enumerate(entries):
-        fits = (sizes == "") | np.isin(sizes, entry.sizes)
+        fits = np.array([True] + [x in entry.sizes for x in size_names])[size_code]
         if entry.sectors != "all":
-            fits &= (secs == "") | np.isin(secs, entry.sectors)
+            fits &= np.array([True] + [x in entry.sectors for x in sector_names])[sector_code]
         fits &= (level >= entry.maturity[0]) & (level <= entry.maturity[1])
         cols = np.array([col[x.criterion] for x in entry.improves])
         tos = np.array([x.to for x in entry.improves], dtype=np.int16)

@@ -480,8 +480,10 @@ def roadmaps_many(fw: Framework, points: np.ndarray, *, model: GapModel | None =
     (each pillar's sorted items give concave gains, so the greedy choice is optimal). Every A is
     tried. That count is a lower bound; it is certified when the chosen items can give exactly the
     points needed with answers that exist (cutting back unit-step criteria, or others to a lower
-    answer). Firms that cannot be certified, and frameworks whose level rules are not nested, are
-    solved one by one with :func:`roadmap`.
+    answer). Firms that cannot be certified (about 3 % of the DBI's, where the strategy criterion's
+    steps of 5 or the 0/1/3/5 criteria need more criteria than the bound) go through the exact
+    dynamic programme vectorised over firms (:func:`_exact_many`); frameworks whose level rules are
+    not nested are solved one by one with :func:`exact_roadmap`.
     """
     from assessment.scoring import score_points
 
@@ -503,14 +505,17 @@ def roadmaps_many(fw: Framework, points: np.ndarray, *, model: GapModel | None =
                 ok, new, count = _greedy_paths(model, before[:, rows], need[rows], lv)
                 after[:, rows[ok]] = new[:, ok]
                 reachable[rows[ok]] = True
-                again = np.flatnonzero(~ok)
-                if again.size:  # retry with unit-step criteria first: same count and realisable?
-                    ok2, new2, count2 = _greedy_paths(model, before[:, rows[again]], need[rows[again]], lv,
-                                                      prefer_unit=True)
-                    good = ok2 & (count2 == count[again])
-                    after[:, rows[again[good]]] = new2[:, good]
-                    reachable[rows[again[good]]] = True
-                    fallback[rows[again[~good]]] = True
+                left = np.flatnonzero(~ok)
+                # the exact programme, vectorised over the firms left, in groups of similar need
+                # (its cost grows with the square of the largest need in a group)
+                bounds = [-1, 8, 16, 32, 64, 128, 1 << 30]
+                for lo, hi in zip(bounds, bounds[1:]):
+                    rest = left[(need[rows[left]] > lo) & (need[rows[left]] <= hi)]
+                    if rest.size:
+                        solved, new3 = _exact_many(model, before[:, rows[rest]], need[rows[rest]], lv)
+                        after[:, rows[rest[solved]]] = new3[:, solved]
+                        reachable[rows[rest[solved]]] = True
+                        fallback[rows[rest[~solved]]] = True
     for i in np.flatnonzero(fallback):
         road = exact_roadmap(fw, dict(zip(fw.criterion_ids, map(int, before[:, i]))))
         reachable[i] = road.reachable
@@ -519,13 +524,11 @@ def roadmaps_many(fw: Framework, points: np.ndarray, *, model: GapModel | None =
     return Roadmaps(fw, level, target, reachable, before, after, int(fallback.sum()))
 
 
-def _greedy_paths(model: GapModel, pts: np.ndarray, need: np.ndarray, lv: int, *,
-                  prefer_unit: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _greedy_paths(model: GapModel, pts: np.ndarray, need: np.ndarray, lv: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Certified cheapest paths for firms whose target is ``lv`` (criterion-major ``pts``).
 
     Returns (certified flags, new points, item counts); uncertified firms are left to the exact
-    solver. ``prefer_unit`` orders unit-step criteria first (they can be cut back to any amount);
-    its count is only a candidate, kept when it equals the largest-first count.
+    search (:func:`_exact_many`).
     """
     fw = model.fw
     rule = fw.spec.overall_levels[lv - 1]
@@ -539,17 +542,15 @@ def _greedy_paths(model: GapModel, pts: np.ndarray, need: np.ndarray, lv: int, *
     cols = [[fw.criterion_ids.index(c.id) for c in p.criteria] for p in fw.pillars]
     # items of each pillar, largest headroom first (ties: questionnaire order)
     order, sorted_cap, cum = [], [], []
-    unit_local = [np.array([_unit(fw.criteria[j]) for j in cols[i]]) for i in range(n_p)]
     for i in range(n_p):
         local = cap_of[cols[i]]
-        key = -local * 1000 + np.arange(len(cols[i]))[:, None]
-        if prefer_unit:
-            key = key + np.array([0 if _unit(fw.criteria[j]) else 10**6 for j in cols[i]])[:, None]
-        o = np.argsort(key, axis=0, kind="stable")
+        o = np.argsort(-local * 1000 + np.arange(len(cols[i]))[:, None], axis=0, kind="stable")
         sc = np.take_along_axis(local, o, axis=0)
         order.append(o)
         sorted_cap.append(sc)
         cum.append(np.concatenate([np.zeros((1, n), np.int64), np.cumsum(sc, axis=0)]))
+    # sorted items padded with a "none left" row, for quick lookups of each pillar's next item
+    padded_cap = [np.concatenate([sc, np.full((1, n), -1, np.int64)]) for sc in sorted_cap]
     tried = []  # (mask, rows, ptr, count) of every pillar set A tried
     best_count = np.full(n, INF, dtype=np.int64)
     for mask in range(1 << n_p):
@@ -567,21 +568,11 @@ def _greedy_paths(model: GapModel, pts: np.ndarray, need: np.ndarray, lv: int, *
             ptr[i] = k
             total += np.take_along_axis(cum[i][:, rows], k[None, :], axis=0)[0]
         short = total < need[rows]
+        sub_cap = [padded_cap[i][:, rows] for i in range(n_p)]
+        span = np.arange(rows.size)
         while short.any():  # the largest remaining item of any pillar, lowest pillar first on ties
-            heads = np.full((n_p, rows.size), -1, dtype=np.int64)
-            head_unit = np.zeros((n_p, rows.size), dtype=bool)
-            for i in range(n_p):
-                has = ptr[i] < len(cols[i])
-                idx = np.minimum(ptr[i], len(cols[i]) - 1)
-                heads[i] = np.where(has, np.take_along_axis(sorted_cap[i][:, rows], idx[None, :], axis=0)[0], -1)
-                local_j = np.take_along_axis(order[i][:, rows], idx[None, :], axis=0)[0]
-                head_unit[i] = has & unit_local[i][local_j]
+            heads = np.stack([sub_cap[i][ptr[i], span] for i in range(n_p)])
             pick = np.argmax(heads, axis=0)
-            if prefer_unit:  # finishing with a unit-step item keeps the path realisable
-                left = need[rows] - total
-                unit_heads = np.where(head_unit & (heads >= left[None, :]), heads, -1)
-                finish = unit_heads.max(axis=0) > 0
-                pick = np.where(finish, np.argmax(unit_heads, axis=0), pick)
             gain = heads[pick, np.arange(rows.size)]
             stuck = short & (gain <= 0)
             short &= ~stuck
@@ -594,22 +585,25 @@ def _greedy_paths(model: GapModel, pts: np.ndarray, need: np.ndarray, lv: int, *
         tried.append((mask, rows, ptr, count))
         best_count[rows] = np.minimum(best_count[rows], count)
 
-    # realise, trying every A that reaches the fewest items, until one gives exactly the points
+    # realise each firm's first pillar set reaching the fewest items; the rest go to the exact search
+    chosen_mask = np.full(n, -1, dtype=np.int64)
+    chosen_ptr = np.zeros((n_p, n), dtype=np.int64)
+    for mask, rows, ptr, count in tried:
+        sel = np.flatnonzero((count == best_count[rows]) & (count < INF) & (chosen_mask[rows] < 0))
+        chosen_mask[rows[sel]] = mask
+        chosen_ptr[:, rows[sel]] = ptr[:, sel]
+    firms = np.flatnonzero(chosen_mask >= 0)
     ok = np.zeros(n, dtype=bool)
     new_pts = pts.copy()
-    for mask, rows, ptr, count in tried:
-        sel = np.flatnonzero((count == best_count[rows]) & (count < INF) & ~ok[rows])
-        if sel.size == 0:
-            continue
-        firms = rows[sel]
+    if firms.size:
         good, amount = _realise(model, pts[:, firms], cap_of[:, firms], need[firms], deficit[:, firms],
-                                mask, ptr[:, sel], [o[:, firms] for o in order], cols)
+                                chosen_mask[firms], chosen_ptr[:, firms], [o[:, firms] for o in order], cols)
         ok[firms[good]] = True
         new_pts[:, firms[good]] = pts[:, firms[good]] + amount[:, good]
     return ok, new_pts, best_count
 
 
-def _realise(model: GapModel, pts, cap_of, need, deficit, mask: int, ptr, order, cols):
+def _realise(model: GapModel, pts, cap_of, need, deficit, masks: np.ndarray, ptr, order, cols):
     """Give the chosen items answers that exist and add up to exactly ``need``; (ok, amounts)."""
     fw = model.fw
     n_p = len(fw.pillars)
@@ -625,7 +619,7 @@ def _realise(model: GapModel, pts, cap_of, need, deficit, mask: int, ptr, order,
             np.put_along_axis(amount, j[None, :], np.where(chosen, full, now)[None, :], axis=0)
     excess = amount.sum(axis=0) - need
     pillar_gain = np.stack([amount[cols[i]].sum(axis=0) for i in range(n_p)])
-    floor = np.stack([deficit[i] if mask >> i & 1 else np.zeros(n, dtype=np.int64) for i in range(n_p)])
+    floor = np.stack([np.where((masks >> i) & 1 == 1, deficit[i], 0) for i in range(n_p)])
     # lumpy cuts first (answers that exist below), then unit-step criteria take any remainder
     for unit_pass in (False, True):
         for i in range(n_p):
@@ -649,3 +643,113 @@ def _realise(model: GapModel, pts, cap_of, need, deficit, mask: int, ptr, order,
                 pillar_gain[i] -= cut
     return excess == 0, amount
 
+
+
+def _exact_many(model: GapModel, pts: np.ndarray, need: np.ndarray, lv: int) -> tuple[np.ndarray, np.ndarray]:
+    """The exact dynamic programme of :func:`exact_roadmap`, vectorised over firms.
+
+    For firms (criterion-major ``pts``) whose fewest points ``need`` to reach level ``lv`` are
+    known: per pillar, the fewest criteria for every exact gain (unit-step criteria cover any gain
+    with their largest headrooms first; the answers of the other criteria are enumerated); then
+    pillars are combined over (pillars lifted, total gain), keeping the fewest criteria.
+    Returns (solved flags, new points).
+    """
+    fw = model.fw
+    rule = fw.spec.overall_levels[lv - 1]
+    n_p, n = len(fw.pillars), pts.shape[1]
+    cap = int(need.max())
+    big = np.int32(10**6)
+    st = model.state(pts, lv)
+    deficit = np.stack([model.threshold(i, lv) - st.pillar_pts[i] for i in range(n_p)]).astype(np.int64)
+    g_axis = np.arange(cap + 1)
+    tables, how = [], []  # per pillar: fewest criteria per gain (cap+1, n); reconstruction data
+    for i in range(n_p):
+        units = model.units[i]
+        heads = (fw.criterion_max[units][:, None] - pts[units]) if units else np.zeros((0, n), np.int64)
+        order = np.argsort(-heads, axis=0, kind="stable")
+        sorted_h = np.take_along_axis(heads, order, axis=0)
+        cum = np.concatenate([np.zeros((1, n), np.int64), np.cumsum(sorted_h, axis=0)])
+        f_unit = (cum[:, None, :] < g_axis[None, :, None]).sum(axis=0).astype(np.int32)  # (cap+1, n)
+        f_unit = np.where(g_axis[:, None] <= cum[-1][None, :], f_unit, big)
+        others = model.others[i]
+        best = f_unit.copy()
+        combo_at = np.zeros((cap + 1, n), dtype=np.int32)
+        combos = list(itertools.product(*[list(v) for _j, v in others])) if others else [()]
+        for c_idx, combo in enumerate(combos):
+            if not others:
+                break
+            gain = np.zeros(n, dtype=np.int64)
+            count = np.zeros(n, dtype=np.int32)
+            valid = np.ones(n, dtype=bool)
+            for (j, _v), value in zip(others, combo):
+                delta = int(value) - pts[j]
+                valid &= delta >= 0
+                gain += np.maximum(delta, 0)
+                count += delta > 0
+            src = g_axis[:, None] - gain[None, :]
+            cand = np.where((src >= 0) & valid[None, :],
+                            np.take_along_axis(f_unit, np.clip(src, 0, cap), axis=0) + count[None, :], big)
+            better = cand < best
+            best = np.where(better, cand, best)
+            combo_at = np.where(better, c_idx, combo_at)
+        tables.append(np.minimum(best, big))
+        how.append((units, order, sorted_h, cum, combos, combo_at))
+
+    K = rule.min_pillars
+    state = np.full((K + 1, cap + 1, n), big, dtype=np.int32)
+    state[0, 0, :] = 0
+    traces = []
+    for i in range(n_p):
+        f = tables[i]
+        new = np.full_like(state, big)
+        g_from = np.zeros(state.shape, dtype=np.int16)
+        k_from = np.zeros(state.shape, dtype=np.int8)
+        for g in range(cap + 1):
+            cost = f[g]
+            if (cost >= big).all():
+                continue
+            lifted = g >= deficit[i]
+            src = state[:, : cap + 1 - g, :] + cost[None, None, :]
+            for k in range(K + 1):
+                for target_k, sel in ((k, ~lifted), (min(K, k + 1), lifted)):
+                    if not sel.any():
+                        continue
+                    dst = new[target_k, g:, :]
+                    better = (src[k] < dst) & sel[None, :]
+                    dst[better] = src[k][better]
+                    g_from[target_k, g:, :][better] = g
+                    k_from[target_k, g:, :][better] = k
+        state = new
+        traces.append((g_from, k_from))
+
+    firms = np.arange(n)
+    solved = state[K, need, firms] < big
+    gains = np.zeros((n_p, n), dtype=np.int64)
+    k = np.full(n, K)
+    total = need.copy()
+    for i in range(n_p - 1, -1, -1):
+        g_from, k_from = traces[i]
+        g = g_from[k, total, firms].astype(np.int64)
+        k_prev = k_from[k, total, firms].astype(np.int64)
+        gains[i] = g
+        total = total - g
+        k = k_prev
+
+    new_pts = pts.copy()
+    for i in range(n_p):
+        units, order, sorted_h, cum, combos, combo_at = how[i]
+        g = gains[i]
+        c_idx = combo_at[np.minimum(g, cap), firms]
+        lumpy_gain = np.zeros(n, dtype=np.int64)
+        for pos, (j, _v) in enumerate(model.others[i]):
+            value = np.array([int(c[pos]) for c in combos])[c_idx]
+            new_pts[j] = np.maximum(pts[j], value)
+            lumpy_gain += new_pts[j] - pts[j]
+        u = g - lumpy_gain  # what the unit-step criteria add: largest first, the last one cut back
+        if units:
+            for r in range(len(units)):
+                prev = cum[r]
+                add = np.clip(u - prev, 0, sorted_h[r])
+                j = np.array(units)[order[r]]
+                np.add.at(new_pts, (j, firms), add)
+    return solved, new_pts
