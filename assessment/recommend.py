@@ -145,21 +145,14 @@ def rank_many(
     potential = np.zeros((n_e, n), dtype=np.int64)
     level_after = np.zeros((n_e, n), dtype=np.int64)
     col = {cid: j for j, cid in enumerate(fw.criterion_ids)}
-    for k, entry in enumerate(entries):
-        fits = np.array([True] + [x in entry.sizes for x in size_names])[size_code]
-        if entry.sectors != "all":
-            fits &= np.array([True] + [x in entry.sectors for x in sector_names])[sector_code]
-        fits &= (level >= entry.maturity[0]) & (level <= entry.maturity[1])
-        cols = np.array([col[x.criterion] for x in entry.improves])
-        tos = np.array([x.to for x in entry.improves], dtype=np.int16)
-        gain = np.maximum(0, tos[:, None] - pts[cols]).sum(axis=0)
-        candidate = fits & (gain > 0)
-        if not candidate.any():
-            continue
+    def effect(cols: np.ndarray, tos: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(roadmap progress, level after) of raising criteria ``cols`` to ``tos`` for firms ``rows``."""
         need_after = np.full(n, INF, dtype=np.int64)
         if nested:
+            wanted = np.zeros(n, dtype=bool)
+            wanted[rows] = True
             for lv, (lv_rows, st) in groups.items():
-                sel = np.flatnonzero(candidate[lv_rows])
+                sel = np.flatnonzero(wanted[lv_rows])
                 if sel.size == 0:
                     continue
                 after = model.changed(st, sel, pts[:, lv_rows], cols, tos, lv)
@@ -170,7 +163,6 @@ def rank_many(
                     road = exact_roadmap(fw, dict(zip(fw.criterion_ids, map(int, firm))), lv)
                     need[s] = road.points_to_gain if road.reachable else INF
                 need_after[lv_rows[sel]] = need
-        rows = np.flatnonzero(candidate)
         pp = base_pillars[:, rows].copy()  # pillar points after the lifts
         for j, to in zip(cols, tos):
             now = pts[j, rows]
@@ -184,9 +176,34 @@ def rank_many(
         before = need_before[rows]
         reached = lv_after >= targets[rows]
         prog = np.where(reached, before, np.maximum(0, before - np.minimum(need_after[rows], INF)))
-        progress[k, rows] = np.where(before < 0, 0, prog)
+        return np.where(before < 0, 0, prog), lv_after
+
+    # entries with the same lifts have the same effect on a firm: work it out once per firm
+    cache: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    for k, entry in enumerate(entries):
+        fits = np.array([True] + [x in entry.sizes for x in size_names])[size_code]
+        if entry.sectors != "all":
+            fits &= np.array([True] + [x in entry.sectors for x in sector_names])[sector_code]
+        fits &= (level >= entry.maturity[0]) & (level <= entry.maturity[1])
+        lifts = sorted((col[x.criterion], x.to) for x in entry.improves)
+        cols = np.array([c for c, _to in lifts])
+        tos = np.array([to for _c, to in lifts], dtype=np.int16)
+        gain = np.maximum(0, tos[:, None] - pts[cols]).sum(axis=0)
+        candidate = fits & (gain > 0)
+        if not candidate.any():
+            continue
+        key = tuple(lifts)
+        if key not in cache:
+            cache[key] = (np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64))
+        done, prog_all, lv_all = cache[key]
+        todo = np.flatnonzero(candidate & ~done)
+        if todo.size:
+            prog_all[todo], lv_all[todo] = effect(cols, tos, todo)
+            done[todo] = True
+        rows = np.flatnonzero(candidate)
+        progress[k, rows] = prog_all[rows]
         potential[k, rows] = gain[rows]
-        level_after[k, rows] = lv_after
+        level_after[k, rows] = lv_all[rows]
 
     # rank: roadmap progress, then level after, then potential points; ties keep id order
     key = progress * 10**8 + level_after * 10**6 + potential
