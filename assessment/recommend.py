@@ -224,7 +224,9 @@ def rank_many(
         chosen[idx, taken[idx]] = e_pos[idx]
         per_cat[idx, cat[idx]] += 1
         taken[idx] += 1
-    return Ranking(entries, chosen, progress, potential, level_after)
+    # compact types: the arrays may travel between processes (assessment.planning)
+    return Ranking(entries, chosen.astype(np.int16), progress.astype(np.int16), potential.astype(np.int16),
+                   level_after.astype(np.int8))
 
 
 def recommend(

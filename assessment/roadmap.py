@@ -521,7 +521,8 @@ def roadmaps_many(fw: Framework, points: np.ndarray, *, model: GapModel | None =
         reachable[i] = road.reachable
         for step in road.steps:
             after[fw.criterion_ids.index(step.criterion_id), i] = step.to_points
-    return Roadmaps(fw, level, target, reachable, before, after, int(fallback.sum()))
+    return Roadmaps(fw, level.astype(np.int8), target.astype(np.int8), reachable, before.astype(np.int16),
+                    after.astype(np.int16), int(fallback.sum()))
 
 
 def _greedy_paths(model: GapModel, pts: np.ndarray, need: np.ndarray, lv: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -137,3 +137,20 @@ def test_ranking_many_firms_at_once_equals_one_by_one(dbi, published):
             road_after = roadmap(dbi, after, road_before.target_level)
             expected = road_before.points_to_gain - (road_after.points_to_gain if road_after.level < road_before.target_level else 0)
             assert r.roadmap_points == expected
+
+
+def test_plan_many_in_two_processes_equals_one(dbi, published):
+    import numpy as np
+
+    from assessment.planning import plan_many
+
+    rng = np.random.default_rng(5)
+    points = np.stack([rng.choice(sorted(set(c.code_points)), size=40) for c in dbi.criteria], axis=1)
+    sizes = rng.choice(["micro", "small", "medium"], size=40).tolist()
+    sectors = rng.choice(["A", "C", "G"], size=40).tolist()
+    one = plan_many(dbi, published, points, size_classes=sizes, sectors=sectors, workers=1)
+    two = plan_many(dbi, published, points, size_classes=sizes, sectors=sectors, workers=2)
+    assert np.array_equal(one.roadmaps.after, two.roadmaps.after)
+    assert np.array_equal(one.ranking.chosen, two.ranking.chosen)
+    firm = dict(zip(dbi.criterion_ids, map(int, points[3])))
+    assert two.roadmaps.roadmap(3).points_to_gain == roadmap(dbi, firm).points_to_gain
