@@ -152,6 +152,27 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from collections import Counter
+
+    from assessment import demo
+    from assessment.firms import localities
+
+    if not 1 <= args.firms <= 999_999:
+        print("error: --firms must be between 1 and 999999", file=sys.stderr)
+        return 1
+    fw = resolve_framework(args.framework)
+    cfg = settings()
+    units = list(localities(str(cfg.localities_file)))
+    firms = demo.generate(fw, args.firms, seed=args.seed, localities=units)
+    written = Store.from_url(cfg.database_url).replace_demo(fw, firms, demo.DEMO_PREFIX)
+    levels = Counter(int(x) for x in demo.scores_of(fw, firms).level)
+    print(f"demo province: {len(firms)} firms, {written} submitted assessments ({fw.key}, seed {args.seed}) "
+          f"in {cfg.database_url}")
+    print("levels now: " + ", ".join(f"{lv}: {levels.get(lv, 0)}" for lv in range(fw.max_level + 1)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m assessment", description="DBI self-assessment tool")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -178,6 +199,14 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--lang", choices=["vi", "en"], default="vi", help="language of the reasons")
     rec.add_argument("--catalogue", type=Path, help="a catalogue YAML file instead of the database's")
     rec.set_defaults(func=cmd_recommend)
+
+    dem = sub.add_parser("demo", help="fill the database with a synthetic demo province",
+                         description="Replace any earlier demo firms ([DEMO] names, tax codes 99...) with "
+                                     "a synthetic province of N firms, reproducible for a seed.")
+    dem.add_argument("--firms", type=int, default=500, help="number of firms (default: %(default)s)")
+    dem.add_argument("--seed", type=int, default=1, help="random seed (default: %(default)s)")
+    dem.add_argument("--framework", default=None, help="framework id, id@version or a framework file")
+    dem.set_defaults(func=cmd_demo)
     return parser
 
 

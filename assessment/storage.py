@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy import (
     JSON,
     DateTime,
@@ -20,9 +21,12 @@ from sqlalchemy import (
     Integer,
     String,
     create_engine,
+    delete,
     event,
     func,
+    insert,
     select,
+    update,
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
@@ -326,6 +330,61 @@ class Store:
             for row in rows:
                 latest.setdefault(row.firm_id, row)
             return [_record(row) for row in latest.values()]
+
+    def replace_demo(self, fw, firms, prefix: str) -> int:
+        """Remove earlier demo firms (name starting with ``prefix``), then store ``firms``
+        (assessment.demo.DemoFirm) as submitted assessments, in one transaction; returns how
+        many assessments were written."""
+        from assessment.scoring import score_codes
+
+        current = score_codes(fw, np.stack([f.codes for f in firms]))
+        with_earlier = [i for i, f in enumerate(firms) if f.earlier_codes is not None]
+        earlier = score_codes(fw, np.stack([firms[i].earlier_codes for i in with_earlier])) if with_earlier else None
+        fw_id, fw_version = fw.id, fw.version
+        with self._session.begin() as s:
+            old_firms = s.scalars(select(FirmRow.id).where(FirmRow.name.startswith(prefix))).all()
+            if old_firms:
+                old_ids = s.scalars(select(AssessmentRow.id).where(AssessmentRow.firm_id.in_(old_firms))).all()
+                s.execute(delete(AnswerRow).where(AnswerRow.assessment_id.in_(old_ids)))
+                s.execute(update(AssessmentRow).where(AssessmentRow.id.in_(old_ids)).values(previous_id=None))
+                s.execute(delete(AssessmentRow).where(AssessmentRow.id.in_(old_ids)))
+                s.execute(delete(FirmRow).where(FirmRow.id.in_(old_firms)))
+            s.execute(insert(FirmRow), [{"tax_code": f.profile.tax_code, "name": f.profile.name} for f in firms])
+            firm_id = dict(s.execute(select(FirmRow.tax_code, FirmRow.id).where(FirmRow.name.startswith(prefix))).all())
+
+            def rows(indices, scores, when, codes_of):
+                out = []
+                for k, i in enumerate(indices):
+                    f = firms[i]
+                    result = scores.firm(k)
+                    out.append({
+                        "firm_id": firm_id[f.profile.tax_code], "framework_id": fw_id, "framework_version": fw_version,
+                        "status": SUBMITTED, "lang": "vi", "resume_hash": codes.code_hash(codes.new_code()),
+                        "created_at": when(f), "updated_at": when(f), "submitted_at": when(f),
+                        "total": result.total, "level": result.level, "results": result.to_dict(),
+                        "step": 0, **_profile_columns(f.profile), "_codes": codes_of(f),
+                    })
+                return out
+
+            def write(batch, previous=None):
+                ids = []
+                for row in batch:
+                    codes_row = row.pop("_codes")
+                    if previous is not None:
+                        row["previous_id"] = previous.get(row["firm_id"])
+                    new_id = s.execute(insert(AssessmentRow).values(**row).returning(AssessmentRow.id)).scalar_one()
+                    ids.append(new_id)
+                    s.execute(insert(AnswerRow), [
+                        {"assessment_id": new_id, "criterion_id": cid, "code": int(c)}
+                        for cid, c in zip(fw.criterion_ids, codes_row)
+                    ])
+                return ids
+
+            earlier_ids = write(rows(with_earlier, earlier, lambda f: f.earlier_at, lambda f: f.earlier_codes)) \
+                if earlier is not None else []
+            previous = {firm_id[firms[i].profile.tax_code]: aid for i, aid in zip(with_earlier, earlier_ids)}
+            write(rows(range(len(firms)), current, lambda f: f.submitted_at, lambda f: f.codes), previous)
+        return len(firms) + len(with_earlier)
 
     def count_assessments(self) -> int:
         with self._session() as s:

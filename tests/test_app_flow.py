@@ -386,3 +386,17 @@ def test_department_sees_what_is_recommended_most(db, dbi, monkeypatch):
     assert top[:3] == ["Sapo", "KiotViet", "MISA SME"] and len(top) == 5
     assert sorted(per_entry["Tên"].tolist()) == sorted(top)
     assert per_entry["Số doanh nghiệp được gợi ý"].tolist() == [1] * 5
+
+
+def test_demo_province_is_one_click_away(db, monkeypatch):
+    monkeypatch.setenv("DBI_ADMIN_PASSWORD", "pw")
+    at = AppTest.from_function(_catalogue_script, default_timeout=120).run()
+    at.text_input(key="admin_name_input").input("Cán bộ Sở")
+    at.text_input(key="admin_password_input").input("pw")
+    at.button(key="admin_sign_in_button").click().run()
+    assert "Chưa có doanh nghiệp nào gửi bản đánh giá." in [c.value for c in at.caption]
+    at.button(key="adm_demo").click().run()
+    assert not at.exception
+    assert any(c.value.startswith("Gợi ý hiện nay cho 500 doanh nghiệp") for c in at.caption)
+    per_firm = next(d.value for d in at.dataframe if "Các giải pháp gợi ý" in d.value.columns)
+    assert per_firm["Doanh nghiệp"].str.startswith("[DEMO] ").all()

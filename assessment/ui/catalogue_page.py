@@ -224,6 +224,14 @@ def _most_recommended(cat) -> None:
     records = common.store().latest_submitted(fw.key)
     if not records:
         st.caption(t("admin.usage_none"))
+        if st.button(t("admin.demo_button"), key="adm_demo"):
+            from assessment import demo
+            from assessment.config import settings
+            from assessment.firms import localities
+
+            firms = demo.generate(fw, 500, seed=1, localities=list(localities(str(settings().localities_file))))
+            common.store().replace_demo(fw, firms, demo.DEMO_PREFIX)
+            st.rerun()
         return
     points = np.array([[r.result.criterion_points[c] for c in fw.criterion_ids] for r in records], dtype=np.int16)
     ranking = rank_many(fw, cat.published(), points, size_classes=[r.profile.size_class.id for r in records],

@@ -1,0 +1,78 @@
+"""The demo province: reproducible, labelled, realistic enough for dashboards, replaceable."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from assessment import demo
+from assessment.config import settings
+from assessment.firms import localities, tax_code_error
+
+UNITS = list(localities(str(settings().localities_file)))
+
+
+def test_same_seed_same_province(dbi):
+    a = demo.generate(dbi, 200, seed=3, localities=UNITS)
+    b = demo.generate(dbi, 200, seed=3, localities=UNITS)
+    c = demo.generate(dbi, 200, seed=4, localities=UNITS)
+    assert [f.profile for f in a] == [f.profile for f in b]
+    assert all(np.array_equal(x.codes, y.codes) for x, y in zip(a, b))
+    assert [f.profile.name for f in a] != [f.profile.name for f in c]
+
+
+def test_province_looks_like_son_la(dbi):
+    firms = demo.generate(dbi, 2000, seed=1, localities=UNITS)
+    assert all(f.profile.name.startswith("[DEMO] ") and f.profile.tax_code.startswith("99") for f in firms)
+    assert all(tax_code_error(f.profile.tax_code) is None for f in firms)
+    sizes = Counter(f.profile.size_class.id for f in firms)
+    assert sizes["micro"] > sizes["small"] > sizes["medium"] > 0 and "large" not in sizes
+    sectors = Counter(f.profile.sector for f in firms)
+    assert sectors.most_common(2)[0][0] in {"A", "G"} and sectors["I"] > 0
+    assert set(f.profile.locality for f in firms) == set(UNITS)
+    scores = demo.scores_of(dbi, firms)
+    levels = Counter(scores.level.tolist())
+    assert levels[1] + levels[2] > len(firms) / 2 and levels[4] > 0  # mostly early, some advanced
+    corr = np.corrcoef(scores.pillar_percent.T)
+    assert corr[np.triu_indices(6, 1)].min() > 0.2  # pillars move together, as in surveys
+    earlier = [f for f in firms if f.earlier_codes is not None]
+    assert 0.2 * len(firms) < len(earlier) < 0.5 * len(firms)
+    assert all((f.earlier_codes <= f.codes).all() and (f.submitted_at - f.earlier_at).days == 365 for f in earlier)
+
+
+def test_demo_replaces_only_demo_firms(store, dbi):
+    from assessment.answers import Answer
+    from assessment.firms import FirmProfile
+
+    real = FirmProfile(tax_code="5500123456", name="Công ty thật", sector="G", employees=3, revenue_bn=1.0,
+                       capital_bn=None, locality="SL-TP")
+    aid, _ = store.create_assessment(real, dbi.key)
+    store.save_answers(aid, {"1.1.1": Answer(2)})
+    firms = demo.generate(dbi, 50, seed=2, localities=UNITS)
+    written = store.replace_demo(dbi, firms, demo.DEMO_PREFIX)
+    assert written == 50 + sum(f.earlier_codes is not None for f in firms)
+    assert store.replace_demo(dbi, firms, demo.DEMO_PREFIX) == written  # again: replaced, not doubled
+    assert store.count_assessments() == written + 1
+    assert store.get(aid).answers == {"1.1.1": Answer(2)}  # the real firm's draft is untouched
+    latest = store.latest_submitted(dbi.key)
+    assert len(latest) == 50
+    with_history = [r for r in latest if store.history(r.id)]
+    assert len(with_history) == sum(f.earlier_codes is not None for f in firms)
+    first = latest[0]
+    assert first.result.total == sum(first.result.criterion_points.values())
+
+
+def test_demo_command(tmp_path):
+    env = {"DBI_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}", "PATH": "/usr/bin:/bin"}
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-m", "assessment", "demo", "--firms", "40", "--seed", "5"], cwd=root,
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("demo province: 40 firms,")
+    bad = subprocess.run([sys.executable, "-m", "assessment", "demo", "--firms", "0"], cwd=root,
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert bad.returncode == 1 and "--firms must be between 1 and 999999" in bad.stderr
