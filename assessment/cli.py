@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from assessment.accounts import AccountError
 from assessment.catalogue import CatalogueError, load_catalogue
 from assessment.catalogue_store import CatalogueStore
 from assessment.config import settings
@@ -173,6 +174,42 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("password: ")
+    if first != getpass.getpass("again: "):
+        raise AccountError("acct.password_mismatch")
+    return first
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from assessment.accounts import Accounts
+    from assessment.i18n import translate
+
+    accounts = Accounts(Store.from_url(settings().database_url))
+    try:
+        if args.action == "add":
+            user = accounts.add(args.username, _read_password(args), role=args.role, display_name=args.display_name or "")
+            print(f"added {user.username} ({user.role})")
+        elif args.action == "list":
+            for u in accounts.list():
+                seen = u.last_login.strftime("%Y-%m-%d %H:%M") if u.last_login else "never"
+                print(f"{u.username}\t{u.role}\t{'active' if u.active else 'disabled'}\tlast sign-in {seen}")
+        elif args.action in ("disable", "enable"):
+            accounts.set_active(args.username, args.action == "enable")
+            print(f"{args.username} {args.action}d")
+        elif args.action == "reset-password":
+            accounts.reset_password(args.username, _read_password(args))
+            print(f"password of {args.username} reset")
+    except AccountError as exc:
+        print("error: " + translate(exc.key, "en", **exc.params), file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m assessment", description="DBI self-assessment tool")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -207,6 +244,17 @@ def build_parser() -> argparse.ArgumentParser:
     dem.add_argument("--seed", type=int, default=1, help="random seed (default: %(default)s)")
     dem.add_argument("--framework", default=None, help="framework id, id@version or a framework file")
     dem.set_defaults(func=cmd_demo)
+
+    users = sub.add_parser("users", help="department accounts: add, list, disable, enable, reset-password",
+                           description="Manage the department's accounts (roles: viewer, admin). Passwords are "
+                                       "asked twice without echo, or read from standard input with --password-stdin; "
+                                       "they are stored only as scrypt hashes.")
+    users.add_argument("action", choices=["add", "list", "disable", "enable", "reset-password"])
+    users.add_argument("username", nargs="?", default="")
+    users.add_argument("--role", choices=["viewer", "admin"], default="viewer")
+    users.add_argument("--display-name", default="")
+    users.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    users.set_defaults(func=cmd_users)
     return parser
 
 

@@ -322,21 +322,32 @@ def _catalogue_script():
     catalogue_page.render()
 
 
-def test_catalogue_page_needs_the_admin_password(db, dbi, monkeypatch):
+PASSWORD = "mật-khẩu-đủ-dài"
+
+
+def _sign_in(at, user="admin", password=PASSWORD):
+    at.text_input(key="signin_user").input(user)
+    at.text_input(key="signin_password").input(password)
+    at.button(key="signin_button").click().run()
+
+
+def test_catalogue_page_needs_a_department_account(db, dbi, monkeypatch):
     monkeypatch.delenv("DBI_ADMIN_PASSWORD", raising=False)
     at = AppTest.from_function(_catalogue_script, default_timeout=60).run()
-    assert "DBI_ADMIN_PASSWORD" in at.info[0].value
-    monkeypatch.setenv("DBI_ADMIN_PASSWORD", "đúng-mật-khẩu")
+    assert "python -m assessment users add" in at.info[0].value and not at.tabs
+    from assessment.accounts import Accounts
+
+    accounts = Accounts(Store.from_url(db))
+    accounts.add("lo.minh", PASSWORD, role="admin", display_name="Lò Văn Minh")
     at = AppTest.from_function(_catalogue_script, default_timeout=60).run()
-    at.text_input(key="admin_name_input").input("Lò Văn Minh")
-    at.text_input(key="admin_password_input").input("sai")
-    at.button(key="admin_sign_in_button").click().run()
-    assert errors(at) == ["Mật khẩu không đúng."]
+    _sign_in(at, "lo.minh", "sai-mat-khau-roi")
+    assert errors(at) == ["Tên đăng nhập hoặc mật khẩu không đúng."]
     assert not at.tabs
-    at.text_input(key="admin_password_input").input("đúng-mật-khẩu")
-    at.button(key="admin_sign_in_button").click().run()
+    _sign_in(at, "ai.do", PASSWORD)  # an unknown name gets the same message
+    assert errors(at) == ["Tên đăng nhập hoặc mật khẩu không đúng."]
+    _sign_in(at, "lo.minh", PASSWORD)
     assert not at.exception and not errors(at)
-    assert "Đang đăng nhập: Lò Văn Minh" in [c.value for c in at.caption]
+    assert "Đang đăng nhập: Lò Văn Minh (admin)" in [c.value for c in at.caption]
     # retire Sapo: the firm's recommendations change at once, and the log records who did it
     at.selectbox(key="adm_pick").select("sapo").run()
     at.button(key="adm_retired").click().run()
@@ -356,26 +367,39 @@ def test_catalogue_page_needs_the_admin_password(db, dbi, monkeypatch):
     assert [c.action for c in cat.changes("kiotviet")] == ["seed"]
 
 
-def test_catalogue_admin_gives_up_after_five_wrong_passwords(db, monkeypatch):
-    monkeypatch.setenv("DBI_ADMIN_PASSWORD", "secret")
+def test_viewer_cannot_reach_admin_actions(db, monkeypatch):
+    from assessment.accounts import Accounts
+
+    Accounts(Store.from_url(db)).add("xem", PASSWORD, role="viewer")
     at = AppTest.from_function(_catalogue_script, default_timeout=60).run()
-    at.text_input(key="admin_name_input").input("X")
+    _sign_in(at, "xem")
+    assert not at.exception
+    assert [tab.label for tab in at.tabs] == ["Danh sách", "Gợi ý nhiều nhất", "Nhật ký thay đổi"]
+    assert not [b for b in at.button if b.key in ("adm_retired", "adm_published", "adm_demo", "adm_add_user")]
+    assert "Tài khoản xem: sửa danh mục và quản lý tài khoản dành cho quản trị viên." in [c.value for c in at.caption]
+
+
+def test_sign_in_locks_after_five_wrong_passwords(db, monkeypatch):
+    from assessment.accounts import Accounts
+
+    Accounts(Store.from_url(db)).add("admin", PASSWORD, role="admin")
+    at = AppTest.from_function(_catalogue_script, default_timeout=60).run()
     for _ in range(5):
-        at.text_input(key="admin_password_input").input("nope")
-        at.button(key="admin_sign_in_button").click().run()
-    at.text_input(key="admin_password_input").input("secret")
-    at.button(key="admin_sign_in_button").click().run()
-    assert errors(at) == ["Nhập sai quá nhiều lần. Vui lòng thử lại sau 10 phút."]
+        _sign_in(at, "admin", "sai-mat-khau-roi")
+    _sign_in(at, "admin", PASSWORD)
+    assert errors(at) == ["Tài khoản tạm khóa do nhập sai nhiều lần. Vui lòng thử lại sau 15 phút."]
     assert not at.tabs
+    # the lock lives in the database: a new browser session is locked too
+    other = AppTest.from_function(_catalogue_script, default_timeout=60).run()
+    _sign_in(other, "admin", PASSWORD)
+    assert errors(other) == ["Tài khoản tạm khóa do nhập sai nhiều lần. Vui lòng thử lại sau 15 phút."]
 
 
 def test_department_sees_what_is_recommended_most(db, dbi, monkeypatch):
     _submitted_shop(db, dbi)
-    monkeypatch.setenv("DBI_ADMIN_PASSWORD", "pw")
+    monkeypatch.setenv("DBI_ADMIN_PASSWORD", PASSWORD)  # the first admin, from configuration
     at = AppTest.from_function(_catalogue_script, default_timeout=60).run()
-    at.text_input(key="admin_name_input").input("Cán bộ Sở")
-    at.text_input(key="admin_password_input").input("pw")
-    at.button(key="admin_sign_in_button").click().run()
+    _sign_in(at)
     assert not at.exception
     assert "Gợi ý hiện nay cho 1 doanh nghiệp (bản đánh giá gửi gần nhất của mỗi doanh nghiệp), theo danh mục đã công bố." in [
         c.value for c in at.caption]
@@ -389,11 +413,9 @@ def test_department_sees_what_is_recommended_most(db, dbi, monkeypatch):
 
 
 def test_demo_province_is_one_click_away(db, monkeypatch):
-    monkeypatch.setenv("DBI_ADMIN_PASSWORD", "pw")
+    monkeypatch.setenv("DBI_ADMIN_PASSWORD", PASSWORD)
     at = AppTest.from_function(_catalogue_script, default_timeout=120).run()
-    at.text_input(key="admin_name_input").input("Cán bộ Sở")
-    at.text_input(key="admin_password_input").input("pw")
-    at.button(key="admin_sign_in_button").click().run()
+    _sign_in(at)
     assert "Chưa có doanh nghiệp nào gửi bản đánh giá." in [c.value for c in at.caption]
     at.button(key="adm_demo").click().run()
     assert not at.exception

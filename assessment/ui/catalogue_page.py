@@ -1,15 +1,13 @@
-"""The department's platform catalogue: sign in, list, filter, add, edit, publish, retire, import, export.
+"""The department's platform catalogue: list, filter, add, edit, publish, retire, import, export.
 
-Until the department workspace brings user accounts, access is by the admin password set in
-DBI_ADMIN_PASSWORD; the name typed at sign-in is what the change log records.
+Behind the department sign-in (assessment.ui.auth): viewers see the lists, the change log and
+what is recommended most; admins also edit, import and manage accounts. The change log records
+the signed-in person's name.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hmac
-import os
-import time
 
 import numpy as np
 import pandas as pd
@@ -18,82 +16,76 @@ import streamlit as st
 from assessment.catalogue import CATEGORIES, PRICE_BANDS, SIZES, STATUSES, CatalogueError
 from assessment.catalogue_store import entry_fields, entry_from_fields, rows_from_csv, rows_from_yaml, to_csv, to_yaml
 from assessment.recommend import category_name, price_name, rank_many
-from assessment.ui import common
+from assessment.ui import auth, common
 from assessment.ui.common import lang, t
 
-SESSION_MINUTES = 30
-MAX_FAILURES = 5
 UPLOAD_LIMIT = 2 * 1024 * 1024
-
-
-def _signed_in() -> str | None:
-    """The signed-in name, or None; a session expires after SESSION_MINUTES without activity."""
-    who, last = st.session_state.get("admin_name"), st.session_state.get("admin_seen", 0.0)
-    if who and time.time() - last < SESSION_MINUTES * 60:
-        st.session_state["admin_seen"] = time.time()
-        return who
-    st.session_state.pop("admin_name", None)
-    return None
-
-
-def _sign_in(password_setting: str) -> None:
-    failures = [x for x in st.session_state.get("admin_failures", []) if time.time() - x < 600]
-    st.session_state["admin_failures"] = failures
-    with st.form("admin_sign_in"):
-        name = st.text_input(t("admin.name"), max_chars=100, key="admin_name_input")
-        password = st.text_input(t("admin.password"), type="password", key="admin_password_input")
-        go = st.form_submit_button(t("admin.sign_in"), type="primary", key="admin_sign_in_button")
-    if not go:
-        return
-    if len(failures) >= MAX_FAILURES:
-        st.error(t("admin.blocked"))
-        return
-    if not name.strip():
-        st.error(t("admin.name_needed"))
-        return
-    if not hmac.compare_digest(password.encode("utf-8"), password_setting.encode("utf-8")):
-        st.session_state["admin_failures"] = failures + [time.time()]
-        st.error(t("admin.wrong"))
-        return
-    st.session_state["admin_name"], st.session_state["admin_seen"] = name.strip()[:100], time.time()
-    st.rerun()
 
 
 def render() -> None:
     st.title(t("admin.title"))
-    password_setting = os.environ.get("DBI_ADMIN_PASSWORD", "")
-    if not password_setting:
-        st.info(t("admin.not_configured"))
+    user = auth.require_user()
+    if user is None:
         return
-    who = _signed_in()
-    if who is None:
-        _sign_in(password_setting)
-        return
-    c1, c2 = st.columns([3, 1])
-    c1.caption(t("admin.signed_in_as", name=who))
-    if c2.button(t("admin.sign_out"), key="admin_sign_out"):
-        st.session_state.pop("admin_name", None)
-        st.rerun()
+    who = user.display_name
     cat = common.catalogue()
-    tab_list, tab_edit, tab_files, tab_log, tab_usage = st.tabs(
-        [t("admin.tab_list"), t("admin.tab_edit"), t("admin.tab_files"), t("admin.tab_log"), t("admin.tab_usage")]
-    )
+    names = [t("admin.tab_list"), t("admin.tab_usage"), t("admin.tab_log")]
+    if user.is_admin:
+        names += [t("admin.tab_edit"), t("admin.tab_files"), t("admin.tab_users")]
+    tabs = st.tabs(names)
     entries = cat.entries()
-    with tab_list:
+    with tabs[0]:
         _list(entries)
-    with tab_edit:
-        _edit(cat, entries, who)
-    with tab_files:
-        _files(cat, entries, who)
-    with tab_usage:
-        _most_recommended(cat)
-    with tab_log:
+    with tabs[1]:
+        _most_recommended(cat, user.is_admin)
+    with tabs[2]:
         log = cat.changes(limit=100)
         st.dataframe(
             pd.DataFrame([{t("admin.col_time"): c.at.strftime("%Y-%m-%d %H:%M"), t("admin.col_who"): c.who,
                            t("admin.col_action"): c.action, "id": c.entry_id} for c in log]),
             hide_index=True, width="stretch",
         )
+    if not user.is_admin:
+        st.caption(t("admin.viewer_note"))
+        return
+    with tabs[3]:
+        _edit(cat, entries, who)
+    with tabs[4]:
+        _files(cat, entries, who)
+    with tabs[5]:
+        _users()
+
+
+def _users() -> None:
+    """Admins manage the department's accounts."""
+    accounts = auth.accounts()
+    st.dataframe(
+        pd.DataFrame([{t("admin.username"): u.username, t("admin.role"): u.role,
+                       t("admin.status"): t("admin.active") if u.active else t("admin.disabled")}
+                      for u in accounts.list()]),
+        hide_index=True, width="stretch",
+    )
+    with st.form("adm_new_user"):
+        name = st.text_input(t("admin.username"), key="adm_new_username")
+        role = st.selectbox(t("admin.role"), ["viewer", "admin"], key="adm_new_role")
+        password = st.text_input(t("admin.password"), type="password", key="adm_new_password")
+        add = st.form_submit_button(t("admin.add_user"), key="adm_add_user")
+    if add:
+        try:
+            accounts.add(name, password, role=role)
+        except AccountError as exc:
+            st.error(t(exc.key, **exc.params))
+        else:
+            st.success(t("admin.saved"))
+    usernames = [u.username for u in accounts.list()]
+    target = st.selectbox(t("admin.username"), usernames, key="adm_user_pick")
+    c1, c2 = st.columns(2)
+    if c1.button(t("admin.disable"), key="adm_disable_user"):
+        accounts.set_active(target, False)
+        st.rerun()
+    if c2.button(t("admin.enable"), key="adm_enable_user"):
+        accounts.set_active(target, True)
+        st.rerun()
 
 
 def _list(entries) -> None:
@@ -218,13 +210,13 @@ def _files(cat, entries, who: str) -> None:
         st.success(t("admin.imported", n=changed))
 
 
-def _most_recommended(cat) -> None:
+def _most_recommended(cat, is_admin: bool = False) -> None:
     """What the published catalogue recommends to the assessed firms: per entry and per firm."""
     fw = cat.fw
     records = common.store().latest_submitted(fw.key)
     if not records:
         st.caption(t("admin.usage_none"))
-        if st.button(t("admin.demo_button"), key="adm_demo"):
+        if is_admin and st.button(t("admin.demo_button"), key="adm_demo"):
             from assessment import demo
             from assessment.config import settings
             from assessment.firms import localities

@@ -1,0 +1,178 @@
+"""Department accounts: users with roles (viewer, admin), scrypt password hashes, sign-in limits.
+
+Passwords are hashed with scrypt (memory-hard; Python's hashlib, no extra dependency) with a
+random salt, and only the hash is stored. Sign-in failures are counted per user in the database:
+after MAX_FAILURES in a row the account is locked for LOCK_MINUTES, whichever app process or
+browser the attempts come from. Nothing here logs a password.
+
+The first admin comes from the command line (``python -m assessment users add NAME --role admin``)
+or from configuration: DBI_ADMIN_USER and DBI_ADMIN_PASSWORD create it on first start when the
+database has no user yet.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from assessment.framework import nfc
+from assessment.storage import Store, UserRow, utcnow
+
+ROLES = ("viewer", "admin")
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+MIN_PASSWORD = 10
+SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+class AccountError(ValueError):
+    """A problem the person can fix; ``key`` is the translation key of the message."""
+
+    def __init__(self, key: str, **params):
+        self.key, self.params = key, params
+        super().__init__(key)
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=32, **SCRYPT)
+    b64 = lambda b: base64.b64encode(b).decode("ascii")  # noqa: E731
+    return f"scrypt${SCRYPT['n']}${SCRYPT['r']}${SCRYPT['p']}${b64(salt)}${b64(digest)}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.b64decode(digest)
+        got = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), dklen=len(expected),
+                             n=int(n), r=int(r), p=int(p))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got, expected)
+
+
+_DUMMY: list[str] = []
+
+
+def _dummy_hash() -> str:
+    if not _DUMMY:
+        _DUMMY.append(hash_password(secrets.token_hex(8)))
+    return _DUMMY[0]
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError("acct.password_short", min=MIN_PASSWORD)
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    display_name: str
+    role: str
+    active: bool
+    last_login: dt.datetime | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def _user(row: UserRow) -> User:
+    return User(row.username, row.display_name, row.role, row.active, row.last_login)
+
+
+class Accounts:
+    def __init__(self, store: Store):
+        self._session = sessionmaker(store.engine, expire_on_commit=False)
+
+    def add(self, username: str, password: str, *, role: str = "viewer", display_name: str = "") -> User:
+        username = nfc(username).strip().lower()
+        if not username or len(username) > 60 or any(ch.isspace() for ch in username):
+            raise AccountError("acct.username_invalid")
+        if role not in ROLES:
+            raise AccountError("acct.role_invalid")
+        check_password(password)
+        with self._session.begin() as s:
+            if s.scalar(select(UserRow.id).where(UserRow.username == username)) is not None:
+                raise AccountError("acct.username_taken", username=username)
+            row = UserRow(username=username, display_name=nfc(display_name).strip() or username, role=role,
+                          password_hash=hash_password(password), active=True)
+            s.add(row)
+        return _user(row)
+
+    def list(self) -> list[User]:
+        with self._session() as s:
+            return [_user(r) for r in s.scalars(select(UserRow).order_by(UserRow.username))]
+
+    def count(self) -> int:
+        return len(self.list())
+
+    def _row(self, s, username: str) -> UserRow:
+        row = s.scalar(select(UserRow).where(UserRow.username == nfc(username).strip().lower()))
+        if row is None:
+            raise AccountError("acct.no_such_user", username=username)
+        return row
+
+    def set_active(self, username: str, active: bool) -> None:
+        with self._session.begin() as s:
+            row = self._row(s, username)
+            row.active = active
+            row.failed_attempts, row.locked_until = 0, None
+
+    def reset_password(self, username: str, password: str) -> None:
+        check_password(password)
+        with self._session.begin() as s:
+            row = self._row(s, username)
+            row.password_hash = hash_password(password)
+            row.failed_attempts, row.locked_until = 0, None
+
+    def set_role(self, username: str, role: str) -> None:
+        if role not in ROLES:
+            raise AccountError("acct.role_invalid")
+        with self._session.begin() as s:
+            self._row(s, username).role = role
+
+    def authenticate(self, username: str, password: str) -> User:
+        """The user, or AccountError("acct.wrong") / ("acct.locked"). The message for a wrong
+        name and a wrong password is the same, so sign-in does not reveal who has an account."""
+        now = utcnow()
+        error: AccountError | None = None
+        with self._session.begin() as s:  # failures are committed before the error is raised
+            row = s.scalar(select(UserRow).where(UserRow.username == nfc(username or "").strip().lower()))
+            if row is None:
+                verify_password(password or "", _dummy_hash())  # the same work as a real check
+                error = AccountError("acct.wrong")
+            elif row.locked_until is not None and row.locked_until > now:
+                error = AccountError("acct.locked", minutes=LOCK_MINUTES)
+            elif not row.active or not verify_password(password or "", row.password_hash):
+                row.failed_attempts += 1
+                if row.failed_attempts >= MAX_FAILURES:
+                    row.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
+                    row.failed_attempts = 0
+                error = AccountError("acct.wrong")
+            else:
+                row.failed_attempts, row.locked_until, row.last_login = 0, None, now
+                user = _user(row)
+        if error is not None:
+            raise error
+        return user
+
+    def ensure_first_admin(self) -> User | None:
+        """Create the admin named in DBI_ADMIN_USER (default "admin") with DBI_ADMIN_PASSWORD when
+        the database has no user yet."""
+        username = os.environ.get("DBI_ADMIN_USER", "") or "admin"
+        password = os.environ.get("DBI_ADMIN_PASSWORD", "")
+        if not username or not password or self.count():
+            return None
+        return self.add(username, password, role="admin", display_name=username)

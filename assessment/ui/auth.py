@@ -1,0 +1,66 @@
+"""Department sign-in for the pages that need it: accounts, roles, idle expiry."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from assessment.accounts import AccountError, Accounts, User
+from assessment.config import settings
+from assessment.ui import common
+from assessment.ui.common import t
+
+SESSION_MINUTES = 30
+
+
+@st.cache_resource(show_spinner=False)
+def _accounts(url: str) -> Accounts:
+    accounts = Accounts(common._store(url))
+    try:
+        accounts.ensure_first_admin()
+    except AccountError:
+        pass  # a too-short configured password creates nobody; the page says how to add an admin
+    return accounts
+
+
+def accounts() -> Accounts:
+    return _accounts(settings().database_url)
+
+
+def current_user() -> User | None:
+    """The signed-in user; the session ends after SESSION_MINUTES without activity."""
+    user, seen = st.session_state.get("dept_user"), st.session_state.get("dept_seen", 0.0)
+    if user is not None and time.time() - seen < SESSION_MINUTES * 60:
+        st.session_state["dept_seen"] = time.time()
+        return user
+    st.session_state.pop("dept_user", None)
+    return None
+
+
+def require_user() -> User | None:
+    """Return the signed-in user, or show the sign-in form and return None."""
+    user = current_user()
+    if user is not None:
+        c1, c2 = st.columns([3, 1])
+        c1.caption(t("admin.signed_in_as", name=f"{user.display_name} ({user.role})"))
+        if c2.button(t("admin.sign_out"), key="dept_sign_out"):
+            st.session_state.pop("dept_user", None)
+            st.rerun()
+        return user
+    if accounts().count() == 0:
+        st.info(t("admin.no_accounts"))
+        return None
+    with st.form("dept_sign_in"):
+        name = st.text_input(t("admin.username"), max_chars=60, key="signin_user")
+        password = st.text_input(t("admin.password"), type="password", key="signin_password")
+        go = st.form_submit_button(t("admin.sign_in"), type="primary", key="signin_button")
+    if go:
+        try:
+            user = accounts().authenticate(name, password)
+        except AccountError as exc:
+            st.error(t(exc.key, **exc.params))
+            return None
+        st.session_state["dept_user"], st.session_state["dept_seen"] = user, time.time()
+        st.rerun()
+    return None
