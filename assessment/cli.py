@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from assessment.accounts import AccountError
@@ -15,6 +16,7 @@ from assessment.config import settings
 from assessment.framework import Framework, FrameworkError, available_frameworks, load_framework
 from assessment.recommend import rank_many
 from assessment.roadmap import roadmaps_many
+from assessment.scoring import score_points
 from assessment.storage import Store
 from assessment.tabular import ID_COLUMN, SheetError, parse_sheet, read_csv_text
 
@@ -174,6 +176,45 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cluster(args: argparse.Namespace) -> int:
+    from assessment.clustering import fit_clusters
+
+    fw = resolve_framework(args.framework)
+    if args.db:
+        records = Store.from_url(settings().database_url).latest_submitted(fw.key)
+        if len(records) < 3:
+            print(f"error: the database has {len(records)} submitted assessments of {fw.key}; at least 3 are needed",
+                  file=sys.stderr)
+            return 1
+        firm_ids = [r.profile.tax_code for r in records]
+        points = np.array([[r.result.criterion_points[c] for c in fw.criterion_ids] for r in records], dtype=np.int16)
+        percent = score_points(fw, points).pillar_percent
+    else:
+        if args.input is None:
+            print("error: give an INPUT.csv or --db", file=sys.stderr)
+            return 1
+        sheet = parse_sheet(fw, read_csv_text(args.input), points=args.points, profile_columns=PROFILE_COLUMNS)
+        firm_ids = sheet.firm_ids
+        percent = sheet.score(fw).pillar_percent
+    if args.k != "auto" and not args.k.isdigit():
+        print("error: --k must be auto or a whole number from 2 to 8", file=sys.stderr)
+        return 1
+    try:
+        model, labels = fit_clusters(fw, percent, k=None if args.k == "auto" else int(args.k))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.save_model:
+        Path(args.save_model).write_text(model.to_json(), encoding="utf-8")
+    out = pd.DataFrame({"firm_id": firm_ids, "cluster": labels,
+                        "cluster_name_vi": [model.names_vi[c] for c in labels],
+                        "cluster_name_en": [model.names_en[c] for c in labels]})
+    print(f"k = {model.k}, silhouette = {model.silhouette:.3f}, stability (mean ARI) = {model.stability:.3f}: "
+          f"{model.stability_words('en')}", file=sys.stderr)
+    _write(out, args, f"clusters for {len(out)} firms")
+    return 0
+
+
 def _read_password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
@@ -244,6 +285,19 @@ def build_parser() -> argparse.ArgumentParser:
     dem.add_argument("--seed", type=int, default=1, help="random seed (default: %(default)s)")
     dem.add_argument("--framework", default=None, help="framework id, id@version or a framework file")
     dem.set_defaults(func=cmd_demo)
+
+    clu = sub.add_parser("cluster", help="group firms by maturity profile (k-means on pillar percentages)",
+                         description="Cluster firms from a CSV (as for 'score') or the database's latest submitted "
+                                     "assessments (--db). k is chosen by silhouette (2..8) unless given. Prints k, "
+                                     "the silhouette and the stability; writes firm_id, cluster, cluster names.")
+    clu.add_argument("input", type=Path, nargs="?", help="CSV file of answer sheets")
+    clu.add_argument("--db", action="store_true", help="use the database (DBI_DATABASE_URL) instead of a file")
+    clu.add_argument("--points", action="store_true", help="cells hold points already awarded, not answers")
+    clu.add_argument("--k", default="auto", help="number of clusters or auto (default)")
+    clu.add_argument("--framework", default=None, help="framework id, id@version or a framework file")
+    clu.add_argument("--save-model", type=Path, help="store the fitted model (JSON) to place new firms later")
+    clu.add_argument("-o", "--output", type=Path, help="write the results here instead of standard output")
+    clu.set_defaults(func=cmd_cluster)
 
     users = sub.add_parser("users", help="department accounts: add, list, disable, enable, reset-password",
                            description="Manage the department's accounts (roles: viewer, admin). Passwords are "

@@ -1,0 +1,161 @@
+"""Clusters of firms by maturity profile (scikit-learn k-means on pillar percentages).
+
+The number of clusters is chosen by the silhouette on a sample (k = 2..8) unless given; every fit
+uses a fixed random_state, so the same data and settings give the same clusters. Above
+MINIBATCH_FROM firms MiniBatchKMeans replaces KMeans. Stability is the mean adjusted Rand index
+between the clusters and refits on bootstrap samples, read in plain words. Clusters are numbered
+by their mean total (0 = least mature) and named from their profile in both languages, e.g.
+"Bắt đầu – hạ tầng khá, dữ liệu yếu". A fitted model is plain data (centres, names, feature
+order) that can be stored as JSON and used to place a new firm without refitting.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.metrics import adjusted_rand_score, silhouette_score
+
+from assessment.framework import Framework
+
+MINIBATCH_FROM = 200_000
+SILHOUETTE_SAMPLE = 5_000
+K_RANGE = range(2, 9)
+
+# short pillar words for cluster names, by pillar position (DBI order); other frameworks use ids
+PILLAR_WORDS = {
+    "vi": ["khách hàng số", "chiến lược", "hạ tầng", "vận hành", "văn hóa số", "dữ liệu"],
+    "en": ["digital customers", "strategy", "infrastructure", "operations", "digital culture", "data"],
+}
+STRONG = {"vi": "khá", "en": "strong"}
+WEAK = {"vi": "yếu", "en": "weak"}
+EVEN = {"vi": "đồng đều", "en": "even"}
+
+
+@dataclass(frozen=True)
+class ClusterModel:
+    framework: str
+    features: list[str]  # pillar ids, in the order of the centre columns
+    centers: list[list[float]]  # pillar percentages, cluster 0 = least mature
+    names_vi: list[str]
+    names_en: list[str]
+    k: int
+    silhouette: float
+    stability: float  # mean adjusted Rand index over bootstrap refits
+
+    def predict(self, pillar_percent: np.ndarray) -> np.ndarray:
+        """Nearest centre of each row (n, n_pillars) of pillar percentages."""
+        x = np.asarray(pillar_percent, dtype=np.float64)
+        c = np.asarray(self.centers)
+        d = ((x[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
+        return d.argmin(axis=1)
+
+    def name(self, cluster: int, lang: str) -> str:
+        return (self.names_en if lang == "en" else self.names_vi)[cluster]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> ClusterModel:
+        return cls(**json.loads(text))
+
+    def stability_words(self, lang: str) -> str:
+        s = self.stability
+        if lang == "en":
+            return ("very stable: refits on resampled data give almost the same groups" if s >= 0.9 else
+                    "fairly stable: most firms keep their group when the data are resampled" if s >= 0.75 else
+                    "moderately stable: read the groups as tendencies" if s >= 0.5 else
+                    "unstable: the groups change when the data are resampled; do not target on them")
+        return ("rất ổn định: lấy mẫu lại cho gần như cùng các nhóm" if s >= 0.9 else
+                "khá ổn định: phần lớn doanh nghiệp giữ nhóm khi lấy mẫu lại" if s >= 0.75 else
+                "ổn định vừa phải: nên coi các nhóm là xu hướng" if s >= 0.5 else
+                "không ổn định: các nhóm thay đổi khi lấy mẫu lại, không nên dùng để chọn đối tượng hỗ trợ")
+
+
+def _fit(x: np.ndarray, k: int, *, random_state: int):
+    if len(x) >= MINIBATCH_FROM:
+        return MiniBatchKMeans(n_clusters=k, random_state=random_state, n_init=3, batch_size=4096).fit(x)
+    return KMeans(n_clusters=k, random_state=random_state, n_init=4).fit(x)
+
+
+def _names(fw: Framework, centers: np.ndarray, level_names: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    out = {"vi": [], "en": []}
+    words = {lang: (PILLAR_WORDS[lang] if len(fw.pillars) == 6 else [p.id for p in fw.pillars]) for lang in out}
+    for row, (level_vi, level_en) in zip(centers, level_names):
+        hi, lo = int(row.argmax()), int(row.argmin())
+        for lang, level in (("vi", level_vi), ("en", level_en)):
+            if row[hi] - row[lo] < 10:
+                out[lang].append(f"{level} – {EVEN[lang]}")
+            else:
+                out[lang].append(f"{level} – {words[lang][hi]} {STRONG[lang]}, {words[lang][lo]} {WEAK[lang]}")
+    # two clusters can get the same words: number the repeats
+    for lang in out:
+        seen: dict[str, int] = {}
+        for i, name in enumerate(out[lang]):
+            seen[name] = seen.get(name, 0) + 1
+            if seen[name] > 1:
+                out[lang][i] = f"{name} ({seen[name]})"
+    return out["vi"], out["en"]
+
+
+def fit_clusters(fw: Framework, pillar_percent: np.ndarray, *, k: int | None = None, random_state: int = 0,
+                 bootstrap: int = 5) -> tuple[ClusterModel, np.ndarray]:
+    """Cluster firms by their pillar percentages; returns the model and each firm's cluster.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from assessment.framework import load_framework, DEFAULT_FRAMEWORK_FILE
+    >>> fw = load_framework(DEFAULT_FRAMEWORK_FILE)
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.concatenate([rng.normal(15, 4, (100, 6)), rng.normal(70, 4, (100, 6))])
+    >>> model, labels = fit_clusters(fw, x)
+    >>> model.k, sorted(np.bincount(labels).tolist())
+    (2, [100, 100])
+    """
+    x = np.asarray(pillar_percent, dtype=np.float64)
+    n = len(x)
+    if n < 3:
+        raise ValueError("at least 3 firms are needed to form clusters")
+    rng = np.random.default_rng(random_state)
+    sample = rng.choice(n, size=min(n, SILHOUETTE_SAMPLE), replace=False)
+    candidates = [k] if k else [kk for kk in K_RANGE if kk < n]
+    best = None
+    for kk in candidates:
+        if not 2 <= kk < n:
+            raise ValueError(f"k must be between 2 and {n - 1}")
+        model = _fit(x, kk, random_state=random_state)
+        labels = model.labels_ if hasattr(model, "labels_") else model.predict(x)
+        if len(set(labels[sample].tolist())) < 2:
+            score = -1.0
+        else:
+            score = float(silhouette_score(x[sample], labels[sample], random_state=random_state))
+        if best is None or score > best[0]:
+            best = (score, kk, model, labels)
+    score, kk, model, labels = best
+    # order clusters by mean total (the sum of pillar points is what orders maturity)
+    weights = np.array([p.max_points for p in fw.pillars]) / 100.0
+    totals = model.cluster_centers_ @ weights
+    order = np.argsort(totals, kind="stable")
+    rank = np.empty(kk, dtype=np.int64)
+    rank[order] = np.arange(kk)
+    centers = model.cluster_centers_[order]
+    labels = rank[labels]
+    # stability: refit on bootstrap samples, compare on the whole data
+    aris = []
+    for b in range(bootstrap):
+        idx = rng.choice(n, size=n, replace=True)
+        refit = _fit(x[idx], kk, random_state=random_state + 1 + b)
+        aris.append(adjusted_rand_score(labels, refit.predict(x)))
+    from assessment.scoring import overall_levels, pillar_levels
+
+    cent_points = np.rint(centers / 100.0 * np.array([p.max_points for p in fw.pillars])).astype(np.int64)
+    lv = overall_levels(fw, cent_points.sum(axis=1), pillar_levels(fw, cent_points))
+    level_names = [(fw.level_name(int(v), "vi"), fw.level_name(int(v), "en")) for v in lv]
+    names_vi, names_en = _names(fw, centers, level_names)
+    result = ClusterModel(fw.key, [p.id for p in fw.pillars], centers.round(3).tolist(), names_vi, names_en, int(kk),
+                          round(score, 4), round(float(np.mean(aris)) if aris else 1.0, 4))
+    return result, labels

@@ -1,0 +1,84 @@
+"""Clustering firms by maturity: known structure, reproducibility, stability, stored models, CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from assessment.clustering import ClusterModel, fit_clusters
+
+
+def three_groups(seed=0, n=150):
+    rng = np.random.default_rng(seed)
+    centres = np.array([[10, 5, 15, 10, 10, 5], [55, 40, 30, 35, 40, 15], [80, 80, 85, 75, 80, 70]])
+    truth = np.repeat(np.arange(3), n)
+    x = np.clip(centres[truth] + rng.normal(0, 4, (3 * n, 6)), 0, 100)
+    return x, truth
+
+
+def test_recovers_known_groups_ordered_by_maturity(dbi):
+    x, truth = three_groups()
+    model, labels = fit_clusters(dbi, x)
+    assert model.k == 3
+    assert adjusted_rand_score(truth, labels) == 1.0
+    assert labels[0] == 0 and labels[-1] == 2  # cluster 0 is the least mature
+    assert model.stability > 0.9 and model.stability_words("en").startswith("very stable")
+    assert model.names_vi[2].startswith("Dẫn dắt") or model.names_vi[2].startswith("Nâng cao")
+    assert model.names_en[0].startswith("Not started") or model.names_en[0].startswith("Starting")
+    assert len(set(model.names_vi)) == 3 and len(set(model.names_en)) == 3
+
+
+def test_same_data_same_clusters_and_k_can_be_set(dbi):
+    x, _ = three_groups(seed=1)
+    a, la = fit_clusters(dbi, x)
+    b, lb = fit_clusters(dbi, x)
+    assert a == b and np.array_equal(la, lb)
+    four, l4 = fit_clusters(dbi, x, k=4)
+    assert four.k == 4 and len(set(l4.tolist())) == 4
+
+
+def test_stored_model_places_new_firms_without_refitting(dbi):
+    x, _ = three_groups(seed=2)
+    model, labels = fit_clusters(dbi, x)
+    again = ClusterModel.from_json(model.to_json())
+    assert again == model
+    assert np.array_equal(again.predict(x), labels)
+    assert again.predict(np.array([[85, 80, 80, 80, 82, 75]])).tolist() == [2]
+
+
+def test_noise_is_reported_as_less_stable(dbi):
+    rng = np.random.default_rng(3)
+    model, _ = fit_clusters(dbi, rng.uniform(0, 100, (400, 6)))
+    x, _ = three_groups(seed=3)
+    clear, _ = fit_clusters(dbi, x)
+    assert model.stability < clear.stability and model.silhouette < clear.silhouette
+
+
+def test_bad_requests(dbi):
+    with pytest.raises(ValueError, match="at least 3 firms"):
+        fit_clusters(dbi, np.zeros((2, 6)))
+    with pytest.raises(ValueError, match="k must be between 2 and"):
+        fit_clusters(dbi, np.random.default_rng(0).uniform(0, 100, (10, 6)), k=12)
+
+
+def test_cluster_command_on_the_database(tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    env = {"DBI_DATABASE_URL": f"sqlite:///{tmp_path / 'c.sqlite3'}", "PATH": "/usr/bin:/bin"}
+    run = lambda *a: subprocess.run([sys.executable, "-m", "assessment", *a], cwd=root, capture_output=True,  # noqa: E731
+                                    text=True, env=env, timeout=300)
+    empty = run("cluster", "--db")
+    assert empty.returncode == 1 and "at least 3 are needed" in empty.stderr
+    assert run("demo", "--firms", "120", "--seed", "4").returncode == 0
+    out = tmp_path / "clusters.csv"
+    proc = run("cluster", "--db", "--k", "3", "-o", str(out), "--save-model", str(tmp_path / "m.json"))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.startswith("k = 3, silhouette = ")
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "firm_id,cluster,cluster_name_vi,cluster_name_en" and len(lines) == 121
+    assert ClusterModel.from_json((tmp_path / "m.json").read_text(encoding="utf-8")).k == 3
+    assert run("cluster", "--db", "--k", "many").returncode == 1
