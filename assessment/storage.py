@@ -402,6 +402,33 @@ class Store:
             write(rows(range(len(firms)), current, lambda f: f.submitted_at, lambda f: f.codes), previous)
         return len(firms) + len(with_earlier)
 
+    def submitted_frame(self, framework_key: str):
+        """Every submitted assessment of a framework as a pandas DataFrame, one row each, with the
+        profile columns, total, level and per pillar its points and level (for dashboards)."""
+        import json
+
+        import pandas as pd
+
+        fw_id, _, fw_version = framework_key.partition("@")
+        query = (
+            select(AssessmentRow.id, AssessmentRow.firm_id, FirmRow.tax_code, FirmRow.name, AssessmentRow.sector,
+                   AssessmentRow.locality, AssessmentRow.size_class, AssessmentRow.submitted_at,
+                   AssessmentRow.total, AssessmentRow.level, AssessmentRow.results)
+            .join(FirmRow, FirmRow.id == AssessmentRow.firm_id)
+            .where(AssessmentRow.status == SUBMITTED, AssessmentRow.framework_id == fw_id,
+                   AssessmentRow.framework_version == fw_version)
+        )
+        with self.engine.connect() as conn:
+            frame = pd.DataFrame(conn.execute(query).all(), columns=[
+                "assessment_id", "firm_id", "tax_code", "name", "sector", "locality", "size_class", "submitted_at",
+                "total", "level", "results"])
+        pillars = [json.loads(r) if isinstance(r, str) else r for r in frame.pop("results")]
+        if pillars:
+            for k, p in enumerate(pillars[0]["pillars"]):
+                frame[f"{p['id']}_points"] = [x["pillars"][k]["points"] for x in pillars]
+                frame[f"{p['id']}_level"] = [x["pillars"][k]["level"] for x in pillars]
+        return frame
+
     def count_assessments(self) -> int:
         with self._session() as s:
             return s.scalar(select(func.count()).select_from(AssessmentRow))

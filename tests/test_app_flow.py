@@ -422,3 +422,35 @@ def test_demo_province_is_one_click_away(db, monkeypatch):
     assert any(c.value.startswith("Gợi ý hiện nay cho 500 doanh nghiệp") for c in at.caption)
     per_firm = next(d.value for d in at.dataframe if "Các giải pháp gợi ý" in d.value.columns)
     assert per_firm["Doanh nghiệp"].str.startswith("[DEMO] ").all()
+
+
+def _dashboard_script():
+    import streamlit as st
+
+    from assessment.ui import dashboard_page, nav
+
+    st.session_state.setdefault("lang", "vi")
+    nav.pages("vi")
+    dashboard_page.render()
+
+
+def test_dashboard_filters_change_the_figures(db, dbi, monkeypatch):
+    from assessment import demo
+    from assessment.accounts import Accounts
+
+    store = Store.from_url(db)
+    Accounts(store).add("xem", PASSWORD, role="viewer")
+    store.replace_demo(dbi, demo.generate(dbi, 120, seed=8, localities=LOCALITY_CODES), demo.DEMO_PREFIX)
+    at = AppTest.from_function(_dashboard_script, default_timeout=60).run()
+    assert not at.text_input(key="signin_user").value and not at.metric  # sign-in first
+    _sign_in(at, "xem")
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Doanh nghiệp đã đánh giá"] == "120"
+    assert len(at.get("vega_lite_chart")) == 4
+    at.multiselect(key="dash_loc").select("SL-MC").run()
+    only = {m.label: m.value for m in at.metric}["Doanh nghiệp đã đánh giá"]
+    expected = sum(1 for f in demo.generate(dbi, 120, seed=8, localities=LOCALITY_CODES) if f.profile.locality == "SL-MC")
+    assert only == str(expected) and expected < 120
+    table = at.dataframe[-1].value
+    assert len(table) == expected and table["Địa bàn"].eq("SL-MC").all()
