@@ -453,4 +453,4 @@ def test_dashboard_filters_change_the_figures(db, dbi, monkeypatch):
     expected = sum(1 for f in demo.generate(dbi, 120, seed=8, localities=LOCALITY_CODES) if f.profile.locality == "SL-MC")
     assert only == str(expected) and expected < 120
     table = at.dataframe[-1].value
-    assert len(table) == expected and table["Địa bàn"].eq("SL-MC").all()
+    assert len(table) == expected and table["Địa bàn"].eq("Mộc Châu").all()

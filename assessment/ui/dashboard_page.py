@@ -86,7 +86,10 @@ def render() -> None:
                                                   tooltip=["year", "firms", "mean_total"]), width="stretch")
 
     st.subheader(t("dash.table"))
-    table = now[["name", "tax_code", "locality", "sector", "size_class", "total", "level"]].rename(columns={
+    table = now[["name", "tax_code", "locality", "sector", "size_class", "total", "level"]].copy()
+    table["locality"] = table["locality"].map(lambda c: locs[c].name if c in locs else c)
+    table["size_class"] = table["size_class"].map(lambda s, L=L: sizes[s].name(L) if s in sizes else s)
+    table = table.rename(columns={
         "name": t("admin.usage_firm"), "tax_code": t("profile.tax_code"), "locality": t("profile.locality"),
         "sector": t("profile.sector"), "size_class": t("dash.size"), "total": t("col.total"), "level": t("col.level")})
     st.dataframe(table.sort_values(t("col.total"), ascending=False), hide_index=True, width="stretch")
