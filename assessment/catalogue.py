@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-from assessment.framework import Framework, Text, _place, nfc
+from assessment.framework import DataFileError, Framework, Text, _Model, _place, nfc, read_yaml
 
 CATALOGUE_FILE = Path(__file__).resolve().parent / "data" / "catalogue.yaml"
 
@@ -49,14 +48,8 @@ STATUSES = ("draft", "published", "retired")
 URL_RE = re.compile(r"^https?://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(:\d+)?(/[^\s]*)?$")
 
 
-class CatalogueError(ValueError):
-    def __init__(self, file: str, place: str, problem: str):
-        self.file, self.place, self.problem = file, place, problem
-        super().__init__(f"{file}: {place}: {problem}" if place else f"{file}: {problem}")
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class CatalogueError(DataFileError):
+    """A catalogue file, row or entry that cannot be used."""
 
 
 class Lift(_Model):
@@ -184,14 +177,4 @@ def parse_catalogue(data: Any, fw: Framework, *, source: str = "<data>") -> Cata
 
 def load_catalogue(path: str | Path, fw: Framework) -> Catalogue:
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_bytes().decode("utf-8-sig"))
-    except OSError as exc:
-        raise CatalogueError(str(path), "", f"cannot read the file ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise CatalogueError(str(path), "", "the file is not UTF-8 text") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise CatalogueError(str(path), place, f"not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
-    return parse_catalogue(data, fw, source=str(path))
+    return parse_catalogue(read_yaml(path, CatalogueError), fw, source=str(path))

@@ -30,12 +30,16 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-class FrameworkError(ValueError):
-    """A framework file that cannot be used: names the file, the place in it and the problem."""
+class DataFileError(ValueError):
+    """A data file that cannot be used: names the file, the place in it and the problem."""
 
     def __init__(self, file: str, place: str, problem: str):
         self.file, self.place, self.problem = file, place, problem
         super().__init__(f"{file}: {place}: {problem}" if place else f"{file}: {problem}")
+
+
+class FrameworkError(DataFileError):
+    """A framework file that cannot be used."""
 
 
 class _Model(BaseModel):
@@ -489,6 +493,25 @@ def _place(loc: tuple[Any, ...], data: Any) -> str:
     return "".join(parts) or "top level"
 
 
+def read_yaml(path: Path, error: type[DataFileError]) -> Any:
+    """The parsed content of a UTF-8 YAML file, or ``error`` naming the file and where it broke."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise error(str(path), "", f"cannot read the file ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(str(path), f"byte {exc.start}", "the file is not UTF-8 text") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise error(str(path), place, f"not valid YAML: {problem}") from None
+
+
 def parse_framework(data: Any, *, source: str = "<data>") -> Framework:
     """Validate already-parsed framework data and return the :class:`Framework`."""
     if not isinstance(data, dict):
@@ -513,21 +536,7 @@ def load_framework(path: str | Path) -> Framework:
     ('dbi-2021-sme@2021', 60, 320)
     """
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise FrameworkError(str(path), "", f"cannot read the file ({exc.strerror})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FrameworkError(str(path), f"byte {exc.start}", "the file is not UTF-8 text") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise FrameworkError(str(path), place, f"not valid YAML: {problem}") from None
+    data = read_yaml(path, FrameworkError)
     return parse_framework(data, source=str(path))
 
 
