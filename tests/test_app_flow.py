@@ -454,3 +454,22 @@ def test_dashboard_filters_change_the_figures(db, dbi, monkeypatch):
     assert only == str(expected) and expected < 120
     table = at.dataframe[-1].value
     assert len(table) == expected and table["Địa bàn"].eq("Mộc Châu").all()
+
+
+def test_results_page_compares_with_peers_anonymously(db, dbi, monkeypatch):
+    from assessment import demo
+
+    store = Store.from_url(db)
+    store.replace_demo(dbi, demo.generate(dbi, 80, seed=6, localities=LOCALITY_CODES), demo.DEMO_PREFIX)
+    monkeypatch.setenv("TEST_ASSESSMENT", str(_submitted_shop(db, dbi)))
+    monkeypatch.setenv("TEST_LANG", "en")
+    at = AppTest.from_function(_results_script, default_timeout=60).run()
+    assert not at.exception
+    assert "Compared with similar firms" in [s.value for s in at.subheader]
+    line = next(c.value for c in at.caption if c.value.startswith("Peer group: "))
+    assert "no names are shown" in line
+    assert any(m.value.startswith("The total score is above about **") for m in at.markdown)
+    standing = next(tb.value for tb in at.table if "Standing in the group (percentile)" in tb.value.columns)
+    assert len(standing) == 6 and standing.iloc[0, 0].endswith(" %")
+    page_text = " ".join(str(x.value) for x in at.markdown) + " ".join(str(c.value) for c in at.caption)
+    assert "[DEMO]" not in page_text  # no other firm is named

@@ -9,7 +9,7 @@ from pathlib import Path
 from assessment.i18n import catalogue, number, translate
 
 ROOT = Path(__file__).resolve().parent.parent
-KEY_RE = re.compile(r"""["']((?:nav|common|assess|code|profile|answer|err|review|results|col|level|gap|history|resume|method|rec|cat|road|admin|acct|dash)\.[a-z_.]+)["']""")
+KEY_RE = re.compile(r"""["']((?:nav|common|assess|code|profile|answer|err|review|results|col|level|gap|history|resume|method|rec|cat|road|admin|acct|dash|peers)\.[a-z_.]+)["']""")
 
 
 def test_catalogues_have_the_same_keys_and_placeholders():
@@ -25,6 +25,7 @@ def test_every_key_used_in_the_code_exists():
     for path in [ROOT / "app.py", *ROOT.joinpath("assessment").rglob("*.py")]:
         used |= set(KEY_RE.findall(path.read_text(encoding="utf-8")))
     used |= {f"answer.{w}" for w in ("numerator", "denominator", "value")}  # built as f"answer.{what}"
+    used |= {f"peers.group.{g}" for g in ("sector_size_class_locality", "sector_size_class", "sector", "all")}
     assert len(used) > 100
     missing = sorted(k for k in used if k not in catalogue("vi"))
     assert missing == []

@@ -44,6 +44,8 @@ def render() -> None:
     st.table(pillar_frame(record).set_index(t("col.pillar")))
     st.altair_chart(pillar_chart(fw, record), width="stretch")
 
+    _peers_section(record)
+
     st.subheader(t("results.next_level"))
     lines = narrative.gap_lines(fw, result, lang())
     st.write(lines[0])
@@ -217,3 +219,33 @@ def _recommendations_section(record: AssessmentRecord) -> None:
             st.write(e.description(lang()))
             st.markdown("\n".join(f"- {line}" for line in rec.reasons(fw, lang(), record.result.level)))
             st.link_button(t("rec.visit"), e.url)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def _latest_frame(url: str, framework_key: str) -> pd.DataFrame:
+    from assessment import dashboard
+
+    return dashboard.latest(common._store(url).submitted_frame(framework_key), dashboard.Filters())
+
+
+def _peers_section(record: AssessmentRecord) -> None:
+    """Where the firm stands among similar firms: percentiles only, no other firm is shown."""
+    from assessment.config import settings
+    from assessment.peers import benchmark
+
+    fw = common.framework(record.framework_key)
+    firm = {"firm_id": record.firm_id, "sector": record.profile.sector, "size_class": record.profile.size_class.id,
+            "locality": record.profile.locality, "total": record.result.total}
+    firm.update({f"{p.id}_points": p.points for p in record.result.pillars})
+    res = benchmark(fw, _latest_frame(settings().database_url, record.framework_key), firm)
+    st.subheader(t("peers.title"))
+    if res is None:
+        st.caption(t("peers.none"))
+        return
+    group = t(f"peers.group.{'_'.join(res.group) if res.group else 'all'}")
+    st.caption(t("peers.group_line", group=group, n=res.n_peers))
+    st.markdown(t("peers.total", pct=common.num(res.total_percentile, 0)))
+    st.table(pd.DataFrame(
+        {t("col.pillar"): [f"{p.id}. {p.name(lang())}" for p in fw.pillars],
+         t("peers.col"): [f"{common.num(res.pillar_percentiles[p.id], 0)} %" for p in fw.pillars]}
+    ).set_index(t("col.pillar")))

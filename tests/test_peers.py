@@ -1,0 +1,53 @@
+"""Peer benchmarks: percentiles, widening of small groups, the firm itself left out."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from assessment.peers import benchmark, percentile
+
+
+def frame(rows):
+    return pd.DataFrame(rows, columns=["firm_id", "sector", "size_class", "locality", "total",
+                                       "P1_points", "P2_points", "P3_points", "P4_points", "P5_points", "P6_points"])
+
+
+def firm_row(i, sector="G", size="micro", loc="SL-MC", total=50):
+    return [i, sector, size, loc, total, total // 6, 5, total // 6, total // 6, total // 6, total // 6]
+
+
+def test_percentile_is_mid_rank():
+    import numpy as np
+
+    assert percentile(50, np.array([10, 20, 50, 80])) == 62.5
+    assert percentile(5, np.array([10, 20])) == 0.0 and percentile(99, np.array([10, 20])) == 100.0
+
+
+def test_same_group_when_five_peers(dbi):
+    rows = [firm_row(i, total=10 * i) for i in range(1, 7)]  # 6 firms in G/micro/SL-MC
+    rows += [firm_row(100 + i, loc="SL-TP", total=200) for i in range(10)]
+    f = frame(rows)
+    me = dict(zip(f.columns, firm_row(3, total=30)))
+    res = benchmark(dbi, f, me)
+    assert res.group == ("sector", "size_class", "locality") and res.n_peers == 5  # itself left out
+    assert res.total_percentile == 40.0  # peers 10,20,40,50,60: two below -> 40 %
+
+
+def test_widens_to_sector_and_size_then_sector(dbi):
+    rows = [firm_row(1, loc="SL-MC", total=40)] + [firm_row(10 + i, loc="SL-TP", total=20 + i) for i in range(5)]
+    f = frame(rows)
+    me = dict(zip(f.columns, firm_row(1, loc="SL-MC", total=40)))
+    res = benchmark(dbi, f, me)
+    assert res.group == ("sector", "size_class") and res.n_peers == 5 and res.total_percentile == 100.0
+    rows = [firm_row(1, size="small")] + [firm_row(10 + i, size="micro", loc="SL-TP", total=60) for i in range(7)]
+    f = frame(rows)
+    res = benchmark(dbi, f, dict(zip(f.columns, firm_row(1, size="small"))))
+    assert res.group == ("sector",) and res.n_peers == 7 and res.total_percentile == 0.0
+
+
+def test_whole_province_when_the_sector_is_rare_and_none_alone(dbi):
+    rows = [firm_row(1, sector="D")] + [firm_row(10 + i, sector="A", total=50) for i in range(3)]
+    f = frame(rows)
+    res = benchmark(dbi, f, dict(zip(f.columns, firm_row(1, sector="D"))))
+    assert res.group == () and res.n_peers == 3 and res.total_percentile == 50.0
+    assert benchmark(dbi, frame([firm_row(1)]), dict(zip(frame([]).columns, firm_row(1)))) is None
