@@ -454,6 +454,7 @@ def test_dashboard_filters_change_the_figures(db, dbi, monkeypatch):
     assert only == str(expected) and expected < 120
     table = at.dataframe[-1].value
     assert len(table) == expected and table["Địa bàn"].eq("Mộc Châu").all()
+    assert {b.key for b in at.get("download_button")} >= {"dash_csv", "dash_xlsx"}
 
 
 def test_results_page_compares_with_peers_anonymously(db, dbi, monkeypatch):

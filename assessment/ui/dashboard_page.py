@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from assessment import dashboard
+from assessment import dashboard, exports
 from assessment.config import settings
 from assessment.firms import localities, sectors, size_classes
 from assessment.ui import auth, common
@@ -92,4 +92,10 @@ def render() -> None:
     table = table.rename(columns={
         "name": t("admin.usage_firm"), "tax_code": t("profile.tax_code"), "locality": t("profile.locality"),
         "sector": t("profile.sector"), "size_class": t("dash.size"), "total": t("col.total"), "level": t("col.level")})
-    st.dataframe(table.sort_values(t("col.total"), ascending=False), hide_index=True, width="stretch")
+    table = table.sort_values(t("col.total"), ascending=False)
+    st.dataframe(table, hide_index=True, width="stretch")
+    c1, c2 = st.columns(2)
+    c1.download_button(t("dash.export_csv"), exports.to_csv_bytes(table), f"firms_{year}.csv", "text/csv",
+                       key="dash_csv")
+    c2.download_button(t("dash.export_xlsx"), exports.to_xlsx_bytes(table), f"firms_{year}.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dash_xlsx")
