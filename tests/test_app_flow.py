@@ -474,3 +474,32 @@ def test_results_page_compares_with_peers_anonymously(db, dbi, monkeypatch):
     assert len(standing) == 6 and standing.iloc[0, 0].endswith(" %")
     page_text = " ".join(str(x.value) for x in at.markdown) + " ".join(str(c.value) for c in at.caption)
     assert "[DEMO]" not in page_text  # no other firm is named
+
+
+def _clusters_script():
+    import streamlit as st
+
+    from assessment.ui import clusters_page, nav
+
+    st.session_state.setdefault("lang", "vi")
+    nav.pages("vi")
+    clusters_page.render()
+
+
+def test_clusters_page_runs_and_names_clusters(db, dbi):
+    from assessment import demo
+    from assessment.accounts import Accounts
+
+    store = Store.from_url(db)
+    Accounts(store).add("xem", PASSWORD, role="viewer")
+    store.replace_demo(dbi, demo.generate(dbi, 150, seed=9, localities=LOCALITY_CODES), demo.DEMO_PREFIX)
+    at = AppTest.from_function(_clusters_script, default_timeout=120).run()
+    _sign_in(at, "xem")
+    assert not at.exception
+    summary = next(m.value for m in at.markdown if "silhouette" in m.value)
+    assert summary.startswith("**") and "độ ổn định" in summary
+    assert len(at.expander) >= 2 and at.expander[0].label.startswith("0. ")
+    at.selectbox(key="clu_k").select(4).run()
+    assert not at.exception
+    assert next(m.value for m in at.markdown if "silhouette" in m.value).startswith("**4 nhóm**")
+    assert len(at.expander) == 4

@@ -9,7 +9,7 @@ from pathlib import Path
 from assessment.i18n import catalogue, number, translate
 
 ROOT = Path(__file__).resolve().parent.parent
-KEY_RE = re.compile(r"""["']((?:nav|common|assess|code|profile|answer|err|review|results|col|level|gap|history|resume|method|rec|cat|road|admin|acct|dash|peers)\.[a-z_.]+)["']""")
+KEY_RE = re.compile(r"""["']((?:nav|common|assess|code|profile|answer|err|review|results|col|level|gap|history|resume|method|rec|cat|road|admin|acct|dash|peers|clu)\.[a-z_.]+)["']""")
 
 
 def test_catalogues_have_the_same_keys_and_placeholders():

@@ -9,7 +9,15 @@ from assessment import i18n
 
 def pages(lang: str) -> dict[str, st.Page]:
     # Imported here so that importing assessment.ui.nav stays cheap.
-    from assessment.ui import assess_page, catalogue_page, dashboard_page, methodology_page, results_page, resume_page
+    from assessment.ui import (
+        assess_page,
+        catalogue_page,
+        clusters_page,
+        dashboard_page,
+        methodology_page,
+        results_page,
+        resume_page,
+    )
 
     tr = lambda key: i18n.translate(key, lang)  # noqa: E731
     built = {
@@ -18,6 +26,7 @@ def pages(lang: str) -> dict[str, st.Page]:
         "resume": st.Page(resume_page.render, title=tr("nav.resume"), icon="🔑", url_path="resume"),
         "methodology": st.Page(methodology_page.render, title=tr("nav.methodology"), icon="📖", url_path="methodology"),
         "dashboard": st.Page(dashboard_page.render, title=tr("nav.dashboard"), icon="📈", url_path="dashboard"),
+        "clusters": st.Page(clusters_page.render, title=tr("nav.clusters"), icon="🧩", url_path="clusters"),
         "catalogue": st.Page(catalogue_page.render, title=tr("nav.catalogue"), icon="🗂️", url_path="catalogue"),
     }
     st.session_state["_pages"] = built
@@ -29,7 +38,7 @@ def sections(lang: str, built: dict[str, st.Page]) -> dict[str, list[st.Page]]:
     tr = lambda key: i18n.translate(key, lang)  # noqa: E731
     return {
         tr("nav.section_firm"): [built["assess"], built["results"], built["resume"], built["methodology"]],
-        tr("nav.section_department"): [built["dashboard"], built["catalogue"]],
+        tr("nav.section_department"): [built["dashboard"], built["clusters"], built["catalogue"]],
     }
 
 
