@@ -159,3 +159,18 @@ def fit_clusters(fw: Framework, pillar_percent: np.ndarray, *, k: int | None = N
     result = ClusterModel(fw.key, [p.id for p in fw.pillars], centers.round(3).tolist(), names_vi, names_en, int(kk),
                           round(score, 4), round(float(np.mean(aris)) if aris else 1.0, 4))
     return result, labels
+
+
+def pillar_percent_of(fw: Framework, frame) -> np.ndarray:
+    """(n, n_pillars) pillar percentages from a table with P1_points, P2_points, ... columns."""
+    return np.stack([100.0 * frame[f"{p.id}_points"].to_numpy() / p.max_points for p in fw.pillars], axis=1)
+
+
+def map_points(pillar_percent: np.ndarray, *, sample: int = 5_000, random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A 2-D map of firms (PCA of pillar percentages) on at most ``sample`` firms: (rows, xy)."""
+    from sklearn.decomposition import PCA
+
+    rows = np.arange(len(pillar_percent))
+    if len(rows) > sample:
+        rows = np.random.default_rng(random_state).choice(rows, sample, replace=False)
+    return rows, PCA(n_components=2, random_state=random_state).fit_transform(pillar_percent[rows])

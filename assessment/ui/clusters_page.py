@@ -4,13 +4,11 @@ localities, levels, and the map of firms (PCA, sampled for large data)."""
 from __future__ import annotations
 
 import altair as alt
-import numpy as np
 import pandas as pd
 import streamlit as st
-from sklearn.decomposition import PCA
 
 from assessment import dashboard
-from assessment.clustering import fit_clusters
+from assessment.clustering import fit_clusters, map_points, pillar_percent_of
 from assessment.config import settings
 from assessment.ui import auth, common
 from assessment.ui.common import lang, t
@@ -24,7 +22,7 @@ def _clusters(url: str, framework_key: str, k: int | None):
     now = dashboard.latest(common._store(url).submitted_frame(framework_key), dashboard.Filters())
     if len(now) < 3:
         return None
-    pct = np.stack([100.0 * now[f"{p.id}_points"].to_numpy() / p.max_points for p in fw.pillars], axis=1)
+    pct = pillar_percent_of(fw, now)
     model, labels = fit_clusters(fw, pct, k=k)
     return now.assign(cluster=labels), pct, model
 
@@ -64,10 +62,7 @@ def render() -> None:
             c2.markdown(t("clu.levels") + " " + ", ".join(
                 f"{lv}: {n}" for lv, n in members["level"].value_counts().sort_index().items()))
     st.subheader(t("clu.map"))
-    idx = np.arange(len(now))
-    if len(idx) > MAP_SAMPLE:
-        idx = np.random.default_rng(0).choice(idx, MAP_SAMPLE, replace=False)
-    xy = PCA(n_components=2, random_state=0).fit_transform(pct[idx])
+    idx, xy = map_points(pct, sample=MAP_SAMPLE)
     points = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1],
                            "cluster": [model.name(int(c), L) for c in now["cluster"].to_numpy()[idx]]})
     st.altair_chart(alt.Chart(points).mark_circle(size=18, opacity=0.6).encode(
