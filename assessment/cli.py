@@ -215,6 +215,59 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     return 0
 
 
+IMPORT_HELP = """\
+Import assessments from a CSV or XLSX file into the database (DBI_DATABASE_URL), one firm per row:
+the profile columns (tax code, name, sector, locality, employees, revenue and/or capital, assessment
+date, contacts; headers in Vietnamese, English or as ids) and one column per criterion id holding
+the answer. Get the template with: python -m assessment template [--lang vi|en] -o FILE.xlsx
+
+Every problem is listed with its row (the header is row 1), column and reason. Nothing is written
+unless every row is valid, or --valid-only is given (then the valid rows are written and the others
+listed). A firm with an assessment in the same year (in the file or the database) is a duplicate.
+--dry-run checks without writing. --codes FILE writes each imported firm's access code, to hand out.
+Exit code: 0 when everything asked was written, 1 otherwise.
+"""
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from assessment import importer
+
+    fw = resolve_framework(args.framework)
+    cfg = settings()
+    store = Store.from_url(cfg.database_url)
+    report = importer.import_file(store, fw, Path(args.input).read_bytes(), Path(args.input).name,
+                                  localities_file=str(cfg.localities_file))
+    for p in report.problems:
+        where = ", ".join(x for x in (f"row {p.row}" if p.row else "", f"column {p.column}" if p.column else "") if x)
+        print(f"{args.input}: {where + ': ' if where else ''}{p.message(args.lang)}", file=sys.stderr)
+    print(f"{len(report.valid)} of {report.n_rows} rows valid, {len(report.problems)} problem(s) "
+          f"in {len(report.bad_rows)} row(s)", file=sys.stderr)
+    if args.dry_run:
+        return 1 if report.problems else 0
+    if not report.valid or (report.problems and not args.valid_only):
+        print("nothing written" + ("" if report.file_error or not report.valid else
+                                   "; fix those rows or use --valid-only"), file=sys.stderr)
+        return 1
+    written = store.import_assessments(fw, report.valid)
+    print(f"imported {len(written)} assessment(s) of {fw.key}", file=sys.stderr)
+    if args.codes:
+        pd.DataFrame(written, columns=["row", "tax_code", "assessment_id", "access_code"]).to_csv(
+            args.codes, index=False, encoding="utf-8-sig")
+    return 1 if report.problems else 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from assessment import importer
+
+    fw = resolve_framework(args.framework)
+    out = Path(args.output)
+    data = (importer.template_xlsx(fw, args.lang, str(settings().localities_file)) if out.suffix.lower() == ".xlsx"
+            else importer.template_csv(fw, args.lang))
+    out.write_bytes(data)
+    print(f"template for {fw.key} ({args.lang}) written to {out}", file=sys.stderr)
+    return 0
+
+
 def _read_password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
@@ -298,6 +351,22 @@ def build_parser() -> argparse.ArgumentParser:
     clu.add_argument("--save-model", type=Path, help="store the fitted model (JSON) to place new firms later")
     clu.add_argument("-o", "--output", type=Path, help="write the results here instead of standard output")
     clu.set_defaults(func=cmd_cluster)
+
+    imp = sub.add_parser("import", help="import assessments from a CSV or XLSX file", description=IMPORT_HELP,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    imp.add_argument("input", type=Path, help="CSV or XLSX file (first sheet)")
+    imp.add_argument("--valid-only", action="store_true", help="write the valid rows even when others have problems")
+    imp.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+    imp.add_argument("--codes", type=Path, help="write the access code of each imported firm to this CSV")
+    imp.add_argument("--lang", choices=["vi", "en"], default="en", help="language of the messages")
+    imp.add_argument("--framework", default=None, help="framework id, id@version or a framework file")
+    imp.set_defaults(func=cmd_import)
+
+    tpl = sub.add_parser("template", help="the import template (CSV or XLSX with a guide and the codes)")
+    tpl.add_argument("-o", "--output", type=Path, required=True, help="FILE.xlsx or FILE.csv")
+    tpl.add_argument("--lang", choices=["vi", "en"], default="vi", help="language of the headers")
+    tpl.add_argument("--framework", default=None, help="framework id, id@version or a framework file")
+    tpl.set_defaults(func=cmd_template)
 
     users = sub.add_parser("users", help="department accounts: add, list, disable, enable, reset-password",
                            description="Manage the department's accounts (roles: viewer, admin). Passwords are "

@@ -66,11 +66,8 @@ def _answers(fw: Framework, rng: np.random.Generator, propensity: np.ndarray) ->
     return codes
 
 
-def generate(fw: Framework, n: int, *, seed: int, localities: list[str],
-             today: dt.date | None = None, earlier_share: float = 0.35) -> list[DemoFirm]:
-    """``n`` demo firms, the same for the same seed."""
-    rng = np.random.default_rng(seed)
-    today = today or dt.date.today()
+def _draw(fw: Framework, n: int, rng: np.random.Generator):
+    """Sectors, sizes, latent propensities and answer codes of ``n`` firms."""
     sectors = rng.choice(list(SECTOR_WEIGHTS), size=n, p=np.array(list(SECTOR_WEIGHTS.values())) / sum(SECTOR_WEIGHTS.values()))
     sizes = rng.choice(list(SIZE_WEIGHTS), size=n, p=list(SIZE_WEIGHTS.values()))
     kinds = rng.choice(len(PROFILES), size=n, p=PROFILE_WEIGHTS)
@@ -80,7 +77,20 @@ def generate(fw: Framework, n: int, *, seed: int, localities: list[str],
     size_boost = np.select([sizes == "medium", sizes == "small"], [0.15, 0.06], 0.0)
     maturity = rng.normal(0, 0.10, n) + size_boost
     propensity = np.clip(base[kinds] + maturity[:, None], 0.02, 0.98)
-    codes = _answers(fw, rng, propensity)
+    return sectors, sizes, propensity, _answers(fw, rng, propensity)
+
+
+def answer_matrix(fw: Framework, n: int, *, seed: int) -> np.ndarray:
+    """Only the (n, n_criteria) answer codes of ``n`` demo firms: fast enough for a million (benchmarks)."""
+    return _draw(fw, n, np.random.default_rng(seed))[3]
+
+
+def generate(fw: Framework, n: int, *, seed: int, localities: list[str],
+             today: dt.date | None = None, earlier_share: float = 0.35) -> list[DemoFirm]:
+    """``n`` demo firms, the same for the same seed."""
+    rng = np.random.default_rng(seed)
+    today = today or dt.date.today()
+    sectors, sizes, propensity, codes = _draw(fw, n, rng)
     earlier = _answers(fw, rng, np.clip(propensity - rng.uniform(0.05, 0.2, (n, 1)), 0.0, 1.0))
     earlier = np.minimum(earlier, codes)  # a year ago the firm was not ahead of today
     has_earlier = rng.random(n) < earlier_share

@@ -94,6 +94,17 @@ class AnswerRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
+class ScoreRow(Base):
+    """A submitted assessment's points in compact form (comma-separated, in framework order), so
+    dashboards read 100,000 firms without decoding each results document."""
+
+    __tablename__ = "assessment_scores"
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), primary_key=True)
+    pillar_points: Mapped[str] = mapped_column(String(200))
+    pillar_levels: Mapped[str] = mapped_column(String(100))
+    criterion_points: Mapped[str] = mapped_column(String(2000))
+
+
 class CatalogueEntryRow(Base):
     """The department's catalogue: one row per entry, its validated content as JSON."""
 
@@ -288,6 +299,7 @@ class Store:
             row.status = SUBMITTED
             row.submitted_at = utcnow()
             row.total, row.level, row.results = result.total, result.level, result.to_dict()
+            s.add(ScoreRow(assessment_id=row.id, **score_columns(result)))
             firm = s.get(FirmRow, row.firm_id)
             firm.name = row.profile["name"]
 
@@ -362,6 +374,7 @@ class Store:
             if old_firms:
                 old_ids = s.scalars(select(AssessmentRow.id).where(AssessmentRow.firm_id.in_(old_firms))).all()
                 s.execute(delete(AnswerRow).where(AnswerRow.assessment_id.in_(old_ids)))
+                s.execute(delete(ScoreRow).where(ScoreRow.assessment_id.in_(old_ids)))
                 s.execute(update(AssessmentRow).where(AssessmentRow.id.in_(old_ids)).values(previous_id=None))
                 s.execute(delete(AssessmentRow).where(AssessmentRow.id.in_(old_ids)))
                 s.execute(delete(FirmRow).where(FirmRow.id.in_(old_firms)))
@@ -379,6 +392,7 @@ class Store:
                         "created_at": when(f), "updated_at": when(f), "submitted_at": when(f),
                         "total": result.total, "level": result.level, "results": result.to_dict(),
                         "step": 0, **_profile_columns(f.profile), "_codes": codes_of(f),
+                        "_scores": score_columns(result),
                     })
                 return out
 
@@ -386,10 +400,12 @@ class Store:
                 ids = []
                 for row in batch:
                     codes_row = row.pop("_codes")
+                    scores_row = row.pop("_scores")
                     if previous is not None:
                         row["previous_id"] = previous.get(row["firm_id"])
                     new_id = s.execute(insert(AssessmentRow).values(**row).returning(AssessmentRow.id)).scalar_one()
                     ids.append(new_id)
+                    s.execute(insert(ScoreRow).values(assessment_id=new_id, **scores_row))
                     s.execute(insert(AnswerRow), [
                         {"assessment_id": new_id, "criterion_id": cid, "code": int(c)}
                         for cid, c in zip(fw.criterion_ids, codes_row)
@@ -402,36 +418,140 @@ class Store:
             write(rows(range(len(firms)), current, lambda f: f.submitted_at, lambda f: f.codes), previous)
         return len(firms) + len(with_earlier)
 
-    def submitted_frame(self, framework_key: str):
+    def submitted_frame(self, framework_key: str, *, criteria: bool = False):
         """Every submitted assessment of a framework as a pandas DataFrame, one row each, with the
-        profile columns, total, level and per pillar its points and level (for dashboards)."""
-        import json
-
+        profile columns, total, level and per pillar its points and level (for dashboards);
+        ``criteria=True`` adds a (n, n_criteria) points matrix in ``frame.attrs["criterion_points"]``."""
         import pandas as pd
 
+        self._backfill_scores()
         fw_id, _, fw_version = framework_key.partition("@")
         query = (
             select(AssessmentRow.id, AssessmentRow.firm_id, FirmRow.tax_code, FirmRow.name, AssessmentRow.sector,
                    AssessmentRow.locality, AssessmentRow.size_class, AssessmentRow.submitted_at,
-                   AssessmentRow.total, AssessmentRow.level, AssessmentRow.results)
+                   AssessmentRow.total, AssessmentRow.level, ScoreRow.pillar_points, ScoreRow.pillar_levels,
+                   *([ScoreRow.criterion_points] if criteria else []))
             .join(FirmRow, FirmRow.id == AssessmentRow.firm_id)
+            .join(ScoreRow, ScoreRow.assessment_id == AssessmentRow.id)
             .where(AssessmentRow.status == SUBMITTED, AssessmentRow.framework_id == fw_id,
                    AssessmentRow.framework_version == fw_version)
+            .order_by(AssessmentRow.id)
         )
+        columns = ["assessment_id", "firm_id", "tax_code", "name", "sector", "locality", "size_class",
+                   "submitted_at", "total", "level", "pillar_points", "pillar_levels"]
+        columns += ["criterion_points"] if criteria else []
         with self.engine.connect() as conn:
-            frame = pd.DataFrame(conn.execute(query).all(), columns=[
-                "assessment_id", "firm_id", "tax_code", "name", "sector", "locality", "size_class", "submitted_at",
-                "total", "level", "results"])
-        pillars = [json.loads(r) if isinstance(r, str) else r for r in frame.pop("results")]
-        if pillars:
-            for k, p in enumerate(pillars[0]["pillars"]):
-                frame[f"{p['id']}_points"] = [x["pillars"][k]["points"] for x in pillars]
-                frame[f"{p['id']}_level"] = [x["pillars"][k]["level"] for x in pillars]
+            rows = conn.execute(query).all()
+        # column by column: much faster than letting pandas inspect each row object
+        frame = pd.DataFrame({name: list(values) for name, values in zip(columns, zip(*rows))} if rows
+                             else {name: [] for name in columns})
+        frame["submitted_at"] = pd.to_datetime(frame["submitted_at"])
+        points = _int_matrix(frame.pop("pillar_points"))
+        levels = _int_matrix(frame.pop("pillar_levels"))
+        pillar_ids = self._pillar_ids(framework_key) if len(frame) else []
+        for k, pid in enumerate(pillar_ids):
+            frame[f"{pid}_points"] = points[:, k]
+            frame[f"{pid}_level"] = levels[:, k]
+        if criteria:
+            frame.attrs["criterion_points"] = _int_matrix(frame.pop("criterion_points"))
         return frame
+
+    def _pillar_ids(self, framework_key: str) -> list[str]:
+        fw_id, _, fw_version = framework_key.partition("@")
+        with self._session() as s:
+            results = s.scalar(select(AssessmentRow.results).where(
+                AssessmentRow.status == SUBMITTED, AssessmentRow.framework_id == fw_id,
+                AssessmentRow.framework_version == fw_version).limit(1))
+        return [p["id"] for p in results["pillars"]] if results else []
+
+    def _backfill_scores(self) -> int:
+        """Write the compact score row of submitted assessments stored before that table existed."""
+        with self._session.begin() as s:
+            missing = s.execute(
+                select(AssessmentRow.id, AssessmentRow.results)
+                .outerjoin(ScoreRow, ScoreRow.assessment_id == AssessmentRow.id)
+                .where(AssessmentRow.status == SUBMITTED, ScoreRow.assessment_id.is_(None))
+            ).all()
+            if missing:
+                s.execute(insert(ScoreRow), [
+                    {"assessment_id": aid, **score_columns(FirmResult.from_dict(results))} for aid, results in missing
+                ])
+            return len(missing)
+
+    def submitted_periods(self, framework_key: str, tax_codes: set[str]) -> set[tuple[str, int]]:
+        """(tax code, year) of the submitted assessments of these firms with this framework."""
+        fw_id, _, fw_version = framework_key.partition("@")
+        out: set[tuple[str, int]] = set()
+        codes_list = sorted(tax_codes)
+        with self._session() as s:
+            for start in range(0, len(codes_list), 5_000):
+                rows = s.execute(
+                    select(FirmRow.tax_code, AssessmentRow.submitted_at)
+                    .join(AssessmentRow, AssessmentRow.firm_id == FirmRow.id)
+                    .where(FirmRow.tax_code.in_(codes_list[start:start + 5_000]), AssessmentRow.status == SUBMITTED,
+                           AssessmentRow.framework_id == fw_id, AssessmentRow.framework_version == fw_version)
+                ).all()
+                out.update((code, at.year) for code, at in rows)
+        return out
+
+    def import_assessments(self, fw, rows, *, lang: str = "vi") -> list[tuple[int, str, int, str]]:
+        """Store validated import rows (assessment.importer.ImportRow) as submitted assessments, in one
+        transaction. Each firm's earlier assessment becomes the previous one, so its history shows the
+        change. Returns (row, tax code, assessment id, resume code) per row: the codes let the
+        department hand each firm access to its results."""
+        from assessment.scoring import score_codes
+
+        if not rows:
+            return []
+        scores = score_codes(fw, np.stack([r.codes for r in rows]))
+        out = []
+        with self._session.begin() as s:
+            for k, r in sorted(enumerate(rows), key=lambda kr: kr[1].submitted_at):
+                firm = self._upsert_firm(s, r.profile)
+                firm.name = r.profile.name
+                previous = s.scalar(
+                    select(AssessmentRow.id)
+                    .where(AssessmentRow.firm_id == firm.id, AssessmentRow.status == SUBMITTED,
+                           AssessmentRow.submitted_at <= r.submitted_at)
+                    .order_by(AssessmentRow.submitted_at.desc(), AssessmentRow.id.desc()).limit(1))
+                result = scores.firm(k)
+                code = codes.new_code()
+                row = AssessmentRow(
+                    firm_id=firm.id, framework_id=fw.id, framework_version=fw.version, status=SUBMITTED, lang=lang,
+                    resume_hash=codes.code_hash(code), previous_id=previous, created_at=r.submitted_at,
+                    updated_at=r.submitted_at, submitted_at=r.submitted_at, total=result.total, level=result.level,
+                    results=result.to_dict(), **_profile_columns(r.profile),
+                )
+                s.add(row)
+                s.flush()
+                s.execute(insert(AnswerRow), [
+                    {"assessment_id": row.id, "criterion_id": cid, "code": a.code, "numerator": a.numerator,
+                     "denominator": a.denominator, "value": a.value}
+                    for cid, a in r.answers.items()
+                ])
+                s.add(ScoreRow(assessment_id=row.id, **score_columns(result)))
+                out.append((r.row, r.profile.tax_code, row.id, code))
+        return sorted(out)
 
     def count_assessments(self) -> int:
         with self._session() as s:
             return s.scalar(select(func.count()).select_from(AssessmentRow))
+
+
+def score_columns(result: FirmResult) -> dict[str, str]:
+    return {
+        "pillar_points": ",".join(str(p.points) for p in result.pillars),
+        "pillar_levels": ",".join(str(p.level) for p in result.pillars),
+        "criterion_points": ",".join(str(v) for v in result.criterion_points.values()),
+    }
+
+
+def _int_matrix(cells) -> np.ndarray:
+    """Comma-separated integers, one string per row, as an (n, width) int array (all rows alike)."""
+    if len(cells) == 0:
+        return np.zeros((0, 0), dtype=np.int32)
+    flat = ",".join(cells.tolist()).split(",")
+    return np.array(flat, dtype=np.int32).reshape(len(cells), -1)
 
 
 def _profile_columns(profile: FirmProfile) -> dict[str, Any]:

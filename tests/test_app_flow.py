@@ -503,3 +503,81 @@ def test_clusters_page_runs_and_names_clusters(db, dbi):
     assert not at.exception
     assert next(m.value for m in at.markdown if "silhouette" in m.value).startswith("**4 nhóm**")
     assert len(at.expander) == 4
+
+
+def _import_script():
+    import streamlit as st
+
+    from assessment.ui import import_page, nav
+
+    st.session_state.setdefault("lang", "vi")
+    nav.pages("vi")
+    import_page.render()
+
+
+def _import_rows(fw, n, bad_row=None):
+    import pandas as pd
+
+    from assessment import importer
+
+    names = {cid: v[0] for cid, v in importer.PROFILE_COLUMNS.items()}
+    rows = []
+    for i in range(n):
+        row = {names["tax_code"]: f"55001230{i:02d}", names["name"]: f"Công ty TNHH Số {i}", names["sector"]: "G",
+               names["locality"]: "SL-MC", names["employees"]: "9", names["revenue_bn"]: "3",
+               names["assessment_date"]: "2026-10-01"}
+        row.update({c.id: "1" for c in fw.criteria})
+        rows.append(row)
+    if bad_row is not None:
+        rows[bad_row][fw.criteria[0].id] = "99"
+        rows[bad_row][names["locality"]] = "Hà Nội"
+    return pd.DataFrame(rows).to_csv(index=False).encode("utf-8")
+
+
+def test_import_of_a_bad_file_lists_its_errors_and_writes_nothing(db, dbi, monkeypatch):
+    from assessment.accounts import Accounts
+
+    store = Store.from_url(db)
+    Accounts(store).add("admin", PASSWORD, role="admin")
+    Accounts(store).add("xem", PASSWORD, role="viewer")
+    viewer = AppTest.from_function(_import_script, default_timeout=60).run()
+    _sign_in(viewer, "xem")
+    assert "Chỉ quản trị viên được nhập dữ liệu." in [i.value for i in viewer.info]
+    assert not viewer.get("file_uploader")  # a viewer cannot import
+
+    at = AppTest.from_function(_import_script, default_timeout=60).run()
+    _sign_in(at)
+    assert {b.key for b in at.get("download_button")} >= {"imp_tpl_xlsx", "imp_tpl_csv"}
+    at.get("file_uploader")[0].upload("phieu.csv", _import_rows(dbi, 4, bad_row=2), "text/csv").run()
+    assert not at.exception
+    assert errors(at) == ["Có 2 lỗi ở 1 dòng. Không có gì được ghi."]
+    report = at.dataframe[0].value
+    assert list(report["Dòng"]) == [4, 4] and set(report["Cột"]) == {dbi.criteria[0].id, "Địa bàn (mã)"}
+    assert any("“99”" in r for r in report["Lý do"]) and any("“Hà Nội”" in r for r in report["Lý do"])
+    assert store.count_assessments() == 0
+    assert at.button(key="imp_confirm").disabled  # the valid rows only after ticking the box
+    at.checkbox(key="imp_only_valid").check().run()
+    at.button(key="imp_confirm").click().run()
+    assert not at.exception
+    assert store.count_assessments() == 3
+    assert "Đã nhập 3 bản đánh giá." in [s.value for s in at.success]
+    assert any(b.key == "imp_codes" for b in at.get("download_button"))
+    # the same file again: the three are duplicates now, the bad row still bad
+    at.get("file_uploader")[0].upload("phieu2.csv", _import_rows(dbi, 4, bad_row=2), "text/csv").run()
+    assert sum("đã có bản đánh giá năm 2026 trong hệ thống" in r for r in at.dataframe[0].value["Lý do"]) == 3
+    assert store.count_assessments() == 3
+
+
+def test_import_page_in_english_with_a_file_that_is_not_a_table(db, monkeypatch):
+    monkeypatch.setenv("DBI_ADMIN_PASSWORD", PASSWORD)
+    at = AppTest.from_function(_import_script, default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.run()
+    _sign_in(at)
+    at.get("file_uploader")[0].upload("answers.xlsx", b"this is not a workbook", XLSX_MIME).run()
+    assert not at.exception
+    assert at.dataframe[0].value["Reason"].tolist() == [
+        "The XLSX file cannot be read (damaged, or not an Excel workbook)."]
+
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

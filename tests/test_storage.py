@@ -116,3 +116,34 @@ def test_vietnamese_text_round_trips(store, mini):
     name = "Hộ kinh doanh Bánh cuốn Bà Lường – Thuận Châu"
     aid, _ = store.create_assessment(FirmProfile(**{**PROFILE.to_dict(), "name": name}), mini.key)
     assert store.get(aid).profile.name == name
+
+
+def test_dashboard_frame_matches_stored_results_and_backfills_old_rows(store, dbi):
+    import numpy as np
+    from sqlalchemy import delete
+
+    from assessment.scoring import score_codes
+    from assessment.storage import ScoreRow
+
+    rng = np.random.default_rng(3)
+    expected = {}
+    for i in range(4):
+        profile = FirmProfile(**{**PROFILE.to_dict(), "tax_code": f"55001234{i:02d}", "name": f"Firm {i}"})
+        aid, _ = store.create_assessment(profile, dbi.key)
+        codes_row = np.array([rng.integers(0, len(c.choices)) for c in dbi.criteria], dtype=np.int16)
+        store.save_answers(aid, {c.id: Answer(int(v)) for c, v in zip(dbi.criteria, codes_row)})
+        result = score_codes(dbi, codes_row[None, :]).firm(0)
+        store.submit(aid, result)
+        expected[aid] = result
+    # an assessment stored before the compact score table existed has no row there
+    with store.engine.begin() as conn:
+        conn.execute(delete(ScoreRow).where(ScoreRow.assessment_id == min(expected)))
+    frame = store.submitted_frame(dbi.key, criteria=True)
+    assert sorted(frame["assessment_id"]) == sorted(expected)
+    for k, row in enumerate(frame.itertuples()):
+        result = expected[row.assessment_id]
+        assert row.total == result.total and row.level == result.level
+        for p in result.pillars:
+            assert getattr(row, f"{p.id}_points") == p.points and getattr(row, f"{p.id}_level") == p.level
+        assert frame.attrs["criterion_points"][k].tolist() == list(result.criterion_points.values())
+    assert store._backfill_scores() == 0  # written once, not again

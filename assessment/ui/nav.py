@@ -14,6 +14,7 @@ def pages(lang: str) -> dict[str, st.Page]:
         catalogue_page,
         clusters_page,
         dashboard_page,
+        import_page,
         methodology_page,
         results_page,
         resume_page,
@@ -27,6 +28,7 @@ def pages(lang: str) -> dict[str, st.Page]:
         "methodology": st.Page(methodology_page.render, title=tr("nav.methodology"), icon="📖", url_path="methodology"),
         "dashboard": st.Page(dashboard_page.render, title=tr("nav.dashboard"), icon="📈", url_path="dashboard"),
         "clusters": st.Page(clusters_page.render, title=tr("nav.clusters"), icon="🧩", url_path="clusters"),
+        "import": st.Page(import_page.render, title=tr("nav.import"), icon="📥", url_path="import"),
         "catalogue": st.Page(catalogue_page.render, title=tr("nav.catalogue"), icon="🗂️", url_path="catalogue"),
     }
     st.session_state["_pages"] = built
@@ -38,7 +40,8 @@ def sections(lang: str, built: dict[str, st.Page]) -> dict[str, list[st.Page]]:
     tr = lambda key: i18n.translate(key, lang)  # noqa: E731
     return {
         tr("nav.section_firm"): [built["assess"], built["results"], built["resume"], built["methodology"]],
-        tr("nav.section_department"): [built["dashboard"], built["clusters"], built["catalogue"]],
+        tr("nav.section_department"): [built["dashboard"], built["clusters"], built["import"],
+                                            built["catalogue"]],
     }
 
 
