@@ -102,8 +102,10 @@ def _names(fw: Framework, centers: np.ndarray, level_names: list[tuple[str, str]
 
 
 def fit_clusters(fw: Framework, pillar_percent: np.ndarray, *, k: int | None = None, random_state: int = 0,
-                 bootstrap: int = 5) -> tuple[ClusterModel, np.ndarray]:
-    """Cluster firms by their pillar percentages; returns the model and each firm's cluster.
+                 bootstrap: int = 5, features: str = "pillars") -> tuple[ClusterModel, np.ndarray]:
+    """Cluster firms by their pillar percentages (or, with ``features="components"``, their
+    component percentages); returns the model and each firm's cluster. Clusters are ordered and
+    named from their pillar profile in both cases.
 
     Examples
     --------
@@ -136,13 +138,15 @@ def fit_clusters(fw: Framework, pillar_percent: np.ndarray, *, k: int | None = N
         if best is None or score > best[0]:
             best = (score, kk, model, labels)
     score, kk, model, labels = best
+    to_pillars = _to_pillar_percent(fw, features)
     # order clusters by mean total (the sum of pillar points is what orders maturity)
     weights = np.array([p.max_points for p in fw.pillars]) / 100.0
-    totals = model.cluster_centers_ @ weights
+    totals = (model.cluster_centers_ @ to_pillars) @ weights
     order = np.argsort(totals, kind="stable")
     rank = np.empty(kk, dtype=np.int64)
     rank[order] = np.arange(kk)
     centers = model.cluster_centers_[order]
+    pillar_centers = centers @ to_pillars
     labels = rank[labels]
     # stability: refit on bootstrap samples, compare on the whole data
     aris = []
@@ -152,13 +156,33 @@ def fit_clusters(fw: Framework, pillar_percent: np.ndarray, *, k: int | None = N
         aris.append(adjusted_rand_score(labels, refit.predict(x)))
     from assessment.scoring import overall_levels, pillar_levels
 
-    cent_points = np.rint(centers / 100.0 * np.array([p.max_points for p in fw.pillars])).astype(np.int64)
+    cent_points = np.rint(pillar_centers / 100.0 * np.array([p.max_points for p in fw.pillars])).astype(np.int64)
     lv = overall_levels(fw, cent_points.sum(axis=1), pillar_levels(fw, cent_points))
     level_names = [(fw.level_name(int(v), "vi"), fw.level_name(int(v), "en")) for v in lv]
-    names_vi, names_en = _names(fw, centers, level_names)
-    result = ClusterModel(fw.key, [p.id for p in fw.pillars], centers.round(3).tolist(), names_vi, names_en, int(kk),
+    names_vi, names_en = _names(fw, pillar_centers, level_names)
+    ids = [c.id for c in fw.components] if features == "components" else [p.id for p in fw.pillars]
+    result = ClusterModel(fw.key, ids, centers.round(3).tolist(), names_vi, names_en, int(kk),
                           round(score, 4), round(float(np.mean(aris)) if aris else 1.0, 4))
     return result, labels
+
+
+def _to_pillar_percent(fw: Framework, features: str) -> np.ndarray:
+    """(n_features, n_pillars) matrix turning feature percentages into pillar percentages."""
+    if features == "pillars":
+        return np.eye(len(fw.pillars))
+    if features != "components":
+        raise ValueError("features must be 'pillars' or 'components'")
+    m = np.zeros((len(fw.components), len(fw.pillars)))
+    for k, (comp, j) in enumerate(zip(fw.components, fw.pillar_of_component)):
+        m[k, j] = comp.max_points / fw.pillars[j].max_points
+    return m
+
+
+def component_percent_of(fw: Framework, criterion_points: np.ndarray) -> np.ndarray:
+    """(n, n_components) component percentages from (n, n_criteria) criterion points."""
+    onehot = np.zeros((len(fw.criteria), len(fw.components)))
+    onehot[np.arange(len(fw.criteria)), fw.component_of_criterion] = 1.0
+    return 100.0 * (criterion_points @ onehot) / fw.component_max
 
 
 def pillar_percent_of(fw: Framework, frame) -> np.ndarray:

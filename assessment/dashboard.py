@@ -19,6 +19,10 @@ class Filters:
     sectors: tuple[str, ...] = ()
     sizes: tuple[str, ...] = ()
     year: int | None = None  # assessment period (calendar year); None = all
+    clusters: tuple[int, ...] = ()  # needs a "cluster" column (see with_clusters)
+
+    def other_year(self, year: int | None) -> Filters:
+        return Filters(self.localities, self.sectors, self.sizes, year, self.clusters)
 
 
 def latest(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
@@ -32,6 +36,8 @@ def latest(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
         f = f[f["sector"].isin(filters.sectors)]
     if filters.sizes:
         f = f[f["size_class"].isin(filters.sizes)]
+    if filters.clusters and "cluster" in f.columns:
+        f = f[f["cluster"].isin(filters.clusters)]
     return f.sort_values(["firm_id", "submitted_at"]).drop_duplicates("firm_id", keep="last")
 
 
@@ -52,7 +58,7 @@ def headline(fw: Framework, frame: pd.DataFrame, filters: Filters) -> Headline:
     }
     previous = None
     if filters.year is not None:
-        before = latest(frame, Filters(filters.localities, filters.sectors, filters.sizes, filters.year - 1))
+        before = latest(frame, filters.other_year(filters.year - 1))
         previous = float(before["total"].mean()) if len(before) else None
     return Headline(len(now), {lv: float(shares.get(lv, 0.0)) for lv in range(fw.max_level + 1)},
                     float(now["total"].mean()) if len(now) else 0.0, pillar, previous)
@@ -74,6 +80,44 @@ def trend(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     years = sorted(frame["submitted_at"].dt.year.unique().tolist()) if len(frame) else []
     rows = []
     for y in years:
-        f = latest(frame, Filters(filters.localities, filters.sectors, filters.sizes, y))
+        f = latest(frame, filters.other_year(y))
         rows.append({"year": y, "firms": len(f), "mean_total": round(float(f["total"].mean()), 1) if len(f) else 0.0})
     return pd.DataFrame(rows, columns=["year", "firms", "mean_total"])
+
+
+def with_clusters(fw: Framework, frame: pd.DataFrame, model) -> pd.DataFrame:
+    """The frame with a "cluster" column: each assessment placed in the kept clustering (no refit)."""
+    from assessment.clustering import pillar_percent_of
+
+    if model is None or frame.empty:
+        return frame
+    return frame.assign(cluster=model.predict(pillar_percent_of(fw, frame)))
+
+
+def sector_comparison(fw: Framework, now: pd.DataFrame) -> pd.DataFrame:
+    """Per sector: firms, mean total as a percentage of the maximum, share at level 2 or above."""
+    if now.empty:
+        return pd.DataFrame(columns=["sector", "firms", "percent", "share_level2"])
+    g = now.groupby("sector")
+    out = pd.DataFrame({
+        "firms": g.size(),
+        "percent": (100.0 * g["total"].mean() / fw.spec.max_points).round(1),
+        "share_level2": (100.0 * g["level"].apply(lambda s: (s >= 2).mean())).round(1),
+    }).reset_index()
+    return out.sort_values("percent", ascending=False)
+
+
+def firm_table(fw: Framework, now: pd.DataFrame, model=None, lang: str = "vi") -> pd.DataFrame:
+    """One row per firm for the table and the exports: profile, date, total, %, level, each pillar's
+    points and level, and the cluster's name when a clustering is kept."""
+    cols = ["assessment_id", "tax_code", "name", "sector", "locality", "size_class", "submitted_at", "total"]
+    out = now[cols].copy()
+    out["percent"] = (100.0 * now["total"] / fw.spec.max_points).round(1)
+    out["level"] = now["level"]
+    for p in fw.pillars:
+        out[f"{p.id}_points"] = now[f"{p.id}_points"]
+        out[f"{p.id}_level"] = now[f"{p.id}_level"]
+    if model is not None and "cluster" in now.columns:
+        out["cluster"] = [model.name(int(c), lang) for c in now["cluster"]]
+    out["submitted_at"] = out["submitted_at"].dt.date
+    return out.sort_values(["total", "name"], ascending=[False, True])

@@ -278,3 +278,14 @@ def step_helpers(entries: Iterable[Entry], step, *, size_class: str | None = Non
             if lift.criterion == step.criterion_id and lift.to > step.from_points:
                 found.append((-min(lift.to, step.to_points), entry.id, entry))
     return [e for *_key, e in sorted(found, key=lambda x: (x[0], x[1]))]
+
+
+def category_counts(ranking: Ranking, rows: np.ndarray, *, top: int = 3) -> dict[str, int]:
+    """For the firms at ``rows`` (positions or a boolean mask): how many get each category among
+    their first ``top`` recommendations, most frequent first (a policy lever per group of firms)."""
+    chosen = ranking.chosen[rows, :top]
+    cats = sorted({e.category for e in ranking.entries})
+    of_entry = np.array([cats.index(e.category) for e in ranking.entries] + [-1])  # -1: no entry
+    firm_cats = of_entry[chosen]  # chosen == -1 picks the last item, -1
+    counts = {c: int((firm_cats == k).any(axis=1).sum()) for k, c in enumerate(cats)}
+    return dict(sorted(((c, n) for c, n in counts.items() if n), key=lambda cn: (-cn[1], cn[0])))

@@ -145,6 +145,34 @@ class UserRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class TargetRow(Base):
+    """A target the department sets, e.g. 50 % of firms at level 2 or above by 2027."""
+
+    __tablename__ = "targets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework: Mapped[str] = mapped_column(String(160), index=True)  # id@version
+    metric: Mapped[str] = mapped_column(String(30))
+    level: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    value: Mapped[float] = mapped_column(Float)
+    year: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class ClusterModelRow(Base):
+    """A fitted clustering kept so that new firms are placed without refitting; one active per framework."""
+
+    __tablename__ = "cluster_models"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework: Mapped[str] = mapped_column(String(160), index=True)
+    model: Mapped[str] = mapped_column(String(20000))  # ClusterModel.to_json()
+    n_firms: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 # --- what callers get back ----------------------------------------------------------------------
 
 
@@ -421,7 +449,7 @@ class Store:
     def submitted_frame(self, framework_key: str, *, criteria: bool = False):
         """Every submitted assessment of a framework as a pandas DataFrame, one row each, with the
         profile columns, total, level and per pillar its points and level (for dashboards);
-        ``criteria=True`` adds a (n, n_criteria) points matrix in ``frame.attrs["criterion_points"]``."""
+        ``criteria=True`` returns (frame, points) with the (n, n_criteria) criterion points too."""
         import pandas as pd
 
         self._backfill_scores()
@@ -453,7 +481,7 @@ class Store:
             frame[f"{pid}_points"] = points[:, k]
             frame[f"{pid}_level"] = levels[:, k]
         if criteria:
-            frame.attrs["criterion_points"] = _int_matrix(frame.pop("criterion_points"))
+            return frame, _int_matrix(frame.pop("criterion_points"))
         return frame
 
     def _pillar_ids(self, framework_key: str) -> list[str]:

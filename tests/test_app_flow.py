@@ -447,7 +447,7 @@ def test_dashboard_filters_change_the_figures(db, dbi, monkeypatch):
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Doanh nghiệp đã đánh giá"] == "120"
-    assert len(at.get("vega_lite_chart")) == 4
+    assert len(at.get("vega_lite_chart")) == 5  # levels, pillars, heatmap, sectors, trend
     at.multiselect(key="dash_loc").select("SL-MC").run()
     only = {m.label: m.value for m in at.metric}["Doanh nghiệp đã đánh giá"]
     expected = sum(1 for f in demo.generate(dbi, 120, seed=8, localities=LOCALITY_CODES) if f.profile.locality == "SL-MC")
@@ -455,6 +455,64 @@ def test_dashboard_filters_change_the_figures(db, dbi, monkeypatch):
     table = at.dataframe[-1].value
     assert len(table) == expected and table["Địa bàn"].eq("Mộc Châu").all()
     assert {b.key for b in at.get("download_button")} >= {"dash_csv", "dash_xlsx"}
+    assert {"P1 – Điểm", "P6 – Mức", "Ngày đánh giá"} <= set(table.columns)  # exported with every pillar
+    assert not at.get("expander")  # a viewer sees no target editor
+
+
+def _firm_detail_script():
+    import os
+
+    import streamlit as st
+
+    from assessment.ui import dashboard_page, nav
+
+    st.session_state.setdefault("lang", "vi")
+    nav.pages("vi")
+    dashboard_page._firm_detail(int(os.environ["TEST_ASSESSMENT"]))
+
+
+def test_department_targets_clusters_filter_and_firm_detail(db, dbi, monkeypatch):
+    from assessment import dashboard, demo
+    from assessment.accounts import Accounts
+    from assessment.clustering import fit_clusters, pillar_percent_of
+    from assessment.department import Department
+
+    store = Store.from_url(db)
+    Accounts(store).add("admin", PASSWORD, role="admin")
+    store.replace_demo(dbi, demo.generate(dbi, 150, seed=4, localities=LOCALITY_CODES), demo.DEMO_PREFIX)
+    frame = store.submitted_frame(dbi.key)
+    now = dashboard.latest(frame, dashboard.Filters(year=int(frame["submitted_at"].dt.year.max())))
+    model, labels = fit_clusters(dbi, pillar_percent_of(dbi, now), k=3)
+    Department(store).keep_cluster_model(model, n_firms=len(now), who="admin")
+    at = AppTest.from_function(_dashboard_script, default_timeout=60).run()
+    _sign_in(at)
+    assert not at.exception
+    # a target, set by the administrator in the form, with its progress
+    at.selectbox(key="tgt_metric").select("share_at_level")
+    at.number_input(key="tgt_level").set_value(2)
+    at.number_input(key="tgt_value").set_value(60.0)
+    at.number_input(key="tgt_year").set_value(2027)
+    at.button(key="tgt_save").click().run()
+    assert not at.exception
+    share = 100 * (now["level"] >= 2).mean()
+    line = next(p.proto.text for p in at.get("progress"))
+    assert line.startswith("Tỷ lệ doanh nghiệp đạt mức 2 trở lên: mục tiêu 60,0 % vào năm 2027 · hiện ")
+    assert f"hiện {share:.1f}".replace(".", ",") in line
+    at.number_input(key="tgt_value").set_value(150.0)
+    at.button(key="tgt_save").click().run()
+    assert "Tỷ lệ mục tiêu phải lớn hơn 0 và không quá 100 (%)." in errors(at)
+    assert len(Department(store).targets(dbi)) == 1
+    # the kept clustering filters the dashboard
+    at.multiselect(key="dash_clu").select(0).run()
+    assert {m.label: m.value for m in at.metric}["Doanh nghiệp đã đánh giá"] == str(int((labels == 0).sum()))
+    assert set(at.dataframe[-1].value["Nhóm"]) == {model.name(0, "vi")}
+    # a firm's results as the department sees them
+    monkeypatch.setenv("TEST_ASSESSMENT", str(int(now["assessment_id"].iloc[0])))
+    detail = AppTest.from_function(_firm_detail_script, default_timeout=60).run()
+    assert not detail.exception
+    assert now["name"].iloc[0].removeprefix("[DEMO] ") in detail.markdown[0].value
+    assert {m.value for m in detail.metric} >= {f"{now['total'].iloc[0]}/320"}
+    assert "So với các doanh nghiệp tương tự" in [s.value for s in detail.subheader]
 
 
 def test_results_page_compares_with_peers_anonymously(db, dbi, monkeypatch):
@@ -503,6 +561,32 @@ def test_clusters_page_runs_and_names_clusters(db, dbi):
     assert not at.exception
     assert next(m.value for m in at.markdown if "silhouette" in m.value).startswith("**4 nhóm**")
     assert len(at.expander) == 4
+    assert sum(m.value.startswith("Loại giải pháp được gợi ý nhiều nhất") for m in at.markdown) == 4
+    assert sum(m.value.startswith("Địa bàn chính:") for m in at.markdown) == 4
+    cross = at.table[0].value
+    assert int(cross.to_numpy().sum()) == 150  # every firm once in the cluster x level table
+    assert not at.get("button") or all(b.key != "clu_keep" for b in at.button)  # a viewer keeps nothing
+    at.radio(key="clu_feat").set_value("components").run()
+    assert not at.exception and len(at.expander) == 4
+
+
+def test_admin_keeps_a_clustering_for_the_dashboard(db, dbi):
+    from assessment import demo
+    from assessment.accounts import Accounts
+    from assessment.department import Department
+
+    store = Store.from_url(db)
+    Accounts(store).add("admin", PASSWORD, role="admin")
+    store.replace_demo(dbi, demo.generate(dbi, 90, seed=3, localities=LOCALITY_CODES), demo.DEMO_PREFIX)
+    at = AppTest.from_function(_clusters_script, default_timeout=120).run()
+    _sign_in(at)
+    assert "Chưa lưu cách phân nhóm nào" in " ".join(c.value for c in at.caption)
+    at.selectbox(key="clu_k").select(3).run()
+    at.button(key="clu_keep").click().run()
+    assert not at.exception
+    kept, row = Department(store).cluster_model(dbi)
+    assert kept.k == 3 and row.n_firms == 90 and row.created_by == "admin"
+    assert any(c.value.startswith("Bảng điều khiển đang dùng cách phân nhóm đã lưu: 3 nhóm") for c in at.caption)
 
 
 def _import_script():

@@ -82,3 +82,25 @@ def test_cluster_command_on_the_database(tmp_path):
     assert lines[0] == "firm_id,cluster,cluster_name_vi,cluster_name_en" and len(lines) == 121
     assert ClusterModel.from_json((tmp_path / "m.json").read_text(encoding="utf-8")).k == 3
     assert run("cluster", "--db", "--k", "many").returncode == 1
+
+
+def test_component_percentages_as_features(dbi):
+    from assessment import demo
+    from assessment.clustering import component_percent_of, fit_clusters
+    from assessment.scoring import score_codes
+
+    scores = score_codes(dbi, demo.answer_matrix(dbi, 600, seed=5))
+    comp = component_percent_of(dbi, scores.criterion_points)
+    assert comp.shape == (600, len(dbi.components))
+    # the component percentages weigh back to the pillar percentages
+    weights = np.array([c.max_points for c in dbi.components])
+    for j, p in enumerate(dbi.pillars):
+        cols = [k for k, pj in enumerate(dbi.pillar_of_component) if pj == j]
+        back = (comp[:, cols] * weights[cols]).sum(axis=1) / p.max_points
+        assert np.allclose(back, scores.pillar_percent[:, j])
+    model, labels = fit_clusters(dbi, comp, k=3, features="components")
+    assert model.features == [c.id for c in dbi.components] and len(model.centers[0]) == len(dbi.components)
+    assert (model.predict(comp) == labels).mean() > 0.95
+    totals = [scores.total[labels == c].mean() for c in range(3)]
+    assert totals == sorted(totals)  # ordered by maturity, named from the pillar profile
+    assert all(" – " in name for name in model.names_vi)

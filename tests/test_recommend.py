@@ -154,3 +154,24 @@ def test_plan_many_in_two_processes_equals_one(dbi, published):
     assert np.array_equal(one.ranking.chosen, two.ranking.chosen)
     firm = dict(zip(dbi.criterion_ids, map(int, points[3])))
     assert two.roadmaps.roadmap(3).points_to_gain == roadmap(dbi, firm).points_to_gain
+
+
+def test_category_counts_per_group_of_firms(dbi):
+    import numpy as np
+
+    from assessment import demo
+    from assessment.catalogue import CATALOGUE_FILE, load_catalogue
+    from assessment.recommend import category_counts, rank_many
+    from assessment.scoring import score_codes
+
+    entries = load_catalogue(CATALOGUE_FILE, dbi).published()
+    points = score_codes(dbi, demo.answer_matrix(dbi, 200, seed=2)).criterion_points
+    ranking = rank_many(dbi, entries, points, size_classes=["small"] * 200, sectors=["G"] * 200)
+    group = np.arange(200) < 50
+    counts = category_counts(ranking, group, top=3)
+    expected: dict[str, int] = {}
+    for i in np.flatnonzero(group):
+        for cat in {ranking.entries[e].category for e in ranking.chosen[i, :3] if e >= 0}:
+            expected[cat] = expected.get(cat, 0) + 1
+    assert counts == dict(sorted(expected.items(), key=lambda cn: (-cn[1], cn[0])))
+    assert all(0 < n <= 50 for n in counts.values())

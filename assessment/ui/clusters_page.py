@@ -1,56 +1,92 @@
 """Clusters of firms by maturity, for the department: sizes, profiles against the province, sectors,
-localities, levels, and the map of firms (PCA, sampled for large data)."""
+localities, levels, the platform categories most recommended to each group, its firms, the map of
+firms (PCA, sampled for large data), and keeping a clustering for the dashboard and new firms."""
 
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from assessment import dashboard
-from assessment.clustering import fit_clusters, map_points, pillar_percent_of
+from assessment import dashboard, exports
+from assessment.clustering import component_percent_of, fit_clusters, map_points, pillar_percent_of
 from assessment.config import settings
+from assessment.department import Department
+from assessment.firms import localities, sectors
+from assessment.recommend import category_counts, category_name, rank_many
 from assessment.ui import auth, common
 from assessment.ui.common import lang, t
 
 MAP_SAMPLE = 5_000
+LIST_MAX = 1_000
 
 
 @st.cache_data(ttl=300, show_spinner=False)
-def _clusters(url: str, framework_key: str, k: int | None):
+def _clusters(url: str, framework_key: str, k: int | None, features: str):
     fw = common.framework(framework_key)
-    now = dashboard.latest(common._store(url).submitted_frame(framework_key), dashboard.Filters())
+    frame, criterion_points = common._store(url).submitted_frame(framework_key, criteria=True)
+    now = dashboard.latest(frame, dashboard.Filters())
     if len(now) < 3:
         return None
-    pct = pillar_percent_of(fw, now)
-    model, labels = fit_clusters(fw, pct, k=k)
-    return now.assign(cluster=labels), pct, model
+    points = criterion_points[now.index.to_numpy()]
+    x = component_percent_of(fw, points) if features == "components" else pillar_percent_of(fw, now)
+    model, labels = fit_clusters(fw, x, k=k, features=features)
+    return now.assign(cluster=labels).reset_index(drop=True), points, model
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def _categories(url: str, framework_key: str, k: int | None, features: str) -> list[dict[str, int]]:
+    """Per cluster, the catalogue categories among its firms' first three recommendations."""
+    now, points, model = _clusters(url, framework_key, k, features)
+    ranking = rank_many(common.framework(framework_key), common.catalogue(framework_key).published(), points,
+                        size_classes=now["size_class"].tolist(), sectors=now["sector"].tolist(), top=3)
+    labels = now["cluster"].to_numpy()
+    return [category_counts(ranking, labels == c, top=3) for c in range(model.k)]
 
 
 def render() -> None:
     st.title(t("clu.title"))
-    if auth.require_user() is None:
+    user = auth.require_user()
+    if user is None:
         return
     fw = common.framework()
-    choice = st.selectbox(t("clu.k"), ["auto", 2, 3, 4, 5, 6, 7, 8], key="clu_k",
+    L = lang()
+    c1, c2 = st.columns(2)
+    choice = c1.selectbox(t("clu.k"), ["auto", 2, 3, 4, 5, 6, 7, 8], key="clu_k",
                           format_func=lambda v: t("clu.auto") if v == "auto" else str(v))
-    found = _clusters(settings().database_url, fw.key, None if choice == "auto" else int(choice))
+    features = c2.radio(t("clu.features"), ["pillars", "components"], key="clu_feat", horizontal=True,
+                        format_func=lambda f: t(f"clu.features.{f}"))
+    k = None if choice == "auto" else int(choice)
+    url = settings().database_url
+    with st.spinner(t("clu.working")):
+        found = _clusters(url, fw.key, k, features)
     if found is None:
         st.info(t("dash.empty"))
         return
-    now, pct, model = found
-    L = lang()
+    now, _points, model = found
     st.markdown(t("clu.summary", k=model.k, sil=common.num(model.silhouette, 2), ari=common.num(model.stability, 2)))
     st.caption(model.stability_words(L))
+    _keep(fw, model, len(now), user, features)
+
+    labels = now["cluster"].to_numpy()
+    pct = pillar_percent_of(fw, now)
     province = pct.mean(axis=0)
+    locs = localities(str(settings().localities_file))
+    secs = sectors()
+    with st.spinner(t("clu.working")):
+        cats = _categories(url, fw.key, k, features)
+    st.subheader(t("clu.crosstab"))
+    cross = pd.crosstab(pd.Series([f"{c}. {model.name(c, L)}" for c in labels], name=t("clu.cluster")),
+                        pd.Series(now["level"].to_numpy(), name=t("col.level")))
+    st.table(cross)
     for c in range(model.k):
-        members = now[now["cluster"] == c]
+        members = now[labels == c]
         with st.expander(f"{c}. {model.name(c, L)} · {t('clu.firms', n=len(members))}", expanded=c == 0):
             prof = pd.DataFrame(
                 [{"pillar": p.id, "who": who, "percent": round(float(v), 1)}
                  for i, p in enumerate(fw.pillars)
-                 for who, v in ((t("clu.cluster"), pct[now["cluster"].to_numpy() == c, i].mean()),
-                                (t("clu.province"), province[i]))]
+                 for who, v in ((t("clu.cluster"), pct[labels == c, i].mean()), (t("clu.province"), province[i]))]
             )
             st.altair_chart(alt.Chart(prof).mark_bar().encode(
                 x=alt.X("pillar:N", title=None), xOffset="who:N",
@@ -58,15 +94,52 @@ def render() -> None:
                 color=alt.Color("who:N", title=None, legend=alt.Legend(orient="bottom"))), width="stretch")
             c1, c2 = st.columns(2)
             c1.markdown(t("clu.sectors") + " " + ", ".join(
-                f"{s} ({n})" for s, n in members["sector"].value_counts().head(3).items()))
-            c2.markdown(t("clu.levels") + " " + ", ".join(
-                f"{lv}: {n}" for lv, n in members["level"].value_counts().sort_index().items()))
+                f"{s} – {secs[s].name(L) if s in secs else s} ({n})"
+                for s, n in members["sector"].value_counts().head(3).items()))
+            c2.markdown(t("clu.localities") + " " + ", ".join(
+                f"{locs[x].name if x in locs else x} ({n})" for x, n in members["locality"].value_counts().head(3).items()))
+            top_cats = list(cats[c].items())[:4]
+            st.markdown(t("clu.categories") + " " + (", ".join(
+                f"{category_name(cat, L)} ({common.num(100 * n / len(members), 0)} %)" for cat, n in top_cats)
+                if top_cats else t("clu.no_categories")))
+            firms = members.sort_values("total", ascending=False)[["name", "tax_code", "locality", "total", "level"]]
+            firms = firms.assign(locality=firms["locality"].map(lambda x: locs[x].name if x in locs else x)).rename(
+                columns={"name": t("admin.usage_firm"), "tax_code": t("profile.tax_code"),
+                         "locality": t("profile.locality"), "total": t("col.total"), "level": t("col.level")})
+            st.dataframe(firms.head(LIST_MAX), hide_index=True, width="stretch", height=240)
+            if len(firms) > LIST_MAX:
+                st.caption(t("clu.list_cut", n=LIST_MAX))
+            st.download_button(t("clu.download"), exports.to_csv_bytes(firms), f"cluster_{c}.csv", "text/csv",
+                               key=f"clu_csv_{c}")
     st.subheader(t("clu.map"))
     idx, xy = map_points(pct, sample=MAP_SAMPLE)
     points = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1],
-                           "cluster": [model.name(int(c), L) for c in now["cluster"].to_numpy()[idx]]})
+                           "cluster": [f"{int(c)}. {model.name(int(c), L)}" for c in labels[idx]]})
     st.altair_chart(alt.Chart(points).mark_circle(size=18, opacity=0.6).encode(
         x=alt.X("x:Q", title="PCA 1"), y=alt.Y("y:Q", title="PCA 2"),
-        color=alt.Color("cluster:N", title=None, legend=alt.Legend(orient="bottom", columns=1, labelLimit=600))), width="stretch")
+        color=alt.Color("cluster:N", title=None, legend=alt.Legend(orient="bottom", columns=1, labelLimit=600))),
+        width="stretch")
     if len(now) > MAP_SAMPLE:
         st.caption(t("clu.sampled", n=MAP_SAMPLE))
+
+
+def _keep(fw, model, n_firms: int, user, features: str) -> None:
+    """Which clustering the dashboard uses, and (admins) keeping this one instead."""
+    dept = Department(common.store())
+    kept = dept.cluster_model(fw)
+    if kept is None:
+        st.caption(t("clu.kept_none"))
+    else:
+        km, row = kept
+        st.caption(t("clu.kept", k=km.k, n=row.n_firms, who=row.created_by, at=common.day(row.created_at)))
+    if user.role != "admin":
+        return
+    if features != "pillars":
+        st.caption(t("clu.keep_pillars_only"))
+        return
+    if kept is not None and np.allclose(np.asarray(kept[0].centers), np.asarray(model.centers)):
+        return
+    if st.button(t("clu.keep"), key="clu_keep"):
+        dept.keep_cluster_model(model, n_firms=n_firms, who=user.username)
+        st.cache_data.clear()
+        st.rerun()

@@ -1,4 +1,5 @@
-"""The department's dashboard: filters, headline figures, charts aggregated before plotting, firm table."""
+"""The department's dashboard: filters, headline figures and targets, charts aggregated before
+plotting, and the firm table (a selected firm opens its results below; CSV/XLSX export)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ import streamlit as st
 
 from assessment import dashboard, exports
 from assessment.config import settings
+from assessment.department import METRICS, Department, TargetError, progress
 from assessment.firms import localities, sectors, size_classes
-from assessment.ui import auth, common
+from assessment.ui import auth, common, results_page
 from assessment.ui.common import lang, t
+from assessment.ui.text import plain
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -20,30 +25,46 @@ def _frame(url: str, framework_key: str) -> pd.DataFrame:
 
 def render() -> None:
     st.title(t("dash.title"))
-    if auth.require_user() is None:
+    user = auth.require_user()
+    if user is None:
         return
-    fw = common.framework()
-    frame = _frame(settings().database_url, fw.key)
+    fws = common.frameworks()
+    default = common.framework().key
+    keys = sorted(fws, key=lambda k: (k != default, k))
+    fw_key = st.selectbox(t("dash.framework"), keys, key="dash_fw", format_func=lambda k: fws[k].spec.title(lang())
+                          + f" ({fws[k].version})") if len(keys) > 1 else default
+    fw = fws[fw_key]
+    dept = Department(common.store())
+    kept = dept.cluster_model(fw)
+    model = kept[0] if kept else None
+    frame = dashboard.with_clusters(fw, _frame(settings().database_url, fw.key), model)
     if frame.empty:
         st.info(t("dash.empty"))
         return
     L = lang()
     locs = localities(str(settings().localities_file))
     secs, sizes = sectors(), size_classes()
+    loc_name = lambda c: locs[c].name if c in locs else c  # noqa: E731
     years = sorted(frame["submitted_at"].dt.year.unique().tolist(), reverse=True)
-    c1, c2 = st.columns(2)
+    c1, c2, c3 = st.columns(3)
     chosen_locs = c1.multiselect(t("profile.locality"), sorted(frame["locality"].unique()), key="dash_loc",
-                                 format_func=lambda c: locs[c].name if c in locs else c, placeholder=t("rec.all"))
+                                 format_func=loc_name, placeholder=t("rec.all"))
     chosen_secs = c2.multiselect(t("profile.sector"), sorted(frame["sector"].unique()), key="dash_sec",
                                  format_func=lambda c, L=L: f"{c} – {secs[c].name(L)}" if c in secs else c,
                                  placeholder=t("rec.all"))
-    c3, c4 = st.columns(2)
     chosen_sizes = c3.multiselect(t("dash.size"), [s for s in ("micro", "small", "medium", "large")
                                                    if s in set(frame["size_class"])],
                                   format_func=lambda s, L=L: sizes[s].name(L), key="dash_size", placeholder=t("rec.all"))
+    c4, c5 = st.columns(2)
     year = c4.selectbox(t("dash.period"), years, key="dash_year")
-    filters = dashboard.Filters(tuple(chosen_locs), tuple(chosen_secs), tuple(chosen_sizes), int(year))
+    chosen_clusters = ()
+    if model is not None:
+        chosen_clusters = c5.multiselect(t("dash.cluster"), list(range(model.k)), key="dash_clu",
+                                         format_func=lambda c, L=L: f"{c}. {model.name(c, L)}", placeholder=t("rec.all"))
+    filters = dashboard.Filters(tuple(chosen_locs), tuple(chosen_secs), tuple(chosen_sizes), int(year),
+                                tuple(chosen_clusters))
     head = dashboard.headline(fw, frame, filters)
+    now = dashboard.latest(frame, filters)
 
     m1, m2, m3 = st.columns(3)
     m1.metric(t("dash.firms"), f"{head.firms:,}".replace(",", "."))
@@ -51,6 +72,9 @@ def render() -> None:
               None if head.previous_mean_total is None else common.num(head.mean_total - head.previous_mean_total))
     at_2 = sum(v for lv, v in head.level_share.items() if lv >= 2)
     m3.metric(t("dash.share_level2"), f"{common.num(100 * at_2)} %")
+    if head.previous_mean_total is not None:
+        st.caption(t("dash.change_hint", year=int(year) - 1))
+    _targets(fw, dept, now, user, int(year))
     if head.firms == 0:
         st.info(t("dash.no_match"))
         return
@@ -70,32 +94,119 @@ def render() -> None:
                                                             title=t("col.percent")),
         tooltip=["name", "percent"]), width="stretch")
 
-    now = dashboard.latest(frame, filters)
     st.subheader(t("dash.heatmap"))
     heat = dashboard.locality_pillar(fw, now)
-    heat["locality"] = heat["locality"].map(lambda c: locs[c].name if c in locs else c)
+    heat["locality"] = heat["locality"].map(loc_name)
     st.altair_chart(alt.Chart(heat).mark_rect().encode(
         x=alt.X("pillar:N", title=None), y=alt.Y("locality:N", title=None),
         color=alt.Color("percent:Q", scale=alt.Scale(scheme="blues", domain=[0, 100]), title="%"),
         tooltip=["locality", "pillar", "percent", "firms"]), width="stretch")
 
+    st.subheader(t("dash.sectors"))
+    by_sector = dashboard.sector_comparison(fw, now)
+    by_sector["name"] = by_sector["sector"].map(lambda c, L=L: f"{c} – {secs[c].name(L)}" if c in secs else c)
+    st.altair_chart(alt.Chart(by_sector).mark_bar().encode(
+        y=alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("percent:Q", scale=alt.Scale(domain=[0, 100]), title=t("dash.sector_percent")),
+        tooltip=[alt.Tooltip("name:N", title=t("profile.sector")), alt.Tooltip("firms:Q", title=t("dash.firms")),
+                 alt.Tooltip("percent:Q", title=t("dash.sector_percent")),
+                 alt.Tooltip("share_level2:Q", title=t("dash.share_level2"))]), width="stretch")
+
     st.subheader(t("dash.trend"))
-    trend = dashboard.trend(frame, dashboard.Filters(filters.localities, filters.sectors, filters.sizes))
+    trend = dashboard.trend(frame, filters.other_year(None))
     st.altair_chart(alt.Chart(trend).mark_line(point=True).encode(x=alt.X("year:O", title=None),
                                                   y=alt.Y("mean_total:Q", title=t("dash.mean_total")),
                                                   tooltip=["year", "firms", "mean_total"]), width="stretch")
 
+    _firm_table(fw, now, model, int(year))
+
+
+def _firm_table(fw, now: pd.DataFrame, model, year: int) -> None:
+    L = lang()
+    locs = localities(str(settings().localities_file))
+    sizes = size_classes()
     st.subheader(t("dash.table"))
-    table = now[["name", "tax_code", "locality", "sector", "size_class", "total", "level"]].copy()
+    st.caption(t("dash.table_hint"))
+    table = dashboard.firm_table(fw, now, model, L)
+    ids = table.pop("assessment_id").tolist()
     table["locality"] = table["locality"].map(lambda c: locs[c].name if c in locs else c)
-    table["size_class"] = table["size_class"].map(lambda s, L=L: sizes[s].name(L) if s in sizes else s)
-    table = table.rename(columns={
+    table["size_class"] = table["size_class"].map(lambda s: sizes[s].name(L) if s in sizes else s)
+    headers = {
         "name": t("admin.usage_firm"), "tax_code": t("profile.tax_code"), "locality": t("profile.locality"),
-        "sector": t("profile.sector"), "size_class": t("dash.size"), "total": t("col.total"), "level": t("col.level")})
-    table = table.sort_values(t("col.total"), ascending=False)
-    st.dataframe(table, hide_index=True, width="stretch")
+        "sector": t("profile.sector"), "size_class": t("dash.size"), "submitted_at": t("dash.date"),
+        "total": t("col.total"), "percent": t("col.percent"), "level": t("col.level"), "cluster": t("dash.cluster"),
+        **{f"{p.id}_points": f"{p.id} – {t('col.points')}" for p in fw.pillars},
+        **{f"{p.id}_level": f"{p.id} – {t('col.level')}" for p in fw.pillars},
+    }
+    table = table.rename(columns=headers)
+    shown = [headers[c] for c in ("name", "tax_code", "locality", "sector", "size_class", "total", "level", "cluster")
+             if headers[c] in table.columns]
+    picked = st.dataframe(table, hide_index=True, width="stretch", column_order=shown, key="dash_table",
+                          on_select="rerun", selection_mode="single-row")
     c1, c2 = st.columns(2)
     c1.download_button(t("dash.export_csv"), exports.to_csv_bytes(table), f"firms_{year}.csv", "text/csv",
                        key="dash_csv")
-    c2.download_button(t("dash.export_xlsx"), exports.to_xlsx_bytes(table), f"firms_{year}.xlsx",
-                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dash_xlsx")
+    c2.download_button(t("dash.export_xlsx"), exports.to_xlsx_bytes(table), f"firms_{year}.xlsx", XLSX,
+                       key="dash_xlsx")
+    rows = picked.selection.rows if picked is not None and hasattr(picked, "selection") else []
+    if rows:
+        _firm_detail(ids[rows[0]])
+
+
+def _firm_detail(assessment_id: int) -> None:
+    record = common.store().get(assessment_id)
+    fw = common.framework(record.framework_key)
+    result = record.result
+    st.divider()
+    st.markdown(f"### {plain(record.profile.name)}")
+    st.caption(t("results.meta", tax_code=record.profile.tax_code, date=common.day(record.submitted_at),
+                 framework=fw.spec.title(lang())))
+    c1, c2 = st.columns(2)
+    c1.metric(t("results.level"), f"{result.level} – {fw.level_name(result.level, lang())}")
+    c2.metric(t("results.total"), f"{result.total}/{result.max_points}")
+    st.table(results_page.pillar_frame(record).set_index(t("col.pillar")))
+    results_page.peers_section(record)
+    results_page.history_section(record)
+
+
+def _targets(fw, dept: Department, now: pd.DataFrame, user, year: int) -> None:
+    targets = dept.targets(fw)
+    if not targets and user.role != "admin":
+        return
+    st.subheader(t("tgt.title"))
+    st.caption(t("tgt.hint", year=year))
+    for target in targets:
+        prog = progress(fw, target, now)
+        value = (f"{common.num(prog.current)} %" if target.metric == "share_at_level" else
+                 common.num(prog.current, 0) if target.metric == "firms_assessed" else common.num(prog.current))
+        goal = (f"{common.num(target.value)} %" if target.metric == "share_at_level" else
+                common.num(target.value, 0) if target.metric == "firms_assessed" else common.num(target.value))
+        label = t(f"tgt.metric.{target.metric}", level=target.level)
+        st.progress(prog.ratio, text=t("tgt.line", label=label, goal=goal, year=target.year, now=value,
+                                       state=t("tgt.reached") if prog.reached else t("tgt.not_yet"))
+                    + (f" · {plain(target.note)}" if target.note else ""))
+    if user.role != "admin":
+        return
+    with st.expander(t("tgt.edit")):
+        with st.form("tgt_form", clear_on_submit=False):
+            metric = st.selectbox(t("tgt.metric"), METRICS, key="tgt_metric",
+                                  format_func=lambda m: t(f"tgt.metric.{m}", level="L"))
+            c1, c2, c3 = st.columns(3)
+            level = c1.number_input(t("tgt.level"), 0, fw.max_level, 2, key="tgt_level")
+            value = c2.number_input(t("tgt.value"), 0.0, 1e6, 50.0, key="tgt_value")
+            when = c3.number_input(t("tgt.year"), 2020, 2100, year + 1, key="tgt_year")
+            note = st.text_input(t("tgt.note"), max_chars=300, key="tgt_note")
+            if st.form_submit_button(t("tgt.save"), key="tgt_save"):
+                try:
+                    dept.save_target(fw, metric=metric, value=float(value), year=int(when), level=int(level),
+                                     note=note, who=user.username)
+                    st.rerun()
+                except TargetError as exc:
+                    st.error(t(exc.key, **exc.params))
+        for target in targets:
+            c1, c2 = st.columns([4, 1])
+            c1.caption(t("tgt.by", label=t(f"tgt.metric.{target.metric}", level=target.level), year=target.year,
+                         who=target.updated_by, at=common.day(target.updated_at)))
+            if c2.button(t("tgt.delete"), key=f"tgt_del_{target.id}"):
+                dept.delete_target(target.id)
+                st.rerun()

@@ -44,7 +44,7 @@ def render() -> None:
     st.table(pillar_frame(record).set_index(t("col.pillar")))
     st.altair_chart(pillar_chart(fw, record), width="stretch")
 
-    _peers_section(record)
+    peers_section(record)
 
     st.subheader(t("results.next_level"))
     lines = narrative.gap_lines(fw, result, lang())
@@ -67,7 +67,7 @@ def render() -> None:
 
     _recommendations_section(record)
 
-    _history(record)
+    history_section(record)
 
     st.divider()
     if st.button(t("results.reassess"), key="reassess"):
@@ -114,7 +114,7 @@ def pillar_chart(fw, record: AssessmentRecord) -> alt.Chart:
     return (bars + labels).properties(height=260)
 
 
-def _history(record: AssessmentRecord) -> None:
+def history_section(record: AssessmentRecord) -> None:
     earlier = common.store().history(record.id)
     st.subheader(t("results.history"))
     if not earlier:
@@ -228,7 +228,7 @@ def _latest_frame(url: str, framework_key: str) -> pd.DataFrame:
     return dashboard.latest(common._store(url).submitted_frame(framework_key), dashboard.Filters())
 
 
-def _peers_section(record: AssessmentRecord) -> None:
+def peers_section(record: AssessmentRecord) -> None:
     """Where the firm stands among similar firms: percentiles only, no other firm is shown."""
     from assessment.config import settings
     from assessment.peers import benchmark

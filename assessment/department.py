@@ -1,0 +1,123 @@
+"""What the department keeps besides assessments: its targets and its chosen clustering.
+
+Targets are figures the department commits to (share of firms at or above a level, number of firms
+assessed, mean total) for a year; the dashboard shows progress against them for the filtered firms.
+A clustering fitted on the clusters page can be kept: it becomes the one the dashboard filters by
+and the one a new firm is placed in, without refitting, until another is kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, select, update
+
+from assessment.clustering import ClusterModel
+from assessment.framework import Framework
+from assessment.storage import ClusterModelRow, Store, TargetRow
+
+METRICS = ("share_at_level", "firms_assessed", "mean_total")
+
+
+class TargetError(ValueError):
+    def __init__(self, key: str, **params):
+        self.key, self.params = key, params
+        super().__init__(key)
+
+
+@dataclass(frozen=True)
+class Target:
+    id: int
+    metric: str
+    level: int | None
+    value: float
+    year: int
+    note: str
+    updated_by: str
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Progress:
+    target: Target
+    current: float
+    reached: bool
+    ratio: float  # current / target value, capped at 1, for a progress bar
+
+
+class Department:
+    def __init__(self, store: Store):
+        self.store = store
+        self._session = store._session
+
+    # --- targets ----------------------------------------------------------------------------
+    def targets(self, fw: Framework) -> list[Target]:
+        with self._session() as s:
+            rows = s.scalars(select(TargetRow).where(TargetRow.framework == fw.key)
+                             .order_by(TargetRow.year, TargetRow.id)).all()
+            return [Target(r.id, r.metric, r.level, r.value, r.year, r.note, r.updated_by, r.updated_at) for r in rows]
+
+    def save_target(self, fw: Framework, *, metric: str, value: float, year: int, level: int | None = None,
+                    note: str = "", who: str, target_id: int | None = None) -> int:
+        """Add a target (or change ``target_id``); raises TargetError with a translation key."""
+        if metric not in METRICS:
+            raise TargetError("tgt.err.metric")
+        if metric == "share_at_level":
+            if level is None or not 0 <= level <= fw.max_level:
+                raise TargetError("tgt.err.level", max=fw.max_level)
+            if not 0 < value <= 100:
+                raise TargetError("tgt.err.share")
+        else:
+            level = None
+            if metric == "mean_total" and not 0 < value <= fw.spec.max_points:
+                raise TargetError("tgt.err.total", max=fw.spec.max_points)
+            if metric == "firms_assessed" and (value < 1 or value != int(value)):
+                raise TargetError("tgt.err.count")
+        if not 2020 <= year <= 2100:
+            raise TargetError("tgt.err.year")
+        with self._session.begin() as s:
+            row = s.get(TargetRow, target_id) if target_id is not None else None
+            if row is None:
+                row = TargetRow(framework=fw.key)
+                s.add(row)
+            row.metric, row.level, row.value, row.year = metric, level, float(value), int(year)
+            row.note, row.updated_by = note.strip()[:300], who
+            s.flush()
+            return row.id
+
+    def delete_target(self, target_id: int) -> None:
+        with self._session.begin() as s:
+            s.execute(delete(TargetRow).where(TargetRow.id == target_id))
+
+    # --- the kept clustering --------------------------------------------------------------------
+    def keep_cluster_model(self, model: ClusterModel, *, n_firms: int, who: str) -> int:
+        with self._session.begin() as s:
+            s.execute(update(ClusterModelRow).where(ClusterModelRow.framework == model.framework)
+                      .values(active=False))
+            row = ClusterModelRow(framework=model.framework, model=model.to_json(), n_firms=n_firms, created_by=who)
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def cluster_model(self, fw: Framework) -> tuple[ClusterModel, ClusterModelRow] | None:
+        """The kept clustering of this framework and its record (who kept it, when, on how many firms)."""
+        with self._session() as s:
+            row = s.scalar(select(ClusterModelRow).where(ClusterModelRow.framework == fw.key,
+                                                         ClusterModelRow.active.is_(True))
+                           .order_by(ClusterModelRow.id.desc()).limit(1))
+            return (ClusterModel.from_json(row.model), row) if row is not None else None
+
+
+def progress(fw: Framework, target: Target, now: pd.DataFrame) -> Progress:
+    """Where the firms in ``now`` (one row per firm) stand against a target."""
+    if target.metric == "share_at_level":
+        current = 100.0 * float((now["level"] >= target.level).mean()) if len(now) else 0.0
+    elif target.metric == "mean_total":
+        current = float(now["total"].mean()) if len(now) else 0.0
+    else:
+        current = float(len(now))
+    ratio = float(np.clip(current / target.value, 0.0, 1.0)) if target.value else 1.0
+    return Progress(target, current, current >= target.value, ratio)
