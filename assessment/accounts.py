@@ -168,6 +168,21 @@ class Accounts:
             raise error
         return user
 
+    def for_identity(self, email: str) -> User | None:
+        """The active account whose username is this single-sign-on e-mail address, or None.
+
+        With OIDC (st.login) the identity provider checks the password; the role still comes from
+        an account here, so an administrator decides who may see the department's pages."""
+        name = nfc(email or "").strip().lower()
+        if not name:
+            return None
+        with self._session.begin() as s:
+            row = s.scalar(select(UserRow).where(UserRow.username == name))
+            if row is None or not row.active:
+                return None
+            row.last_login = utcnow()
+            return _user(row)
+
     def ensure_first_admin(self) -> User | None:
         """Create the admin named in DBI_ADMIN_USER (default "admin") with DBI_ADMIN_PASSWORD when
         the database has no user yet."""

@@ -16,7 +16,6 @@ from assessment.config import settings
 from assessment.framework import Framework, FrameworkError, available_frameworks, load_framework
 from assessment.recommend import rank_many
 from assessment.roadmap import roadmaps_many
-from assessment.scoring import score_points
 from assessment.storage import Store
 from assessment.tabular import ID_COLUMN, SheetError, parse_sheet, read_csv_text
 
@@ -181,14 +180,16 @@ def cmd_cluster(args: argparse.Namespace) -> int:
 
     fw = resolve_framework(args.framework)
     if args.db:
-        records = Store.from_url(settings().database_url).latest_submitted(fw.key)
-        if len(records) < 3:
-            print(f"error: the database has {len(records)} submitted assessments of {fw.key}; at least 3 are needed",
-                  file=sys.stderr)
+        from assessment import dashboard
+        from assessment.clustering import pillar_percent_of
+
+        now = dashboard.latest(Store.from_url(settings().database_url).submitted_frame(fw.key), dashboard.Filters())
+        if len(now) < 3:
+            print(f"error: the database has {len(now)} firms with a submitted assessment of {fw.key}; "
+                  "at least 3 are needed", file=sys.stderr)
             return 1
-        firm_ids = [r.profile.tax_code for r in records]
-        points = np.array([[r.result.criterion_points[c] for c in fw.criterion_ids] for r in records], dtype=np.int16)
-        percent = score_points(fw, points).pillar_percent
+        firm_ids = now["tax_code"].tolist()
+        percent = pillar_percent_of(fw, now)
     else:
         if args.input is None:
             print("error: give an INPUT.csv or --db", file=sys.stderr)

@@ -26,6 +26,7 @@ class Settings:
     default_framework: str
     localities_file: Path
     app_url: str
+    auth: str  # "password" (accounts here) or "oidc" (st.login, mapped to accounts by e-mail)
 
 
 def settings() -> Settings:
@@ -37,4 +38,5 @@ def settings() -> Settings:
         default_framework=os.environ.get("DBI_DEFAULT_FRAMEWORK") or "dbi-2021-sme@2021",
         localities_file=Path(os.environ.get("DBI_LOCALITIES_FILE") or DATA_DIR / "localities" / "son-la.yaml"),
         app_url=(os.environ.get("DBI_APP_URL") or "").rstrip("/"),
+        auth="oidc" if (os.environ.get("DBI_AUTH") or "").strip().lower() == "oidc" else "password",
     )

@@ -425,19 +425,25 @@ class Store:
                 return out
 
             def write(batch, previous=None):
-                ids = []
-                for row in batch:
-                    codes_row = row.pop("_codes")
-                    scores_row = row.pop("_scores")
-                    if previous is not None:
+                codes_rows = [row.pop("_codes") for row in batch]
+                scores_rows = [row.pop("_scores") for row in batch]
+                if previous is not None:
+                    for row in batch:
                         row["previous_id"] = previous.get(row["firm_id"])
-                    new_id = s.execute(insert(AssessmentRow).values(**row).returning(AssessmentRow.id)).scalar_one()
-                    ids.append(new_id)
-                    s.execute(insert(ScoreRow).values(assessment_id=new_id, **scores_row))
-                    s.execute(insert(AnswerRow), [
-                        {"assessment_id": new_id, "criterion_id": cid, "code": int(c)}
-                        for cid, c in zip(fw.criterion_ids, codes_row)
-                    ])
+                else:
+                    for row in batch:
+                        row["previous_id"] = None
+                ids = []
+                for start in range(0, len(batch), 5_000):  # many rows per statement, ids in order
+                    ids += s.scalars(insert(AssessmentRow).returning(AssessmentRow.id, sort_by_parameter_order=True),
+                                     batch[start:start + 5_000]).all()
+                # Core executemany (not the ORM's bulk path): millions of answer rows stay quick
+                conn, now = s.connection(), utcnow()
+                conn.execute(ScoreRow.__table__.insert(), [{"assessment_id": aid, **sc} for aid, sc in zip(ids, scores_rows)])
+                answers = [{"assessment_id": aid, "criterion_id": cid, "code": int(c), "updated_at": now}
+                           for aid, codes_row in zip(ids, codes_rows) for cid, c in zip(fw.criterion_ids, codes_row)]
+                for start in range(0, len(answers), 50_000):
+                    conn.execute(AnswerRow.__table__.insert(), answers[start:start + 50_000])
                 return ids
 
             earlier_ids = write(rows(with_earlier, earlier, lambda f: f.earlier_at, lambda f: f.earlier_codes)) \

@@ -665,3 +665,25 @@ def test_import_page_in_english_with_a_file_that_is_not_a_table(db, monkeypatch)
 
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_single_sign_on_maps_the_identity_to_an_account(db, dbi, monkeypatch):
+    from assessment.accounts import Accounts
+
+    monkeypatch.setenv("DBI_AUTH", "oidc")
+    store = Store.from_url(db)
+    Accounts(store).add("lan@sonla.gov.vn", PASSWORD, role="viewer", display_name="Lò Thị Lan")
+    at = AppTest.from_function(_dashboard_script, default_timeout=60)
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert at.button(key="sso_login") and not at.text_input  # no password form under OIDC
+    stranger = AppTest.from_function(_dashboard_script, default_timeout=60)
+    stranger.user = {"is_logged_in": True, "email": "someone@gmail.com"}
+    stranger.run()
+    assert "someone@gmail.com đã đăng nhập nhưng chưa có tài khoản" in errors(stranger)[0]
+    assert not stranger.metric
+    known = AppTest.from_function(_dashboard_script, default_timeout=60)
+    known.user = {"is_logged_in": True, "email": "Lan@SonLa.gov.vn"}
+    known.run()
+    assert not known.exception
+    assert any("Lò Thị Lan (viewer)" in c.value for c in known.caption)

@@ -51,6 +51,8 @@ def require_user() -> User | None:
     if accounts().count() == 0:
         st.info(t("admin.no_accounts"))
         return None
+    if settings().auth == "oidc":
+        return _single_sign_on()
     with st.form("dept_sign_in"):
         name = st.text_input(t("admin.username"), max_chars=60, key="signin_user")
         password = st.text_input(t("admin.password"), type="password", key="signin_password")
@@ -64,3 +66,20 @@ def require_user() -> User | None:
         st.session_state["dept_user"], st.session_state["dept_seen"] = user, time.time()
         st.rerun()
     return None
+
+
+def _single_sign_on() -> User | None:
+    """DBI_AUTH=oidc: the identity provider configured under [auth] in secrets.toml signs people
+    in (st.login); their e-mail must be the username of an active account, which gives the role."""
+    if not st.user.get("is_logged_in"):
+        if st.button(t("admin.sign_in_sso"), type="primary", key="sso_login"):
+            st.login()
+        return None
+    user = accounts().for_identity(str(st.user.get("email") or ""))
+    if user is None:
+        st.error(t("admin.sso_unknown", email=str(st.user.get("email") or "?")))
+        if st.button(t("admin.sign_out"), key="sso_logout"):
+            st.logout()
+        return None
+    st.session_state["dept_user"], st.session_state["dept_seen"] = user, time.time()
+    st.rerun()

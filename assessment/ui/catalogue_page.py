@@ -213,8 +213,11 @@ def _files(cat, entries, who: str) -> None:
 def _most_recommended(cat, is_admin: bool = False) -> None:
     """What the published catalogue recommends to the assessed firms: per entry and per firm."""
     fw = cat.fw
-    records = common.store().latest_submitted(fw.key)
-    if not records:
+    from assessment import dashboard
+
+    frame, all_points = common.store().submitted_frame(fw.key, criteria=True)
+    now = dashboard.latest(frame, dashboard.Filters())
+    if now.empty:
         st.caption(t("admin.usage_none"))
         if is_admin and st.button(t("admin.demo_button"), key="adm_demo"):
             from assessment import demo
@@ -225,13 +228,13 @@ def _most_recommended(cat, is_admin: bool = False) -> None:
             common.store().replace_demo(fw, firms, demo.DEMO_PREFIX)
             st.rerun()
         return
-    points = np.array([[r.result.criterion_points[c] for c in fw.criterion_ids] for r in records], dtype=np.int16)
-    ranking = rank_many(fw, cat.published(), points, size_classes=[r.profile.size_class.id for r in records],
-                        sectors=[r.profile.sector for r in records])
+    points = all_points[now.index.to_numpy()]
+    ranking = rank_many(fw, cat.published(), points, size_classes=now["size_class"].tolist(),
+                        sectors=now["sector"].tolist())
     chosen = ranking.chosen
     counts = np.bincount(chosen[chosen >= 0], minlength=len(ranking.entries))
     L = lang()
-    st.caption(t("admin.usage_intro", n=len(records)))
+    st.caption(t("admin.usage_intro", n=len(now)))
     by_entry = pd.DataFrame(
         [{t("admin.col_name"): e.name, t("rec.filter_category"): category_name(e.category, L),
           t("admin.usage_firms"): int(c)} for e, c in zip(ranking.entries, counts) if c]
@@ -239,10 +242,10 @@ def _most_recommended(cat, is_admin: bool = False) -> None:
     if not by_entry.empty:
         by_entry = by_entry.sort_values(t("admin.usage_firms"), ascending=False, kind="stable")
     st.dataframe(by_entry, hide_index=True, width="stretch")
+    names = [e.name for e in ranking.entries]
     per_firm = pd.DataFrame(
-        [{t("admin.usage_firm"): r.profile.name, t("profile.tax_code"): r.profile.tax_code,
-          t("col.level"): r.result.level,
-          t("admin.usage_top"): ", ".join(ranking.entries[e].name for e in chosen[i] if e >= 0)}
-         for i, r in enumerate(records)]
+        {t("admin.usage_firm"): now["name"].to_numpy(), t("profile.tax_code"): now["tax_code"].to_numpy(),
+         t("col.level"): now["level"].to_numpy(),
+         t("admin.usage_top"): [", ".join(names[e] for e in row if e >= 0) for row in chosen]}
     )
     st.dataframe(per_firm, hide_index=True, width="stretch")

@@ -1,0 +1,146 @@
+"""Benchmark: the dashboard's data for the first render with 100,000 firms in the database (issue 4).
+
+Run from the project root:
+
+    .venv/bin/python bench/bench_dashboard.py [--firms 100000] [--db sqlite:////tmp/dbi-bench.sqlite3] [--postgres URL]
+
+The database is filled once with the demo province (``python -m assessment demo``; ~35 % of the
+firms also have an assessment a year earlier, so 100,000 firms hold ~135,000 submitted
+assessments) and reused while it holds that many firms. Each timed run is a fresh process-level
+start: a new engine, then everything the dashboard computes before drawing (the frame of every
+submitted assessment, the kept clustering's placement, each firm's latest assessment in the year,
+headline figures with the change since the year before, the locality x pillar heatmap, the sector
+comparison, the trend, the firm table). Reference in the same run: the same frame built the plain
+way, by decoding each assessment's stored results document (what the dashboard did before the
+compact score rows). Prints a Markdown block to paste into bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def first_render(url: str) -> dict:
+    from assessment import dashboard
+    from assessment.department import Department
+    from assessment.framework import DEFAULT_FRAMEWORK_FILE, load_framework
+    from assessment.storage import Store
+
+    fw = load_framework(DEFAULT_FRAMEWORK_FILE)
+    t0 = time.perf_counter()
+    store = Store.from_url(url)
+    frame = store.submitted_frame(fw.key)
+    t_frame = time.perf_counter() - t0
+    kept = Department(store).cluster_model(fw)
+    frame = dashboard.with_clusters(fw, frame, kept[0] if kept else None)
+    year = int(frame["submitted_at"].dt.year.max())
+    filters = dashboard.Filters(year=year)
+    head = dashboard.headline(fw, frame, filters)
+    now = dashboard.latest(frame, filters)
+    dashboard.locality_pillar(fw, now)
+    dashboard.sector_comparison(fw, now)
+    dashboard.trend(frame, filters.other_year(None))
+    table = dashboard.firm_table(fw, now, kept[0] if kept else None)
+    total = time.perf_counter() - t0
+    store.engine.dispose()
+    return {"total_s": total, "frame_s": t_frame, "rows": len(frame), "firms": head.firms, "table": len(table),
+            "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def plain_frame(url: str) -> dict:
+    """Reference: every submitted assessment's results document decoded row by row."""
+    import pandas as pd
+    from sqlalchemy import select
+
+    from assessment.storage import SUBMITTED, AssessmentRow, FirmRow, Store
+
+    t0 = time.perf_counter()
+    store = Store.from_url(url)
+    query = (select(AssessmentRow.id, AssessmentRow.firm_id, FirmRow.tax_code, FirmRow.name, AssessmentRow.sector,
+                    AssessmentRow.locality, AssessmentRow.size_class, AssessmentRow.submitted_at,
+                    AssessmentRow.total, AssessmentRow.level, AssessmentRow.results)
+             .join(FirmRow, FirmRow.id == AssessmentRow.firm_id).where(AssessmentRow.status == SUBMITTED))
+    with store.engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(query).all(), columns=[
+            "assessment_id", "firm_id", "tax_code", "name", "sector", "locality", "size_class", "submitted_at",
+            "total", "level", "results"])
+    docs = [json.loads(r) if isinstance(r, str) else r for r in frame.pop("results")]
+    for k, p in enumerate(docs[0]["pillars"]):
+        frame[f"{p['id']}_points"] = [d["pillars"][k]["points"] for d in docs]
+        frame[f"{p['id']}_level"] = [d["pillars"][k]["level"] for d in docs]
+    store.engine.dispose()
+    return {"total_s": time.perf_counter() - t0, "rows": len(frame)}
+
+
+def _child(what: str, url: str) -> dict:
+    done = subprocess.run([sys.executable, __file__, "--child", what, "--db", url], capture_output=True, text=True,
+                          check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _ensure(url: str, firms: int) -> None:
+    from assessment.storage import FirmRow, Store
+    from sqlalchemy import func, select
+
+    store = Store.from_url(url)
+    with store.engine.connect() as conn:
+        have = conn.execute(select(func.count()).select_from(FirmRow)).scalar_one()
+    store.engine.dispose()
+    if have != firms:
+        print(f"# filling {url} with {firms:,} demo firms (not timed)", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "assessment", "demo", "--firms", str(firms), "--seed", "1"],
+                       check=True, env={**__import__("os").environ, "DBI_DATABASE_URL": url},
+                       cwd=Path(__file__).resolve().parent.parent)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--firms", type=int, default=100_000)
+    ap.add_argument("--db", default="sqlite:////tmp/dbi-bench.sqlite3")
+    ap.add_argument("--postgres", help="also run against this PostgreSQL URL (filled the same way)")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--child", choices=["first", "plain"], help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(first_render(args.db) if args.child == "first" else plain_frame(args.db)))
+        return
+    from bench_scoring import machine
+
+    urls = [args.db] + ([args.postgres] if args.postgres else [])
+    lines = []
+    for url in urls:
+        _ensure(url, args.firms)
+        _child("first", url)  # a first run that also writes any missing compact score rows (upgrade path)
+        runs = [_child("first", url) for _ in range(args.repeat)]
+        plain = [_child("plain", url) for _ in range(args.repeat)]
+        med = statistics.median(r["total_s"] for r in runs)
+        lines.append((url.split(":")[0], runs, plain, med))
+    print(f"### Dashboard benchmark ({time.strftime('%Y-%m-%d')})\n")
+    print(f"Machine: {machine()}.")
+    print(f"Data: demo province, {args.firms:,} firms, {lines[0][1][0]['rows']:,} submitted assessments; "
+          f"{args.repeat} fresh processes each.\n")
+    print("| database | ours: first-render data (median, best) | of which the frame | plain frame: results "
+          "documents decoded | firms shown | peak RSS |")
+    print("|---|---|---|---|---|---|")
+    for name, runs, plain, med in lines:
+        print(f"| {name} | {med:.2f} s ({min(r['total_s'] for r in runs):.2f} s) "
+              f"| {statistics.median(r['frame_s'] for r in runs):.2f} s "
+              f"| {statistics.median(p['total_s'] for p in plain):.2f} s (frame only) "
+              f"| {runs[0]['firms']:,} | {max(r['rss_mib'] for r in runs):.0f} MiB |")
+    print()
+    for name, _runs, _plain, med in lines:
+        print(f"- {name}: first-render data {med:.2f} s against <= 3 s: {'met' if med <= 3 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
