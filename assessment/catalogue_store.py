@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from assessment.catalogue import CATALOGUE_FILE, Catalogue, CatalogueError, Entry, load_catalogue, parse_catalogue
@@ -76,7 +77,10 @@ class CatalogueStore:
             if yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8")).get("framework") != self.fw.key:
                 return 0  # the shipped catalogue is for another framework: start empty
             catalogue = load_catalogue(CATALOGUE_FILE, self.fw)
-        return self._write(list(catalogue.entries), who, action="seed")
+        try:
+            return self._write(list(catalogue.entries), who, action="seed")
+        except IntegrityError:
+            return 0  # another process seeded it at the same moment (one transaction: all or nothing)
 
     def validate(self, entries: list[dict[str, Any] | Entry], *, source: str = "<form>") -> list[Entry]:
         """The same checks as the catalogue file: raises CatalogueError naming the entry and problem."""

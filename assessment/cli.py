@@ -269,6 +269,45 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from assessment import dashboard, scorecards
+    from assessment.firms import normalise_tax_code
+
+    fw = resolve_framework(args.framework)
+    cfg = settings()
+    latest = dashboard.latest(Store.from_url(cfg.database_url).submitted_frame(fw.key), dashboard.Filters())
+    if args.firm:
+        wanted = {normalise_tax_code(x) for x in args.firm}
+        chosen = latest[latest["tax_code"].isin(wanted)]
+        missing = sorted(wanted - set(chosen["tax_code"]))
+        if missing:
+            print(f"error: no submitted assessment of {fw.key} for tax code(s) {', '.join(missing)}", file=sys.stderr)
+            return 1
+    else:
+        chosen = latest
+        if chosen.empty:
+            print(f"error: the database has no submitted assessment of {fw.key}", file=sys.stderr)
+            return 1
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    n = 0
+    for name, pdf in scorecards.many(cfg.database_url, str(cfg.frameworks_dir), str(cfg.localities_file),
+                                     chosen["assessment_id"].tolist(), args.lang):
+        (out / name).write_bytes(pdf)
+        n += 1
+    print(f"{n} scorecard(s) ({args.lang}) written to {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_blank_form(args: argparse.Namespace) -> int:
+    from assessment.report import blank_form_pdf
+
+    fw = resolve_framework(args.framework)
+    Path(args.output).write_bytes(blank_form_pdf(fw, args.lang, localities_file=str(settings().localities_file)))
+    print(f"blank questionnaire of {fw.key} ({args.lang}) written to {args.output}", file=sys.stderr)
+    return 0
+
+
 def _read_password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
@@ -303,6 +342,12 @@ def cmd_users(args: argparse.Namespace) -> int:
         print("error: " + translate(exc.key, "en", **exc.params), file=sys.stderr)
         return 1
     return 0
+
+
+def _lang_output_framework(p: argparse.ArgumentParser, output_help: str) -> None:
+    p.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default: %(default)s)")
+    p.add_argument("-o", "--output", type=Path, required=True, help=output_help)
+    p.add_argument("--framework", default=None, help="framework id, id@version or a framework file")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -364,10 +409,24 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=cmd_import)
 
     tpl = sub.add_parser("template", help="the import template (CSV or XLSX with a guide and the codes)")
-    tpl.add_argument("-o", "--output", type=Path, required=True, help="FILE.xlsx or FILE.csv")
-    tpl.add_argument("--lang", choices=["vi", "en"], default="vi", help="language of the headers")
-    tpl.add_argument("--framework", default=None, help="framework id, id@version or a framework file")
+    _lang_output_framework(tpl, "FILE.xlsx or FILE.csv")
     tpl.set_defaults(func=cmd_template)
+
+    rep = sub.add_parser("report", help="PDF scorecards of one or more firms, or of all (latest assessments)",
+                         description="Write each firm's scorecard (its latest submitted assessment) as "
+                                     "TAXCODE_DATE_LANG.pdf into the output folder. Many firms are rendered "
+                                     "by two processes.")
+    who = rep.add_mutually_exclusive_group(required=True)
+    who.add_argument("--firm", action="append", metavar="TAXCODE", help="a firm's tax code (repeatable)")
+    who.add_argument("--all", action="store_true", help="every firm with a submitted assessment")
+    _lang_output_framework(rep, "output folder")
+    rep.set_defaults(func=cmd_report)
+
+    blank = sub.add_parser("blank-form", help="the printable blank questionnaire (PDF)",
+                           description="Profile fields and every criterion with its id and its options as "
+                                       "numbered tick boxes, numbered as the import template expects.")
+    _lang_output_framework(blank, "FILE.pdf")
+    blank.set_defaults(func=cmd_blank_form)
 
     users = sub.add_parser("users", help="department accounts: add, list, disable, enable, reset-password",
                            description="Manage the department's accounts (roles: viewer, admin). Passwords are "

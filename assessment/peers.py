@@ -57,3 +57,50 @@ def benchmark(fw: Framework, latest: pd.DataFrame, firm: dict, *, min_peers: int
             p.id: round(percentile(firm[f"{p.id}_points"], peers[f"{p.id}_points"].to_numpy()), 1) for p in fw.pillars
         },
     )
+
+
+class PeerIndex:
+    """The same percentiles as :func:`benchmark` for many firms: each peer group's values sorted once,
+    so a firm costs a few binary searches instead of filtering the whole table (bulk scorecards)."""
+
+    def __init__(self, fw: Framework, latest: pd.DataFrame, *, min_peers: int = MIN_PEERS):
+        self.fw, self.min_peers = fw, min_peers
+        self.columns = ["total"] + [f"{p.id}_points" for p in fw.pillars]
+        values = latest[self.columns].to_numpy(dtype=np.float64)
+        self._row_of = {int(f): i for i, f in enumerate(latest["firm_id"].to_numpy())}
+        self._keys = {col: latest[col].to_numpy() for col in ("sector", "size_class", "locality")}
+        self._values = values
+        self._groups: dict[tuple, dict[tuple, np.ndarray]] = {}
+        for group in WIDENING:
+            if group:
+                grouped = latest.groupby(list(group), sort=False).indices
+                self._groups[group] = {
+                    (k if isinstance(k, tuple) else (k,)): np.sort(values[idx], axis=0) for k, idx in grouped.items()
+                }
+            else:
+                self._groups[group] = {(): np.sort(values, axis=0)}
+
+    def benchmark(self, firm: dict) -> PeerResult | None:
+        own_row = self._row_of.get(int(firm.get("firm_id", -1)) if firm.get("firm_id") is not None else -1)
+        wanted = np.array([firm[c] for c in self.columns], dtype=np.float64)
+        for group in WIDENING:
+            key = tuple(firm[c] for c in group)
+            sorted_vals = self._groups[group].get(key)
+            n = 0 if sorted_vals is None else len(sorted_vals)
+            inside = own_row is not None and all(self._keys[c][own_row] == firm[c] for c in group)
+            if inside:
+                n -= 1
+            if n >= self.min_peers or not group:
+                break
+        if n <= 0:
+            return None
+        below = np.array([np.searchsorted(sorted_vals[:, j], wanted[j], "left") for j in range(len(wanted))], float)
+        upto = np.array([np.searchsorted(sorted_vals[:, j], wanted[j], "right") for j in range(len(wanted))], float)
+        equal = upto - below
+        if inside:
+            own = self._values[own_row]
+            below -= own < wanted
+            equal -= own == wanted
+        pct = [round(float(v), 1) for v in 100.0 * (below + equal / 2.0) / n]  # as benchmark() rounds
+        return PeerResult(group=group, n_peers=n, total_percentile=pct[0],
+                          pillar_percentiles={p.id: pct[1 + k] for k, p in enumerate(self.fw.pillars)})

@@ -310,6 +310,12 @@ def test_results_page_shows_roadmap_and_recommendations(db, dbi, monkeypatch):
     at.multiselect(key="rec_cats").select("customer").run()
     cards = [m.value for m in at.markdown if m.value.startswith("**")]
     assert any("Zalo" in c for c in cards) and not any("Sapo" in c for c in cards)
+    # the scorecard in each language (the bytes are built on click: tested in test_report)
+    assert {b.key for b in at.get("download_button")} >= {"pdf_vi", "pdf_en"}
+    from assessment.ui.results_page import _scorecard_bytes
+
+    pdf = _scorecard_bytes(int(at.session_state["assessment_id"]), "en")
+    assert pdf.startswith(b"%PDF") and b"%%EOF" in pdf[-64:]
 
 
 def _catalogue_script():
@@ -456,7 +462,7 @@ def test_dashboard_filters_change_the_figures(db, dbi, monkeypatch):
     assert len(table) == expected and table["Địa bàn"].eq("Mộc Châu").all()
     assert {b.key for b in at.get("download_button")} >= {"dash_csv", "dash_xlsx"}
     assert {"P1 – Điểm", "P6 – Mức", "Ngày đánh giá"} <= set(table.columns)  # exported with every pillar
-    assert not at.get("expander")  # a viewer sees no target editor
+    assert not any(e.label.startswith("Thêm hoặc xóa mục tiêu") for e in at.expander)  # viewers edit no target
 
 
 def _firm_detail_script():
@@ -513,6 +519,36 @@ def test_department_targets_clusters_filter_and_firm_detail(db, dbi, monkeypatch
     assert now["name"].iloc[0].removeprefix("[DEMO] ") in detail.markdown[0].value
     assert {m.value for m in detail.metric} >= {f"{now['total'].iloc[0]}/320"}
     assert "So với các doanh nghiệp tương tự" in [s.value for s in detail.subheader]
+    assert {b.key for b in detail.get("download_button")} >= {"dash_pdf_vi", "dash_pdf_en"}
+
+
+def test_department_downloads_scorecards_of_the_filtered_firms_as_one_zip(db, dbi, monkeypatch):
+    import io
+    import zipfile
+
+    from assessment import demo
+    from assessment.accounts import Accounts
+
+    store = Store.from_url(db)
+    Accounts(store).add("xem", PASSWORD, role="viewer")
+    store.replace_demo(dbi, demo.generate(dbi, 60, seed=12, localities=LOCALITY_CODES), demo.DEMO_PREFIX)
+    at = AppTest.from_function(_dashboard_script, default_timeout=120).run()
+    _sign_in(at, "xem")
+    at.multiselect(key="dash_loc").select("SL-MC").run()
+    n = int({m.label: m.value for m in at.metric}["Doanh nghiệp đã đánh giá"])
+    at.radio(key="bulk_lang").set_value("en")
+    at.button(key="bulk_make").click().run()
+    assert not at.exception
+    ids, lang, data = at.session_state["bulk_zip"]
+    assert lang == "en" and len(ids) == n
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = zf.namelist()
+    assert len(names) == n and all(x.endswith("_en.pdf") and x.startswith("99") for x in names)
+    assert any(b.key == "bulk_zip_dl" for b in at.get("download_button"))
+    # above the cap the page says so instead of starting
+    monkeypatch.setattr("assessment.scorecards.BULK_MAX", n - 1)
+    at.run()
+    assert any(f"vượt giới hạn {n - 1} phiếu" in w.value for w in at.warning)
 
 
 def test_results_page_compares_with_peers_anonymously(db, dbi, monkeypatch):

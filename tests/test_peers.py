@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from assessment.peers import benchmark, percentile
@@ -51,3 +52,23 @@ def test_whole_province_when_the_sector_is_rare_and_none_alone(dbi):
     res = benchmark(dbi, f, dict(zip(f.columns, firm_row(1, sector="D"))))
     assert res.group == () and res.n_peers == 3 and res.total_percentile == 50.0
     assert benchmark(dbi, frame([firm_row(1)]), dict(zip(frame([]).columns, firm_row(1)))) is None
+
+
+def test_peer_index_gives_the_same_percentiles_as_filtering(dbi):
+    from assessment.peers import PeerIndex
+
+    rng = np.random.default_rng(11)
+    n = 400
+    latest = pd.DataFrame({
+        "firm_id": np.arange(n), "sector": rng.choice(["A", "G", "C", "Q"], n, p=[0.5, 0.3, 0.19, 0.01]),
+        "size_class": rng.choice(["micro", "small", "medium"], n), "locality": rng.choice(["L1", "L2", "L3", "L4"], n),
+        "total": rng.integers(0, 321, n),
+        **{f"{p.id}_points": rng.integers(0, p.max_points + 1, n) for p in dbi.pillars},
+    })
+    index = PeerIndex(dbi, latest)
+    firms = [latest.iloc[i].to_dict() for i in range(0, n, 7)]
+    # also firms not in the table, and a firm whose latest row sits in another group
+    firms.append({**latest.iloc[3].to_dict(), "firm_id": 10_000})
+    firms.append({**latest.iloc[5].to_dict(), "locality": "L9", "sector": "Q"})
+    for firm in firms:
+        assert index.benchmark(firm) == benchmark(dbi, latest, firm)

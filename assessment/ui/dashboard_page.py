@@ -148,9 +148,33 @@ def _firm_table(fw, now: pd.DataFrame, model, year: int) -> None:
                        key="dash_csv")
     c2.download_button(t("dash.export_xlsx"), exports.to_xlsx_bytes(table), f"firms_{year}.xlsx", XLSX,
                        key="dash_xlsx")
+    _bulk_scorecards(ids, year)
     rows = picked.selection.rows if picked is not None and hasattr(picked, "selection") else []
     if rows:
         _firm_detail(ids[rows[0]])
+
+
+def _bulk_scorecards(ids: list[int], year: int) -> None:
+    """Scorecards of every firm in the filtered table as one ZIP, with a progress bar and a cap."""
+    from assessment import scorecards
+
+    with st.expander(t("bulk.title", n=len(ids))):
+        if len(ids) > scorecards.BULK_MAX:
+            st.warning(t("bulk.too_many", n=len(ids), max=scorecards.BULK_MAX))
+            return
+        pdf_lang = st.radio(t("bulk.lang"), ["vi", "en"], key="bulk_lang", horizontal=True,
+                            format_func=lambda x: {"vi": "Tiếng Việt", "en": "English"}[x])
+        if st.button(t("bulk.make", n=len(ids)), key="bulk_make"):
+            cfg = settings()
+            bar = st.progress(0.0, text=t("bulk.progress", done=0, n=len(ids)))
+            data = scorecards.zip_of(
+                scorecards.many(cfg.database_url, str(cfg.frameworks_dir), str(cfg.localities_file), ids, pdf_lang),
+                total=len(ids), progress=lambda k, n: bar.progress(k / n, text=t("bulk.progress", done=k, n=n)))
+            st.session_state["bulk_zip"] = (tuple(ids), pdf_lang, data)
+        made = st.session_state.get("bulk_zip")
+        if made is not None and made[0] == tuple(ids) and made[1] == pdf_lang:
+            st.download_button(t("bulk.download", n=len(ids)), made[2], f"phieu-ket-qua_{year}_{pdf_lang}.zip",
+                               "application/zip", key="bulk_zip_dl", on_click="ignore")
 
 
 def _firm_detail(assessment_id: int) -> None:
@@ -167,6 +191,7 @@ def _firm_detail(assessment_id: int) -> None:
     st.table(results_page.pillar_frame(record).set_index(t("col.pillar")))
     results_page.peers_section(record)
     results_page.history_section(record)
+    results_page.pdf_buttons(record, key="dash_pdf")
 
 
 def _targets(fw, dept: Department, now: pd.DataFrame, user, year: int) -> None:

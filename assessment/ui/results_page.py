@@ -69,12 +69,37 @@ def render() -> None:
 
     history_section(record)
 
+    st.subheader(t("pdf.section"))
+    pdf_buttons(record)
+
     st.divider()
     if st.button(t("results.reassess"), key="reassess"):
         aid, code = common.store().start_reassessment(record.id, common.framework().key, lang=lang())
         common.open_assessment(aid)
         st.session_state["new_code"] = code
         nav.go("assess")
+
+
+def _scorecard_bytes(assessment_id: int, pdf_lang: str) -> bytes:
+    from assessment import scorecards
+    from assessment.config import settings
+
+    cfg = settings()
+    return scorecards.one(cfg.database_url, str(cfg.frameworks_dir), str(cfg.localities_file), assessment_id,
+                          pdf_lang)[1]
+
+
+def pdf_buttons(record: AssessmentRecord, key: str = "pdf") -> None:
+    """The scorecard in each language; built when the button is pressed."""
+    from functools import partial
+
+    from assessment.report import file_name
+
+    c1, c2 = st.columns(2)
+    for col, pdf_lang, label in ((c1, "vi", "pdf.download"), (c2, "en", "pdf.download_en")):
+        col.download_button(t(label), partial(_scorecard_bytes, record.id, pdf_lang),
+                            file_name(record.profile.tax_code, record.submitted_at, pdf_lang), "application/pdf",
+                            key=f"{key}_{pdf_lang}", on_click="ignore", icon="📄")
 
 
 def pillar_frame(record: AssessmentRecord) -> pd.DataFrame:
