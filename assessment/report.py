@@ -98,6 +98,9 @@ def file_name(tax_code: str, day: dt.date | dt.datetime | None, lang: str) -> st
     return f"{code}_{when.isoformat()}_{lang}.pdf"
 
 
+_WRAPPED: dict[tuple, list[str]] = {}
+
+
 class _Doc(FPDF):
     def __init__(self, lang: str, footer: str):
         super().__init__(format="A4", unit="mm")
@@ -128,6 +131,17 @@ class _Doc(FPDF):
         return sum(cw[ord(c)] for c in text) * self.font_size_pt * 0.001 / self.k
 
     def wrap(self, text: str, width: float) -> list[str]:
+        """Lines of ``text`` within ``width`` mm. Most text (criteria, answers, methodology) is the same
+        on every scorecard, so the lines are remembered per font, size and width."""
+        key = (self.current_font.fontkey, self.font_size_pt, round(width, 3), text)
+        lines = _WRAPPED.get(key)
+        if lines is None:
+            if len(_WRAPPED) > 50_000:
+                _WRAPPED.clear()
+            lines = _WRAPPED[key] = self._wrap(text, width)
+        return lines
+
+    def _wrap(self, text: str, width: float) -> list[str]:
         lines: list[str] = []
         for paragraph in text.split("\n"):
             line, line_w = "", 0.0
@@ -242,7 +256,7 @@ class ScorecardData:
 
 
 def gather(fw: Framework, record, lang: str, *, entries=(), history=(), latest=None, cluster_model=None,
-           top: int = 5, peer_index=None) -> ScorecardData:
+           top: int = 5, peer_index=None, with_plans: bool = True) -> ScorecardData:
     """What a scorecard shows besides the record: the roadmap to the next level, the recommended
     published ``entries``, percentiles among peers in ``latest`` (each firm's latest assessment, as
     the dashboard reads it, or a prepared ``peer_index`` for many firms), the cluster of the kept
@@ -252,9 +266,9 @@ def gather(fw: Framework, record, lang: str, *, entries=(), history=(), latest=N
     from assessment.roadmap import roadmap
 
     result, profile = record.result, record.profile
-    road = roadmap(fw, result.criterion_points)
+    road = roadmap(fw, result.criterion_points) if with_plans else None
     recs = recommend(fw, entries, result.criterion_points, result.level, road, size_class=profile.size_class.id,
-                     sector=profile.sector, top=top) if entries else []
+                     sector=profile.sector, top=top) if entries and with_plans else []
     peers = None
     if peer_index is not None or (latest is not None and len(latest)):
         firm = {"firm_id": record.firm_id, "sector": profile.sector, "size_class": profile.size_class.id,
@@ -266,6 +280,35 @@ def gather(fw: Framework, record, lang: str, *, entries=(), history=(), latest=N
         pct = np.array([[p.percent for p in result.pillars]])
         cluster = cluster_model.name(int(cluster_model.predict(pct)[0]), lang)
     return ScorecardData(list(history), road, recs, peers, cluster)
+
+
+def gather_many(fw: Framework, records: list, lang: str, *, entries=(), histories=None, peer_index=None,
+                cluster_model=None, top: int = 5) -> list[ScorecardData]:
+    """:func:`gather` for many records of one framework at once: roadmaps and recommendations are
+    computed for all of them together (the same results as one by one, checked in the tests)."""
+    from assessment.recommend import Lifted, Recommendation, rank_many
+    from assessment.roadmap import roadmaps_many
+
+    if not records:
+        return []
+    points = np.array([[r.result.criterion_points[c] for c in fw.criterion_ids] for r in records], dtype=np.int16)
+    roads = roadmaps_many(fw, points)
+    ranking = rank_many(fw, entries, points, size_classes=[r.profile.size_class.id for r in records],
+                        sectors=[r.profile.sector for r in records], top=top) if entries else None
+    out = []
+    for i, record in enumerate(records):
+        road = roads.roadmap(i)
+        recs = []
+        if ranking is not None:
+            on_road = {s.criterion_id for s in road.steps}
+            recs = [Recommendation(rec.entry, tuple(Lifted(x.criterion_id, x.from_points, x.to_points,
+                                                           x.criterion_id in on_road) for x in rec.lifts),
+                                   rec.roadmap_points, rec.potential_points, rec.level_after)
+                    for rec in ranking.for_firm(fw, i, record.result.criterion_points)]
+        one = gather(fw, record, lang, history=histories[i] if histories else (), peer_index=peer_index,
+                     cluster_model=cluster_model, with_plans=False)
+        out.append(ScorecardData(one.history, road, recs, one.peers, one.cluster))
+    return out
 
 
 def scorecard_pdf(fw: Framework, record, lang: str, data: ScorecardData | None = None, *,

@@ -76,7 +76,22 @@ def _render(ctx: _Context, assessment_id: int, lang: str) -> tuple[str, bytes]:
 
 
 def _render_chunk(ids: Sequence[int], lang: str) -> list[tuple[str, bytes]]:
-    return [_render(_ctx, aid, lang) for aid in ids]
+    """A chunk at once: the roadmaps and recommendations of its firms are computed together."""
+    ctx = _ctx
+    records = ctx.store.get_many(list(ids))
+    out: list[tuple[str, bytes] | None] = [None] * len(records)
+    by_framework: dict[str, list[int]] = {}
+    for k, record in enumerate(records):
+        by_framework.setdefault(record.framework_key, []).append(k)
+    for key, positions in by_framework.items():
+        fw, entries, peers, model = _framework_parts(ctx, key)
+        group = [records[k] for k in positions]
+        data = report.gather_many(fw, group, lang, entries=entries, peer_index=peers, cluster_model=model,
+                                  histories=[ctx.store.history(r.id) for r in group])
+        for k, record, d in zip(positions, group, data):
+            pdf = report.scorecard_pdf(fw, record, lang, d, localities_file=ctx.localities_file)
+            out[k] = (report.file_name(record.profile.tax_code, record.submitted_at, lang), pdf)
+    return out
 
 
 def one(url: str, frameworks_dir: str, localities_file: str, assessment_id: int, lang: str) -> tuple[str, bytes]:
@@ -92,9 +107,10 @@ def many(url: str, frameworks_dir: str, localities_file: str, assessment_ids: Se
     if workers is None:
         workers = 2 if len(ids) >= PARALLEL_FROM and (mp.cpu_count() or 1) >= 2 else 1
     if workers < 2:
-        ctx = _context(url, frameworks_dir, localities_file)
-        for aid in ids:
-            yield _render(ctx, aid, lang)
+        global _ctx
+        _ctx = _context(url, frameworks_dir, localities_file)
+        for start in range(0, len(ids), CHUNK):
+            yield from _render_chunk(ids[start:start + CHUNK], lang)
         return
     chunks = [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
     # fork: a spawned or forkserver worker would re-import the parent's __main__ (under Streamlit or

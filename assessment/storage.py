@@ -347,6 +347,16 @@ class Store:
                 raise NotFound(assessment_id)
             return _record(row)
 
+    def get_many(self, assessment_ids: list[int]) -> list[AssessmentRecord]:
+        """Several assessments in one query (answers loaded together), in the order asked."""
+        with self._session() as s:
+            rows = s.scalars(select(AssessmentRow).where(AssessmentRow.id.in_(assessment_ids))).all()
+            by_id = {row.id: _record(row) for row in rows}
+        missing = [i for i in assessment_ids if i not in by_id]
+        if missing:
+            raise NotFound(missing[0])
+        return [by_id[i] for i in assessment_ids]
+
     def find_by_code(self, code: str) -> int | None:
         """The assessment a resume code opens, or None (malformed or unknown: the caller can't tell)."""
         digest = codes.code_hash(code)

@@ -36,3 +36,25 @@ def test_xlsx_round_trip_has_no_formulas():
     assert values[0] == ["Hợp tác xã Chè Tà Xùa", 120]
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)  # nothing is a formula
     assert values[1][0].startswith("'=") and values[3] == ["'-1+1", -1]
+
+
+def test_dashboard_firm_table_round_trips_through_xlsx_and_csv(store, dbi):
+    """The department's export: every firm with profile, scores, levels and cluster, read back."""
+    from assessment import dashboard, demo
+    from assessment.clustering import fit_clusters, pillar_percent_of
+
+    firms = demo.generate(dbi, 40, seed=3, localities=["SL-MC", "SL-BY"])
+    store.replace_demo(dbi, firms, demo.DEMO_PREFIX)
+    frame = store.submitted_frame(dbi.key)
+    now = dashboard.latest(frame, dashboard.Filters())
+    model, _ = fit_clusters(dbi, pillar_percent_of(dbi, now), k=3)
+    table = dashboard.firm_table(dbi, dashboard.with_clusters(dbi, now, model), model, "vi")
+    assert {"P1_points", "P6_level", "percent", "cluster", "size_class"} <= set(table.columns)
+    back = pd.read_excel(io.BytesIO(to_xlsx_bytes(table)), dtype={"tax_code": str})
+    assert len(back) == 40 and back["tax_code"].tolist() == table["tax_code"].tolist()
+    assert back["total"].tolist() == table["total"].tolist()
+    assert back["P3_points"].tolist() == table["P3_points"].tolist()
+    assert back["cluster"].tolist() == table["cluster"].tolist()
+    assert back["name"].str.startswith("[DEMO] ").all()
+    csv_back = pd.read_csv(io.BytesIO(to_csv_bytes(table)), encoding="utf-8-sig", dtype={"tax_code": str})
+    assert csv_back["level"].tolist() == table["level"].tolist()

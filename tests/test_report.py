@@ -194,3 +194,18 @@ def test_scorecard_numbers_match_for_many_random_firms(sqlite_store, dbi):
         text, _ = _text(report.scorecard_pdf(dbi, record, "en", localities_file=_lf(), today=TODAY))
         assert f"Total {record.result.total}/320" in text
         assert f"Level {record.result.level} – {dbi.level_name(record.result.level, 'en')}" in text
+
+
+def test_gathering_many_equals_gathering_one_by_one(sqlite_store, dbi):
+    sqlite_store.replace_demo(dbi, demo.generate(dbi, 40, seed=7, localities=["SL-BY", "SL-MC"]), demo.DEMO_PREFIX)
+    from assessment import dashboard
+    from assessment.peers import PeerIndex
+
+    latest = dashboard.latest(sqlite_store.submitted_frame(dbi.key), dashboard.Filters())
+    records = [sqlite_store.get(int(a)) for a in latest["assessment_id"]]
+    entries = load_catalogue(CATALOGUE_FILE, dbi).published()
+    many = report.gather_many(dbi, records, "vi", entries=entries, peer_index=PeerIndex(dbi, latest))
+    for record, got in zip(records, many):
+        one = report.gather(dbi, record, "vi", entries=entries, latest=latest)
+        assert got.roadmap == one.roadmap and got.peers == one.peers
+        assert got.recommendations == one.recommendations

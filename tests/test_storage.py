@@ -147,3 +147,12 @@ def test_dashboard_frame_matches_stored_results_and_backfills_old_rows(store, db
             assert getattr(row, f"{p.id}_points") == p.points and getattr(row, f"{p.id}_level") == p.level
         assert points[k].tolist() == list(result.criterion_points.values())
     assert store._backfill_scores() == 0  # written once, not again
+
+
+def test_get_many_keeps_the_order_asked(store, dbi):
+    ids = [store.create_assessment(FirmProfile(**{**PROFILE.to_dict(), "tax_code": f"55001234{i:02d}"}), dbi.key)[0]
+           for i in range(3)]
+    got = store.get_many([ids[2], ids[0], ids[1]])
+    assert [r.id for r in got] == [ids[2], ids[0], ids[1]] and got[0].profile.tax_code == "5500123402"
+    with pytest.raises(NotFound):
+        store.get_many([ids[0], 999_999])
