@@ -214,7 +214,7 @@ class _Doc(FPDF):
         """A table whose cells wrap; the header row repeats on a new page."""
         aligns = align or ("LEFT",) * len(widths)
         cols = [BODY * w / sum(widths) for w in widths]
-        pad, lh = 0.8, size * 0.43
+        pad, lh = (0.8 if size >= 8 else 0.45), size * 0.43
 
         def draw(cells: list[str], style: str, fill: bool) -> None:
             self.set_font(FONT, style, size)
@@ -456,7 +456,7 @@ def scorecard_pdf(fw: Framework, record, lang: str, data: ScorecardData | None =
             ans = answers.get(c.id)
             answer = c.choices[ans.code][1](lang) if ans is not None and 0 <= ans.code < len(c.choices) else "–"
             rows.append([c.id, c.title(lang), answer, f"{result.criterion_points.get(c.id, 0)}/{c.max_points}"])
-    doc.grid([tr("col.criterion"), tr("pdf.question"), tr("pdf.answer"), tr("col.points")], rows, (11, 45, 36, 10),
+    doc.grid([tr("pdf.id"), tr("pdf.question"), tr("pdf.answer"), tr("col.points")], rows, (8, 46, 38, 8),
              size=7, align=("LEFT", "LEFT", "LEFT", "RIGHT"))
     return bytes(doc.output())
 
