@@ -13,6 +13,7 @@ st.session_state["lang"] = st.radio(
     "🌐", codes, index=codes.index(st.session_state["lang"]), format_func=LANGUAGES.get,
     horizontal=True, label_visibility="collapsed", key="lang_choice",
 )
+startup.check_database()
 pages = nav.pages(st.session_state["lang"])
 startup.open_code_from_link(pages)
 st.navigation(nav.sections(st.session_state["lang"], pages), position="top").run()

@@ -16,6 +16,7 @@ from assessment.config import settings
 from assessment.framework import Framework, FrameworkError, available_frameworks, load_framework
 from assessment.recommend import rank_many
 from assessment.roadmap import roadmaps_many
+from assessment.schema import SchemaTooNew
 from assessment.storage import Store
 from assessment.tabular import ID_COLUMN, SheetError, parse_sheet, read_csv_text
 
@@ -447,6 +448,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (SheetError, FrameworkError, CatalogueError) as exc:
         print(f"error: {args.input if hasattr(args, 'input') else ''}: {exc}", file=sys.stderr)
+        return 1
+    except SchemaTooNew as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     except FileNotFoundError as exc:
         print(f"error: file not found: {exc.filename}", file=sys.stderr)

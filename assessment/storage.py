@@ -209,7 +209,8 @@ class AlreadySubmitted(RuntimeError):
 
 
 def make_engine(url: str) -> Engine:
-    """Engine for ``url``; creates the SQLite file's folder and the schema if missing."""
+    """Engine for ``url``; creates the SQLite file's folder, and creates or upgrades the schema
+    (assessment.schema; a database from a newer version raises SchemaTooNew)."""
     parsed = make_url(url)
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
@@ -229,7 +230,13 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
-    Base.metadata.create_all(engine)
+    from assessment.schema import migrate
+
+    try:
+        migrate(engine)
+    except Exception:
+        engine.dispose()
+        raise
     return engine
 
 

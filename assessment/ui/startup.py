@@ -8,6 +8,17 @@ from assessment.ui import common, resume_page
 from assessment.ui.common import t
 
 
+def check_database() -> None:
+    """Stop with a clear message when the database cannot be used (e.g. written by a newer version)."""
+    from assessment.schema import SchemaTooNew
+
+    try:
+        common.store()
+    except SchemaTooNew as exc:
+        st.error(t("err.schema_too_new", found=exc.found, known=exc.known))
+        st.stop()
+
+
 def open_code_from_link(pages: dict) -> None:
     code = st.query_params.get("code")
     if not code or st.session_state.get("_link_code") == code:

@@ -1,0 +1,91 @@
+"""Schema migrations: a new database, a database of the first release upgraded with its data, and a
+database of a newer version refused; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, text
+from streamlit.testing.v1 import AppTest
+
+from assessment import schema
+from assessment.cli import main
+from assessment.scoring import score_codes
+from assessment.storage import Base, Store
+
+
+def _raw_engine(url):
+    return create_engine(url)
+
+
+def test_a_new_database_gets_every_migration_and_matches_the_models(db_url):
+    store = Store.from_url(db_url)
+    assert schema.current(store.engine) == schema.head()
+    with store.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diffs == []
+    store.engine.dispose()
+
+
+def test_a_first_release_database_upgrades_in_place_with_its_data(db_url, dbi):
+    engine = _raw_engine(db_url)
+    with engine.begin() as conn:  # the first release's tables, as it created them (no version table)
+        command.upgrade(schema._config(conn), "0001")
+        conn.execute(text("DROP TABLE alembic_version"))
+        conn.execute(text("INSERT INTO firms (tax_code, name, created_at, updated_at) "
+                          "VALUES ('5500123456', 'HTX Chè Tà Xùa', '2025-10-01 09:00:00', '2025-10-01 09:00:00')"))
+        firm_id = conn.execute(text("SELECT id FROM firms")).scalar_one()
+        codes = [len(c.choices) - 1 if i % 3 == 0 else 1 for i, c in enumerate(dbi.criteria)]
+        import numpy as np
+
+        result = score_codes(dbi, np.array([codes], dtype=np.int16)).firm(0)
+        profile = {"tax_code": "5500123456", "name": "HTX Chè Tà Xùa", "sector": "A", "employees": 8,
+                   "revenue_bn": 2.0, "capital_bn": None, "locality": "SL-MC", "contact_name": "",
+                   "contact_phone": "", "contact_email": ""}
+        conn.execute(text(
+            "INSERT INTO assessments (firm_id, framework_id, framework_version, status, lang, resume_hash, "
+            "previous_id, profile, sector, locality, size_class, step, created_at, updated_at, submitted_at, total, "
+            "level, results) VALUES (:firm, 'dbi-2021-sme', '2021', 'submitted', 'vi', :h, NULL, :p, 'A', 'SL-MC', "
+            "'micro', 0, '2025-10-01 09:00:00', '2025-10-01 09:00:00', '2025-10-01 09:00:00', :total, :level, :r)"),
+            {"firm": firm_id, "h": "a" * 64, "p": json.dumps(profile, ensure_ascii=False), "total": result.total, "level": result.level,
+             "r": json.dumps(result.to_dict())})
+        aid = conn.execute(text("SELECT id FROM assessments")).scalar_one()
+        for cid, code in zip(dbi.criterion_ids, codes):
+            conn.execute(text("INSERT INTO answers (assessment_id, criterion_id, code, updated_at) "
+                              "VALUES (:a, :c, :code, '2025-10-01 09:00:00')"), {"a": aid, "c": cid, "code": code})
+    engine.dispose()
+
+    store = Store.from_url(db_url)  # the new version opens it
+    assert schema.current(store.engine) == schema.head()
+    record = store.get(aid)
+    assert record.profile.name == "HTX Chè Tà Xùa" and record.result.total == result.total
+    assert len(record.answers) == len(dbi.criteria)
+    frame = store.submitted_frame(dbi.key)  # compact score rows written for the old assessment
+    assert frame["P1_points"].tolist() == [result.pillars[0].points]
+    # and it keeps working: a new assessment for the same firm
+    new_id, _ = store.start_reassessment(aid, dbi.key)
+    assert store.get(new_id).answers == record.answers
+    store.engine.dispose()
+
+
+def test_a_newer_schema_is_refused_before_anything_is_read(db_url, tmp_path, monkeypatch, capsys):
+    Store.from_url(db_url).engine.dispose()
+    engine = _raw_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    with pytest.raises(schema.SchemaTooNew) as err:
+        Store.from_url(db_url)
+    assert "9999" in str(err.value) and schema.head() in str(err.value)
+    monkeypatch.setenv("DBI_DATABASE_URL", db_url)
+    assert main(["cluster", "--db"]) == 1
+    assert "newer version of this tool" in capsys.readouterr().err
+    if db_url.startswith("sqlite"):
+        at = AppTest.from_file(str(__import__("pathlib").Path(__file__).resolve().parent.parent / "app.py"),
+                               default_timeout=60).run()
+        assert not at.exception
+        assert "phiên bản mới hơn của công cụ (lược đồ 9999" in at.error[0].value
