@@ -309,6 +309,27 @@ def cmd_blank_form(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from assessment.backup import backup
+
+    counts = backup(Store.from_url(settings().database_url), args.output)
+    print(f"backup written to {args.output}: " + ", ".join(f"{k} {v}" for k, v in counts.items()), file=sys.stderr)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from assessment.backup import BackupError, restore
+
+    try:
+        counts = restore(Store.from_url(settings().database_url), args.input)
+    except BackupError as exc:
+        print(f"error: {exc}; nothing was written", file=sys.stderr)
+        return 1
+    print(f"restored into {settings().database_url}: " + ", ".join(f"{k} {v}" for k, v in counts.items()),
+          file=sys.stderr)
+    return 0
+
+
 def _read_password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
@@ -428,6 +449,16 @@ def build_parser() -> argparse.ArgumentParser:
                                        "numbered tick boxes, numbered as the import template expects.")
     _lang_output_framework(blank, "FILE.pdf")
     blank.set_defaults(func=cmd_blank_form)
+
+    bak = sub.add_parser("backup", help="a portable backup of the whole database (ZIP of JSON Lines)",
+                         description="Every firm, assessment, answer, account (password hashes only), the "
+                                     "catalogue and its log, targets and kept clusterings, into one ZIP that "
+                                     "'restore' loads into an empty database on SQLite or PostgreSQL.")
+    bak.add_argument("-o", "--output", type=Path, required=True, help="FILE.zip")
+    bak.set_defaults(func=cmd_backup)
+    res = sub.add_parser("restore", help="load a backup into an empty database (DBI_DATABASE_URL)")
+    res.add_argument("input", type=Path, help="a backup ZIP")
+    res.set_defaults(func=cmd_restore)
 
     users = sub.add_parser("users", help="department accounts: add, list, disable, enable, reset-password",
                            description="Manage the department's accounts (roles: viewer, admin). Passwords are "

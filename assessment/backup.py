@@ -1,0 +1,119 @@
+"""Portable backups: every table as JSON Lines in one ZIP, restorable into an empty database on
+SQLite or PostgreSQL.
+
+The archive holds ``manifest.json`` (format, schema revision, time, row counts) and one
+``<table>.jsonl`` per table: firms, assessments, answers, score rows, the catalogue and its change
+log, accounts (password hashes only, as stored), targets and kept clusterings. Dates are ISO text.
+Restoring checks the manifest and the counts, refuses a database that already holds data, writes
+everything in one transaction (nothing is left half-restored), and moves PostgreSQL's id sequences
+past the restored ids so new rows do not collide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zipfile
+from pathlib import Path
+
+from sqlalchemy import DateTime, func, insert, select, text, update
+
+from assessment import schema
+from assessment.storage import Base, Store
+
+FORMAT = "dbi-backup/1"
+# parents before children
+TABLES = ["firms", "assessments", "answers", "assessment_scores", "catalogue_entries", "catalogue_changes", "users",
+          "targets", "cluster_models"]
+BATCH = 5_000
+
+
+class BackupError(ValueError):
+    pass
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, dt.datetime) else value
+
+
+def backup(store: Store, path: str | Path) -> dict[str, int]:
+    """Write the archive; returns the row count of each table."""
+    counts: dict[str, int] = {}
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf, store.engine.connect() as conn:
+        for name in TABLES:
+            table = Base.metadata.tables[name]
+            order = list(table.primary_key.columns)
+            with zf.open(f"{name}.jsonl", "w") as fh:
+                n = 0
+                for row in conn.execute(select(table).order_by(*order)).mappings():
+                    fh.write((json.dumps({k: _plain(v) for k, v in row.items()}, ensure_ascii=False) + "\n").encode())
+                    n += 1
+            counts[name] = n
+        manifest = {"format": FORMAT, "schema": schema.current(store.engine), "created_at": dt.datetime.now(dt.UTC)
+                    .isoformat(timespec="seconds"), "counts": counts}
+        zf.writestr("manifest.json", json.dumps(manifest, indent=2))
+    return counts
+
+
+def restore(store: Store, path: str | Path) -> dict[str, int]:
+    """Load an archive into an empty database (same schema revision); returns the row counts."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise BackupError(f"{path}: not a backup archive ({exc})") from None
+    with zf:
+        try:
+            manifest = json.loads(zf.read("manifest.json"))
+        except (KeyError, ValueError):
+            raise BackupError(f"{path}: no readable manifest.json: not a backup made by this tool") from None
+        if manifest.get("format") != FORMAT:
+            raise BackupError(f"{path}: unknown backup format {manifest.get('format')!r}")
+        here = schema.current(store.engine)
+        if manifest.get("schema") != here:
+            raise BackupError(f"{path}: made with schema revision {manifest.get('schema')}, this database is at "
+                              f"{here}; restore with the version that made it, then upgrade")
+        with store.engine.connect() as conn:
+            used = [n for n in TABLES if conn.execute(select(func.count()).select_from(Base.metadata.tables[n]))
+                    .scalar_one()]
+        if used:
+            raise BackupError(f"the database is not empty (rows in {', '.join(used)}); restore into an empty one")
+        counts: dict[str, int] = {}
+        with store.engine.begin() as conn:
+            previous: list[tuple[int, int, object]] = []
+            for name in TABLES:
+                table = Base.metadata.tables[name]
+                dates = {c.name for c in table.columns if isinstance(c.type, DateTime)}
+                batch, n = [], 0
+                with zf.open(f"{name}.jsonl") as fh:
+                    for line in io.TextIOWrapper(fh, encoding="utf-8"):
+                        row = json.loads(line)
+                        for col in dates & row.keys():
+                            if row[col] is not None:
+                                row[col] = dt.datetime.fromisoformat(row[col])
+                        if name == "assessments" and row.get("previous_id") is not None:
+                            previous.append((row["id"], row["previous_id"], row["updated_at"]))
+                            row["previous_id"] = None  # set once every assessment exists
+                        batch.append(row)
+                        n += 1
+                        if len(batch) >= BATCH:
+                            conn.execute(insert(table), batch)
+                            batch = []
+                if batch:
+                    conn.execute(insert(table), batch)
+                if n != manifest["counts"].get(name):
+                    raise BackupError(f"{path}: {name} holds {n} rows, the manifest says {manifest['counts'].get(name)}")
+                counts[name] = n
+            assessments = Base.metadata.tables["assessments"]
+            for aid, prev, updated in previous:  # keeping updated_at (the column's onupdate would reset it)
+                conn.execute(update(assessments).where(assessments.c.id == aid)
+                             .values(previous_id=prev, updated_at=updated))
+            if conn.dialect.name == "postgresql":
+                for name in TABLES:
+                    table = Base.metadata.tables[name]
+                    pk = list(table.primary_key.columns)
+                    if len(pk) == 1 and pk[0].autoincrement is not False and pk[0].type.python_type is int:
+                        conn.execute(text(
+                            f"SELECT setval(pg_get_serial_sequence('{name}', '{pk[0].name}'), "
+                            f"COALESCE((SELECT MAX({pk[0].name}) FROM {name}), 0) + 1, false)"))
+    return counts
