@@ -10,6 +10,8 @@ one after the other.
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -49,8 +51,34 @@ def current(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+_THREADS = threading.Lock()
+
+
+@contextmanager
+def _one_at_a_time(engine: Engine):
+    """Threads of this process, and (SQLite) other processes on the same file, migrate in turn."""
+    with _THREADS:
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        if not database or database == ":memory:":
+            yield
+            return
+        import fcntl
+
+        with open(f"{database}.migrate-lock", "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def migrate(engine: Engine) -> str:
     """Bring the database to the newest schema; returns the revision it is at."""
+    with _one_at_a_time(engine):
+        return _migrate(engine)
+
+
+def _migrate(engine: Engine) -> str:
     script = ScriptDirectory.from_config(_config(None))
     newest = script.get_current_head()
     known = {rev.revision for rev in script.walk_revisions()}
