@@ -168,6 +168,12 @@ class Accounts:
             raise error
         return user
 
+    def current(self, username: str) -> User | None:
+        """The account as it is now (role, active), or None if it was removed or disabled."""
+        with self._session() as s:
+            row = s.scalar(select(UserRow).where(UserRow.username == username))
+            return _user(row) if row is not None and row.active else None
+
     def for_identity(self, email: str) -> User | None:
         """The active account whose username is this single-sign-on e-mail address, or None.
 

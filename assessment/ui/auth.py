@@ -32,8 +32,11 @@ def current_user() -> User | None:
     """The signed-in user; the session ends after SESSION_MINUTES without activity."""
     user, seen = st.session_state.get("dept_user"), st.session_state.get("dept_seen", 0.0)
     if user is not None and time.time() - seen < SESSION_MINUTES * 60:
-        st.session_state["dept_seen"] = time.time()
-        return user
+        # the account as it is now: a disabled account or a changed role applies at once
+        user = accounts().current(user.username)
+        if user is not None:
+            st.session_state["dept_user"], st.session_state["dept_seen"] = user, time.time()
+            return user
     st.session_state.pop("dept_user", None)
     return None
 
