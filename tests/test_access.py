@@ -120,3 +120,40 @@ def test_resume_codes_are_unguessable_and_only_hashes_are_kept(db):
     with db.engine.connect() as conn:
         stored = {r[0] for r in conn.exec_driver_sql("SELECT resume_hash FROM assessments")}
     assert all(len(h) == 64 for h in stored)
+
+
+def _results_script():
+    import os
+
+    import streamlit as st
+
+    from assessment.ui import nav, results_page
+
+    st.session_state.setdefault("lang", "vi")
+    st.session_state.setdefault("assessment_id", int(os.environ["TEST_ASSESSMENT"]))
+    nav.pages("vi")
+    results_page.render()
+
+
+def test_names_with_html_or_markdown_are_shown_literally(db, dbi, monkeypatch):
+    import numpy as np
+
+    from assessment.answers import Answer
+    from assessment.firms import FirmProfile
+    from assessment.scoring import score_codes
+    from assessment.ui.text import plain
+
+    name = "**Đậm** <script>alert(1)</script> [bấm](http://evil.example) <img src=x onerror=alert(1)>"
+    profile = FirmProfile(tax_code="5500123456", name=name, sector="G", employees=3, revenue_bn=1.0,
+                          capital_bn=None, locality="SL-MC")
+    aid, _ = db.create_assessment(profile, dbi.key)
+    codes = np.ones(len(dbi.criteria), dtype=np.int16)
+    db.save_answers(aid, {c.id: Answer(1) for c in dbi.criteria})
+    db.submit(aid, score_codes(dbi, codes[None, :]).firm(0))
+    monkeypatch.setenv("TEST_ASSESSMENT", str(aid))
+    at = AppTest.from_function(_results_script, default_timeout=60).run()
+    assert not at.exception
+    heading = at.markdown[0].value
+    assert heading == "### " + plain(name)
+    assert "\\<script\\>" in heading and "\\[bấm\\]\\(http" in heading and "\\*\\*Đậm\\*\\*" in heading
+    assert not any("<script>" in m.value.replace("\\<script\\>", "") for m in at.markdown)
