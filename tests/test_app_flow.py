@@ -223,6 +223,11 @@ def test_methodology_page_lists_rules_and_assumptions(db):
     levels = at.dataframe[1].value
     assert levels.iloc[0].tolist() == ["P1 (65)", 7, 14, 27, 40, 53]  # fewest points per level
     assert levels.iloc[2].tolist()[1] == 8  # P3: exactly 10% (8 points) is level 1
+    # the printable paper questionnaire, for visits without a connection (bytes built on click)
+    assert {b.key for b in at.get("download_button")} >= {"method_blank_vi", "method_blank_en"}
+    from assessment.ui.methodology_page import _blank_form
+
+    assert _blank_form("dbi-2021-sme@2021", "en").startswith(b"%PDF")
 
 
 def test_language_switch_mid_flow_and_reassessment_history(db, mini, monkeypatch):

@@ -30,6 +30,9 @@ def render() -> None:
                        key="imp_tpl_xlsx")
     c2.download_button(t("imp.template_csv"), importer.template_csv(fw, L), f"mau-nhap-{fw.id}-{L}.csv", "text/csv",
                        key="imp_tpl_csv")
+    from assessment.ui.methodology_page import blank_form_buttons
+
+    blank_form_buttons(fw, "imp_blank")
     done = st.session_state.get("imp_done")
     if done:
         st.success(t("imp.done", n=len(done)))

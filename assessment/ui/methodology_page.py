@@ -11,6 +11,24 @@ from assessment.ui import common
 from assessment.ui.common import lang, t
 
 
+def _blank_form(framework_key: str, pdf_lang: str) -> bytes:
+    from assessment.config import settings
+    from assessment.report import blank_form_pdf
+
+    return blank_form_pdf(common.framework(framework_key), pdf_lang, localities_file=str(settings().localities_file))
+
+
+def blank_form_buttons(fw: Framework, key: str) -> None:
+    """The printable questionnaire in each language (for visits where the connection is poor)."""
+    from functools import partial
+
+    c1, c2 = st.columns(2)
+    for col, pdf_lang in ((c1, "vi"), (c2, "en")):
+        col.download_button(t(f"blank.download_{pdf_lang}"), partial(_blank_form, fw.key, pdf_lang),
+                            f"phieu-khao-sat-{fw.id}-{pdf_lang}.pdf", "application/pdf", key=f"{key}_{pdf_lang}",
+                            on_click="ignore", icon="🖨️")
+
+
 def render() -> None:
     st.title(t("method.title"))
     keys = sorted(common.frameworks())
@@ -22,6 +40,7 @@ def render() -> None:
     L = lang()
     st.markdown(f"**{fw.spec.title(L)}** · {t('method.version', version=fw.version)}")
     st.write(fw.spec.description(L))
+    blank_form_buttons(fw, "method_blank")
 
     st.subheader(t("method.sources"))
     for src in fw.spec.sources:
