@@ -12,16 +12,25 @@ from assessment.config import settings
 from assessment.firms import localities
 from assessment.scoring import score_codes
 from assessment.storage import Store
+from tests.conftest import POSTGRES_SKIP, POSTGRES_URL, _postgres_schema_url
 
 LOCALITY_CODES = list(localities(str(settings().localities_file)))
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
-    monkeypatch.setenv("DBI_DATABASE_URL", url)
-    return url
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path, monkeypatch):
+    """Every flow runs on a SQLite file and on PostgreSQL (when DBI_TEST_POSTGRES_URL is set)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+        monkeypatch.setenv("DBI_DATABASE_URL", url)
+        yield url
+        return
+    if not POSTGRES_URL:
+        pytest.skip(POSTGRES_SKIP)
+    for url in _postgres_schema_url():
+        monkeypatch.setenv("DBI_DATABASE_URL", url)
+        yield url
 
 
 def new_app(lang="vi", code=None) -> AppTest:
