@@ -28,7 +28,14 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "firms") -> bytes:
+    """XLSX; control characters a worksheet cannot hold are dropped rather than failing the export."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    safe = neutralise(frame)
+    for col in safe.columns:
+        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
+            safe[col] = safe[col].map(lambda v: ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v)
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        neutralise(frame).to_excel(writer, sheet_name=sheet[:31], index=False)
+        safe.to_excel(writer, sheet_name=sheet[:31], index=False)
     return buf.getvalue()

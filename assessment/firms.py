@@ -21,6 +21,7 @@ from assessment.config import DATA_DIR
 from assessment.framework import nfc
 
 TAX_CODE_RE = re.compile(r"^\d{10}(-\d{3})?$")
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")  # invisible
 MAX_FIGURE = 1e9  # a bound far above any SME figure (employees, billion VND): rejects typos like 1e30
 
 
@@ -202,7 +203,7 @@ def validate_profile(raw: dict[str, Any], *, localities_file: str) -> tuple[Firm
     key = tax_code_error(raw.get("tax_code", ""))
     if key:
         errors.append(FieldError("tax_code", key))
-    name = nfc(str(raw.get("name") or "")).strip()
+    name = _CONTROLS.sub("", nfc(str(raw.get("name") or ""))).strip()
     if not name:
         errors.append(FieldError("name", "err.name.missing"))
     elif len(name) > 300:
@@ -237,7 +238,7 @@ def validate_profile(raw: dict[str, Any], *, localities_file: str) -> tuple[Firm
             revenue_bn=revenue,
             capital_bn=capital,
             locality=locality,
-            contact_name=nfc(str(raw.get("contact_name") or "")).strip()[:200],
+            contact_name=_CONTROLS.sub("", nfc(str(raw.get("contact_name") or ""))).strip()[:200],
             contact_phone=phone,
             contact_email=email,
         ),

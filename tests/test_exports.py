@@ -58,3 +58,19 @@ def test_dashboard_firm_table_round_trips_through_xlsx_and_csv(store, dbi):
     assert back["name"].str.startswith("[DEMO] ").all()
     csv_back = pd.read_csv(io.BytesIO(to_csv_bytes(table)), encoding="utf-8-sig", dtype={"tax_code": str})
     assert csv_back["level"].tolist() == table["level"].tolist()
+
+
+def test_control_characters_never_break_an_xlsx_export():
+    frame = pd.DataFrame({"name": ["Công ty\x1f A\x00", "bình\x07 thường"], "total": [1, 2]})
+    back = pd.read_excel(io.BytesIO(to_xlsx_bytes(frame)))
+    assert back["name"].tolist() == ["Công ty A", "bình thường"]
+
+
+def test_firm_names_lose_invisible_control_characters():
+    from assessment.config import settings
+    from assessment.firms import validate_profile
+
+    profile, errors = validate_profile(
+        {"tax_code": "5500123456", "name": "\u202eHTX\x1f Chè\u200b", "sector": "A", "locality": "SL-MC",
+         "employees": "3", "revenue_bn": "1"}, localities_file=str(settings().localities_file))
+    assert not errors and profile.name == "HTX Chè"
