@@ -255,20 +255,11 @@ class ScorecardData:
     cluster: str | None = None  # the cluster's name in the scorecard's language
 
 
-def gather(fw: Framework, record, lang: str, *, entries=(), history=(), latest=None, cluster_model=None,
-           top: int = 5, peer_index=None, with_plans: bool = True) -> ScorecardData:
-    """What a scorecard shows besides the record: the roadmap to the next level, the recommended
-    published ``entries``, percentiles among peers in ``latest`` (each firm's latest assessment, as
-    the dashboard reads it, or a prepared ``peer_index`` for many firms), the cluster of the kept
-    clustering, and the earlier assessments."""
+def _standing(fw: Framework, record, lang: str, latest, peer_index, cluster_model):
+    """Peer percentiles (from a prepared ``peer_index`` or the ``latest`` table) and cluster name."""
     from assessment.peers import benchmark
-    from assessment.recommend import recommend
-    from assessment.roadmap import roadmap
 
     result, profile = record.result, record.profile
-    road = roadmap(fw, result.criterion_points) if with_plans else None
-    recs = recommend(fw, entries, result.criterion_points, result.level, road, size_class=profile.size_class.id,
-                     sector=profile.sector, top=top) if entries and with_plans else []
     peers = None
     if peer_index is not None or (latest is not None and len(latest)):
         firm = {"firm_id": record.firm_id, "sector": profile.sector, "size_class": profile.size_class.id,
@@ -279,11 +270,21 @@ def gather(fw: Framework, record, lang: str, *, entries=(), history=(), latest=N
     if cluster_model is not None and cluster_model.features == [p.id for p in fw.pillars]:
         pct = np.array([[p.percent for p in result.pillars]])
         cluster = cluster_model.name(int(cluster_model.predict(pct)[0]), lang)
-    return ScorecardData(list(history), road, recs, peers, cluster)
+    return peers, cluster
 
 
-def gather_many(fw: Framework, records: list, lang: str, *, entries=(), histories=None, peer_index=None,
-                cluster_model=None, top: int = 5) -> list[ScorecardData]:
+def gather(fw: Framework, record, lang: str, *, entries=(), history=(), latest=None, cluster_model=None,
+           top: int = 5, peer_index=None) -> ScorecardData:
+    """What a scorecard shows besides the record: the roadmap to the next level, the recommended
+    published ``entries``, percentiles among peers in ``latest`` (each firm's latest assessment, as
+    the dashboard reads it, or a prepared ``peer_index`` for many firms), the cluster of the kept
+    clustering, and the earlier assessments."""
+    return gather_many(fw, [record], lang, entries=entries, histories=[history], latest=latest,
+                       peer_index=peer_index, cluster_model=cluster_model, top=top)[0]
+
+
+def gather_many(fw: Framework, records: list, lang: str, *, entries=(), histories=None, latest=None,
+                peer_index=None, cluster_model=None, top: int = 5) -> list[ScorecardData]:
     """:func:`gather` for many records of one framework at once: roadmaps and recommendations are
     computed for all of them together (the same results as one by one, checked in the tests)."""
     from assessment.recommend import Lifted, Recommendation, rank_many
@@ -305,9 +306,8 @@ def gather_many(fw: Framework, records: list, lang: str, *, entries=(), historie
                                                            x.criterion_id in on_road) for x in rec.lifts),
                                    rec.roadmap_points, rec.potential_points, rec.level_after)
                     for rec in ranking.for_firm(fw, i, record.result.criterion_points)]
-        one = gather(fw, record, lang, history=histories[i] if histories else (), peer_index=peer_index,
-                     cluster_model=cluster_model, with_plans=False)
-        out.append(ScorecardData(one.history, road, recs, one.peers, one.cluster))
+        peers, cluster = _standing(fw, record, lang, latest, peer_index, cluster_model)
+        out.append(ScorecardData(list(histories[i]) if histories else [], road, recs, peers, cluster))
     return out
 
 

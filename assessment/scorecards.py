@@ -66,18 +66,8 @@ def _framework_parts(ctx: _Context, key: str):
     return fw, ctx.entries[key], ctx.peers[key], ctx.clusters[key]
 
 
-def _render(ctx: _Context, assessment_id: int, lang: str) -> tuple[str, bytes]:
-    record = ctx.store.get(assessment_id)
-    fw, entries, peers, model = _framework_parts(ctx, record.framework_key)
-    data = report.gather(fw, record, lang, entries=entries, history=ctx.store.history(record.id), peer_index=peers,
-                         cluster_model=model)
-    pdf = report.scorecard_pdf(fw, record, lang, data, localities_file=ctx.localities_file)
-    return report.file_name(record.profile.tax_code, record.submitted_at, lang), pdf
-
-
-def _render_chunk(ids: Sequence[int], lang: str) -> list[tuple[str, bytes]]:
+def _render_chunk(ctx: _Context, ids: Sequence[int], lang: str) -> list[tuple[str, bytes]]:
     """A chunk at once: the roadmaps and recommendations of its firms are computed together."""
-    ctx = _ctx
     records = ctx.store.get_many(list(ids))
     out: list[tuple[str, bytes] | None] = [None] * len(records)
     by_framework: dict[str, list[int]] = {}
@@ -94,9 +84,13 @@ def _render_chunk(ids: Sequence[int], lang: str) -> list[tuple[str, bytes]]:
     return out
 
 
+def _worker_chunk(ids: Sequence[int], lang: str) -> list[tuple[str, bytes]]:
+    return _render_chunk(_ctx, ids, lang)
+
+
 def one(url: str, frameworks_dir: str, localities_file: str, assessment_id: int, lang: str) -> tuple[str, bytes]:
     """A single scorecard: (file name, PDF bytes)."""
-    return _render(_context(url, frameworks_dir, localities_file), assessment_id, lang)
+    return _render_chunk(_context(url, frameworks_dir, localities_file), [assessment_id], lang)[0]
 
 
 def many(url: str, frameworks_dir: str, localities_file: str, assessment_ids: Sequence[int], lang: str, *,
@@ -107,17 +101,16 @@ def many(url: str, frameworks_dir: str, localities_file: str, assessment_ids: Se
     if workers is None:
         workers = 2 if len(ids) >= PARALLEL_FROM and (mp.cpu_count() or 1) >= 2 else 1
     if workers < 2:
-        global _ctx
-        _ctx = _context(url, frameworks_dir, localities_file)
+        ctx = _context(url, frameworks_dir, localities_file)
         for start in range(0, len(ids), CHUNK):
-            yield from _render_chunk(ids[start:start + CHUNK], lang)
+            yield from _render_chunk(ctx, ids[start:start + CHUNK], lang)
         return
     chunks = [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
     # fork: a spawned or forkserver worker would re-import the parent's __main__ (under Streamlit or
     # AppTest, the page script); each worker opens its own database connection in the initializer
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
                              initializer=_init_worker, initargs=(url, frameworks_dir, localities_file)) as pool:
-        for done in pool.map(_render_chunk, chunks, [lang] * len(chunks)):
+        for done in pool.map(_worker_chunk, chunks, [lang] * len(chunks)):
             yield from done
 
 

@@ -205,7 +205,17 @@ def test_gathering_many_equals_gathering_one_by_one(sqlite_store, dbi):
     records = [sqlite_store.get(int(a)) for a in latest["assessment_id"]]
     entries = load_catalogue(CATALOGUE_FILE, dbi).published()
     many = report.gather_many(dbi, records, "vi", entries=entries, peer_index=PeerIndex(dbi, latest))
-    for record, got in zip(records, many):
-        one = report.gather(dbi, record, "vi", entries=entries, latest=latest)
+    from assessment.peers import benchmark
+    from assessment.recommend import recommend
+    from assessment.roadmap import roadmap
+
+    for record, got in zip(records, many):  # one by one, with the single-firm functions the pages use
+        road = roadmap(dbi, record.result.criterion_points)
+        firm = {"firm_id": record.firm_id, "sector": record.profile.sector,
+                "size_class": record.profile.size_class.id, "locality": record.profile.locality,
+                "total": record.result.total, **{f"{p.id}_points": p.points for p in record.result.pillars}}
+        one = report.ScorecardData([], road, recommend(
+            dbi, entries, record.result.criterion_points, record.result.level, road,
+            size_class=record.profile.size_class.id, sector=record.profile.sector), benchmark(dbi, latest, firm))
         assert got.roadmap == one.roadmap and got.peers == one.peers
         assert got.recommendations == one.recommendations

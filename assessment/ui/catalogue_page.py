@@ -210,42 +210,56 @@ def _files(cat, entries, who: str) -> None:
         st.success(t("admin.imported", n=changed))
 
 
-def _most_recommended(cat, is_admin: bool = False) -> None:
-    """What the published catalogue recommends to the assessed firms: per entry and per firm."""
-    fw = cat.fw
+@st.cache_data(ttl=600, show_spinner=False, max_entries=8)
+def _usage(url: str, framework_key: str, catalogue_version: int, n_assessments: int):
+    """Recommendations of the published catalogue for every firm's latest assessment; recomputed only
+    when the catalogue or the assessments change (the arguments after the URL say when)."""
     from assessment import dashboard
 
-    frame, all_points = common.store().submitted_frame(fw.key, criteria=True)
+    cat = common.catalogue(framework_key)
+    frame, all_points = common._store(url).submitted_frame(framework_key, criteria=True)
     now = dashboard.latest(frame, dashboard.Filters())
     if now.empty:
+        return None
+    ranking = rank_many(cat.fw, cat.published(), all_points[now.index.to_numpy()],
+                        size_classes=now["size_class"].tolist(), sectors=now["sector"].tolist())
+    chosen = ranking.chosen
+    counts = np.bincount(chosen[chosen >= 0], minlength=len(ranking.entries))
+    names = [e.name for e in ranking.entries]
+    per_firm = pd.DataFrame({"name": now["name"].to_numpy(), "tax_code": now["tax_code"].to_numpy(),
+                             "level": now["level"].to_numpy(),
+                             "top": [", ".join(names[e] for e in row if e >= 0) for row in chosen]})
+    return [(e.name, e.category, int(c)) for e, c in zip(ranking.entries, counts) if c], per_firm
+
+
+def _most_recommended(cat, is_admin: bool = False) -> None:
+    """What the published catalogue recommends to the assessed firms: per entry and per firm."""
+    from assessment.config import settings
+
+    fw = cat.fw
+    latest_change = cat.changes(limit=1)
+    found = _usage(settings().database_url, fw.key, latest_change[0].seq if latest_change else 0,
+                   common.store().count_assessments())
+    if found is None:
         st.caption(t("admin.usage_none"))
         if is_admin and st.button(t("admin.demo_button"), key="adm_demo"):
             from assessment import demo
-            from assessment.config import settings
             from assessment.firms import localities
 
             firms = demo.generate(fw, 500, seed=1, localities=list(localities(str(settings().localities_file))))
             common.store().replace_demo(fw, firms, demo.DEMO_PREFIX)
             st.rerun()
         return
-    points = all_points[now.index.to_numpy()]
-    ranking = rank_many(fw, cat.published(), points, size_classes=now["size_class"].tolist(),
-                        sectors=now["sector"].tolist())
-    chosen = ranking.chosen
-    counts = np.bincount(chosen[chosen >= 0], minlength=len(ranking.entries))
+    by_entry_rows, per_firm = found
     L = lang()
-    st.caption(t("admin.usage_intro", n=len(now)))
+    st.caption(t("admin.usage_intro", n=len(per_firm)))
     by_entry = pd.DataFrame(
-        [{t("admin.col_name"): e.name, t("rec.filter_category"): category_name(e.category, L),
-          t("admin.usage_firms"): int(c)} for e, c in zip(ranking.entries, counts) if c]
+        [{t("admin.col_name"): name, t("rec.filter_category"): category_name(cat_id, L), t("admin.usage_firms"): c}
+         for name, cat_id, c in by_entry_rows]
     )
     if not by_entry.empty:
         by_entry = by_entry.sort_values(t("admin.usage_firms"), ascending=False, kind="stable")
     st.dataframe(by_entry, hide_index=True, width="stretch")
-    names = [e.name for e in ranking.entries]
-    per_firm = pd.DataFrame(
-        {t("admin.usage_firm"): now["name"].to_numpy(), t("profile.tax_code"): now["tax_code"].to_numpy(),
-         t("col.level"): now["level"].to_numpy(),
-         t("admin.usage_top"): [", ".join(names[e] for e in row if e >= 0) for row in chosen]}
-    )
-    st.dataframe(per_firm, hide_index=True, width="stretch")
+    st.dataframe(per_firm.rename(columns={"name": t("admin.usage_firm"), "tax_code": t("profile.tax_code"),
+                                          "level": t("col.level"), "top": t("admin.usage_top")}),
+                 hide_index=True, width="stretch")

@@ -4,6 +4,7 @@ confirmed write (all rows, or only the valid ones) and the access codes to hand 
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -26,10 +27,11 @@ def render() -> None:
     lf = str(settings().localities_file)
     st.caption(t("imp.intro"))
     c1, c2 = st.columns(2)
-    c1.download_button(t("imp.template_xlsx"), importer.template_xlsx(fw, L, lf), f"mau-nhap-{fw.id}-{L}.xlsx", XLSX,
-                       key="imp_tpl_xlsx")
-    c2.download_button(t("imp.template_csv"), importer.template_csv(fw, L), f"mau-nhap-{fw.id}-{L}.csv", "text/csv",
-                       key="imp_tpl_csv")
+    # built when clicked, not on every rerun of the page
+    c1.download_button(t("imp.template_xlsx"), partial(importer.template_xlsx, fw, L, lf),
+                       f"mau-nhap-{fw.id}-{L}.xlsx", XLSX, key="imp_tpl_xlsx", on_click="ignore")
+    c2.download_button(t("imp.template_csv"), partial(importer.template_csv, fw, L), f"mau-nhap-{fw.id}-{L}.csv",
+                       "text/csv", key="imp_tpl_csv", on_click="ignore")
     from assessment.ui.methodology_page import blank_form_buttons
 
     blank_form_buttons(fw, "imp_blank")
