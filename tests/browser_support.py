@@ -160,7 +160,7 @@ def metric(page, label: str):
 def sign_in(page, username: str, password: str) -> None:
     """The department's sign-in form (labels from assessment/data/i18n/vi.yaml)."""
     page.get_by_role("textbox", name="Tên đăng nhập", exact=True).fill(username)
-    page.get_by_label("Mật khẩu quản trị", exact=True).fill(password)
+    page.get_by_label("Mật khẩu", exact=True).fill(password)
     page.get_by_role("button", name="Đăng nhập", exact=True).click()
 
 

@@ -26,7 +26,7 @@ def blank_form_buttons(fw: Framework, key: str) -> None:
     for col, pdf_lang in ((c1, "vi"), (c2, "en")):
         col.download_button(t(f"blank.download_{pdf_lang}"), partial(_blank_form, fw.key, pdf_lang),
                             f"phieu-khao-sat-{fw.id}-{pdf_lang}.pdf", "application/pdf", key=f"{key}_{pdf_lang}",
-                            on_click="ignore", icon="🖨️")
+                            on_click="ignore", icon=":material/print:")
 
 
 def render() -> None:

@@ -99,7 +99,7 @@ def pdf_buttons(record: AssessmentRecord, key: str = "pdf") -> None:
     for col, pdf_lang, label in ((c1, "vi", "pdf.download"), (c2, "en", "pdf.download_en")):
         col.download_button(t(label), partial(_scorecard_bytes, record.id, pdf_lang),
                             file_name(record.profile.tax_code, record.submitted_at, pdf_lang), "application/pdf",
-                            key=f"{key}_{pdf_lang}", on_click="ignore", icon="📄")
+                            key=f"{key}_{pdf_lang}", on_click="ignore", icon=":material/picture_as_pdf:")
 
 
 def pillar_frame(record: AssessmentRecord) -> pd.DataFrame:
