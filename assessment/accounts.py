@@ -23,8 +23,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from assessment.errors import UserError
 from assessment.framework import nfc
-from assessment.storage import Store, UserRow, utcnow
+from assessment.models import UserRow, utcnow
+from assessment.storage import Store
 
 ROLES = ("viewer", "admin")
 MAX_FAILURES = 5
@@ -33,12 +35,8 @@ MIN_PASSWORD = 10
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
-class AccountError(ValueError):
-    """A problem the person can fix; ``key`` is the translation key of the message."""
-
-    def __init__(self, key: str, **params):
-        self.key, self.params = key, params
-        super().__init__(key)
+class AccountError(UserError):
+    """A problem with an account or a sign-in that the person can fix."""
 
 
 def hash_password(password: str) -> str:

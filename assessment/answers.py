@@ -13,16 +13,19 @@ from typing import Any
 
 import numpy as np
 
+from assessment.errors import UserError
 from assessment.framework import Criterion, Framework
 from assessment.scoring import MISSING
 
 MAX_FIGURE = 1e15  # larger than any real revenue in VND: anything above is a typing error
 
 
-class AnswerInputError(ValueError):
+class AnswerInputError(UserError):
+    """An answer that cannot be stored as entered, at its criterion."""
+
     def __init__(self, criterion_id: str, key: str, **params: Any):
-        self.criterion_id, self.key, self.params = criterion_id, key, params
-        super().__init__(f"{criterion_id}: {key} {params}")
+        self.criterion_id = criterion_id
+        super().__init__(key, f"{criterion_id}: {key} {params}", **params)
 
 
 @dataclass(frozen=True)

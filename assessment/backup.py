@@ -20,12 +20,13 @@ from pathlib import Path
 from sqlalchemy import DateTime, func, insert, select, text, update
 
 from assessment import schema
-from assessment.storage import Base, Store
+from assessment.models import Base
+from assessment.storage import Store
 
 FORMAT = "dbi-backup/1"
 # parents before children
 TABLES = ["firms", "assessments", "answers", "assessment_scores", "catalogue_entries", "catalogue_changes", "users",
-          "targets", "cluster_models"]
+          "targets", "cluster_models", "audit_log", "import_batches", "code_attempts"]
 BATCH = 5_000
 
 

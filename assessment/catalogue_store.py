@@ -22,7 +22,8 @@ from sqlalchemy.orm import sessionmaker
 
 from assessment.catalogue import CATALOGUE_FILE, Catalogue, CatalogueError, Entry, load_catalogue, parse_catalogue
 from assessment.framework import Framework
-from assessment.storage import CatalogueChangeRow, CatalogueEntryRow, Store, utcnow
+from assessment.models import CatalogueChangeRow, CatalogueEntryRow, utcnow
+from assessment.storage import Store
 
 CSV_COLUMNS = [
     "id", "name", "provider", "category", "description_vi", "description_en", "improves", "sizes",

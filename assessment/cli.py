@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from assessment.accounts import AccountError
@@ -168,7 +167,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     cfg = settings()
     units = list(localities(str(cfg.localities_file)))
     firms = demo.generate(fw, args.firms, seed=args.seed, localities=units)
-    written = Store.from_url(cfg.database_url).replace_demo(fw, firms, demo.DEMO_PREFIX)
+    written = Store.from_url(cfg.database_url).replace_demo(fw, firms)
     levels = Counter(int(x) for x in demo.scores_of(fw, firms).level)
     print(f"demo province: {len(firms)} firms, {written} submitted assessments ({fw.key}, seed {args.seed}) "
           f"in {cfg.database_url}")
@@ -272,10 +271,16 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from assessment import dashboard, scorecards
-    from assessment.firms import normalise_tax_code
+    from assessment.firms import normalise_tax_code, tax_code_error
+    from assessment.i18n import translate
 
     fw = resolve_framework(args.framework)
     cfg = settings()
+    for raw in args.firm or ():
+        key = tax_code_error(raw)
+        if key:
+            print(f"error: tax code {raw!r}: {translate(key, 'en')}", file=sys.stderr)
+            return 1
     latest = dashboard.latest(Store.from_url(cfg.database_url).submitted_frame(fw.key), dashboard.Filters())
     if args.firm:
         wanted = {normalise_tax_code(x) for x in args.firm}

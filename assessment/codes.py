@@ -34,3 +34,19 @@ def code_hash(code: str) -> str | None:
     if canonical is None:
         return None
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+def new_codes(n: int) -> list[str]:
+    """``n`` fresh codes at once (as :func:`new_code`, from the system's random source): an import
+    of 200,000 paper forms gets its access codes in a fraction of a second."""
+    import numpy as np
+
+    raw = np.frombuffer(secrets.token_bytes(13 * n), dtype=np.uint8).reshape(n, 13)
+    bits = np.unpackbits(raw, axis=1)[:, : 5 * LENGTH].reshape(n, LENGTH, 5)
+    values = bits @ np.array([16, 8, 4, 2, 1], dtype=np.uint8)
+    width = LENGTH + LENGTH // 4 - 1  # groups of four with dashes between
+    out = np.full((n, width), ord("-"), dtype=np.uint8)
+    positions = [i + i // 4 for i in range(LENGTH)]
+    out[:, positions] = np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8)[values]
+    text = out.tobytes().decode("ascii")
+    return [text[i * width:(i + 1) * width] for i in range(n)]

@@ -7,6 +7,7 @@
 | DBI_DEFAULT_FRAMEWORK | dbi-2021-sme@2021 | framework new assessments use |
 | DBI_LOCALITIES_FILE | assessment/data/localities/son-la.yaml | the province's localities |
 | DBI_APP_URL | (empty) | public address of the app, used to print full resume links |
+| DBI_SQLITE_TIMEOUT | 30 | seconds a SQLite write waits for another writer before giving up |
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Settings:
     localities_file: Path
     app_url: str
     auth: str  # "password" (accounts here) or "oidc" (st.login, mapped to accounts by e-mail)
+    sqlite_timeout: float = 30.0
 
 
 def settings() -> Settings:
@@ -39,4 +41,13 @@ def settings() -> Settings:
         localities_file=Path(os.environ.get("DBI_LOCALITIES_FILE") or DATA_DIR / "localities" / "son-la.yaml"),
         app_url=(os.environ.get("DBI_APP_URL") or "").rstrip("/"),
         auth="oidc" if (os.environ.get("DBI_AUTH") or "").strip().lower() == "oidc" else "password",
+        sqlite_timeout=_number(os.environ.get("DBI_SQLITE_TIMEOUT"), 30.0),
     )
+
+
+def _number(raw: str | None, default: float) -> float:
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        return default
+    return value if value > 0 else default

@@ -7,7 +7,8 @@ infrastructure first, data-driven) around a firm-level maturity, so pillars corr
 real surveys. Part of the firms also have an assessment a year earlier, with lower answers.
 
 Every demo firm's name starts with "[DEMO]" and its tax code with 99, a prefix no Vietnamese
-province uses, so demo data can never be mistaken for, or collide with, real firms.
+province uses, so demo data can never be mistaken for, or collide with, real firms; the codes
+carry a valid check digit, as every code the app accepts does.
 """
 
 from __future__ import annotations
@@ -80,6 +81,18 @@ def _draw(fw: Framework, n: int, rng: np.random.Generator):
     return sectors, sizes, propensity, _answers(fw, rng, propensity)
 
 
+def demo_tax_codes(n: int) -> list[str]:
+    """The first ``n`` valid 10-digit tax codes starting with 99 (nine digits, then the check digit;
+    a nine-digit start whose weighted sum divides by 11 has no valid code and is skipped)."""
+    from assessment.firms import CHECK_WEIGHTS
+
+    start = np.arange(int(n * 1.2) + 20, dtype=np.int64)
+    digits = (990_000_000 + start)[:, None] // 10 ** np.arange(8, -1, -1) % 10
+    remainder = digits @ np.array(CHECK_WEIGHTS) % 11
+    ok = remainder != 0
+    return [f"{base}{10 - r}" for base, r in zip(990_000_000 + start[ok], remainder[ok])][:n]
+
+
 def answer_matrix(fw: Framework, n: int, *, seed: int) -> np.ndarray:
     """Only the (n, n_criteria) answer codes of ``n`` demo firms: fast enough for a million (benchmarks)."""
     return _draw(fw, n, np.random.default_rng(seed))[3]
@@ -96,6 +109,7 @@ def generate(fw: Framework, n: int, *, seed: int, localities: list[str],
     has_earlier = rng.random(n) < earlier_share
     loc = rng.choice(localities, size=n)
     days_ago = rng.integers(0, 60, size=n)
+    tax_codes = demo_tax_codes(n)
     out = []
     for i in range(n):
         size = str(sizes[i])
@@ -107,7 +121,7 @@ def generate(fw: Framework, n: int, *, seed: int, localities: list[str],
         sector = str(sectors[i])
         name = f"{DEMO_PREFIX}{rng.choice(NAME_PARTS[sector])} {rng.choice(PLACE_WORDS)} {i + 1}"
         profile = FirmProfile(
-            tax_code=f"99{seed % 100:02d}{i:06d}", name=name, sector=sector, employees=employees,
+            tax_code=tax_codes[i], name=name, sector=sector, employees=employees,
             revenue_bn=revenue, capital_bn=None, locality=str(loc[i]),
         )
         at = dt.datetime.combine(today - dt.timedelta(days=int(days_ago[i])), dt.time(9, 0))

@@ -17,15 +17,15 @@ from sqlalchemy import delete, select, update
 
 from assessment.clustering import ClusterModel
 from assessment.framework import Framework
-from assessment.storage import ClusterModelRow, Store, TargetRow
+from assessment.errors import UserError
+from assessment.models import ClusterModelRow, TargetRow
+from assessment.storage import Store
 
 METRICS = ("share_at_level", "firms_assessed", "mean_total")
 
 
-class TargetError(ValueError):
-    def __init__(self, key: str, **params):
-        self.key, self.params = key, params
-        super().__init__(key)
+class TargetError(UserError):
+    """A target the department cannot save as entered."""
 
 
 @dataclass(frozen=True)

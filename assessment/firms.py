@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from assessment.config import DATA_DIR
+from assessment.errors import UserError
 from assessment.framework import nfc
 
 TAX_CODE_RE = re.compile(r"^\d{10}(-\d{3})?$")
@@ -25,14 +26,12 @@ _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2
 MAX_FIGURE = 1e9  # a bound far above any SME figure (employees, billion VND): rejects typos like 1e30
 
 
-@dataclass(frozen=True)
-class FieldError:
-    field: str
-    key: str  # translation key
-    params: tuple[tuple[str, Any], ...] = ()
+class FieldError(UserError):
+    """A profile field that cannot be stored as entered; shown under that field."""
 
-    def kwargs(self) -> dict[str, Any]:
-        return dict(self.params)
+    def __init__(self, field: str, key: str, params: tuple[tuple[str, Any], ...] = ()):
+        self.field = field
+        super().__init__(key, f"{field}: {key}", **dict(params))
 
 
 def normalise_tax_code(raw: str) -> str:
@@ -42,17 +41,42 @@ def normalise_tax_code(raw: str) -> str:
     return text.replace("–", "-").replace("—", "-").replace("‐", "-")
 
 
+CHECK_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
+
+
+def check_digit(first_nine: str) -> int | None:
+    """The tax authority's check digit for the first nine digits of a code, or None when no valid
+    code starts with them (a weighted sum divisible by 11).
+
+    Examples
+    --------
+    >>> check_digit("030058856")
+    9
+    """
+    remainder = sum(w * int(d) for w, d in zip(CHECK_WEIGHTS, first_nine, strict=True)) % 11
+    return None if remainder == 0 else 10 - remainder
+
+
+def complete_tax_code(first_nine: str) -> str | None:
+    """The valid 10-digit code that starts with these nine digits, or None (demo and test data)."""
+    digit = check_digit(first_nine)
+    return None if digit is None else f"{first_nine}{digit}"
+
+
 def tax_code_error(raw: str) -> str | None:
     """Translation key of what is wrong with a tax code, or None when it is valid.
 
-    Valid: 10 digits (an enterprise) or 10 digits, a dash and 3 digits (a branch or dependent unit).
-    No check digit is enforced: its rule is not confirmed (domain facts, section 3).
+    Valid: 10 digits (an enterprise or cooperative) or 10 digits, a dash and 3 digits (a branch or
+    dependent unit), the 10th digit matching the check digit of the first nine: a mistyped code
+    would otherwise create a phantom firm.
     """
     code = normalise_tax_code(raw)
     if not code:
         return "err.tax_code.missing"
     if not TAX_CODE_RE.fullmatch(code):
         return "err.tax_code.format"
+    if check_digit(code[:9]) != int(code[9]):
+        return "err.tax_code.check_digit"
     return None
 
 

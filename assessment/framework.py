@@ -21,6 +21,8 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from assessment.errors import UserError
+
 LANGS = ("vi", "en")
 QUESTIONNAIRES_DIR = Path(__file__).resolve().parent.parent / "questionnaires"
 
@@ -30,12 +32,13 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-class DataFileError(ValueError):
+class DataFileError(UserError):
     """A data file that cannot be used: names the file, the place in it and the problem."""
 
     def __init__(self, file: str, place: str, problem: str):
         self.file, self.place, self.problem = file, place, problem
-        super().__init__(f"{file}: {place}: {problem}" if place else f"{file}: {problem}")
+        super().__init__("err.data_file", f"{file}: {place}: {problem}" if place else f"{file}: {problem}",
+                         file=file, place=place or "-", problem=problem)
 
 
 class FrameworkError(DataFileError):

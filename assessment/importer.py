@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from assessment.answers import Answer
+from assessment.errors import UserError
 from assessment.firms import FirmProfile, localities, normalise_tax_code, sectors, validate_profile
 from assessment.framework import Criterion, Framework, nfc
 from assessment.i18n import translate
@@ -54,15 +55,13 @@ _YES = {"1", "có", "co", "yes", "y", "x", "true"}
 _NO = {"0", "không", "khong", "no", "n", "false"}
 
 
-@dataclass(frozen=True)
-class Problem:
-    row: int | None  # spreadsheet row (header = 1); None for the file as a whole
-    column: str | None  # the header as written in the file
-    key: str  # translation key of the reason
-    params: tuple[tuple[str, Any], ...] = ()
+class Problem(UserError):
+    """A problem of an imported file, at its row (the header is row 1; None for the whole file) and
+    column (the header as written in the file)."""
 
-    def message(self, lang: str) -> str:
-        return translate(self.key, lang, **dict(self.params))
+    def __init__(self, row: int | None, column: str | None, key: str, params: tuple[tuple[str, Any], ...] = ()):
+        self.row, self.column = row, column
+        super().__init__(key, f"row {row}, column {column}: {key}", **dict(params))
 
 
 @dataclass(frozen=True)
@@ -264,7 +263,9 @@ def validate(fw: Framework, frame: pd.DataFrame, *, localities_file: str,
         for e in errors:
             col = col_of.get(e.field) or col_of.get("revenue_bn") or col_of.get("capital_bn")
             value = raw.get(e.field, "")[:40]
-            if e.field == "sector" and value:
+            if e.field == "tax_code" and re.fullmatch(r"\d{9}(-\d{3})?", normalise_tax_code(value)):
+                add(i, _p(int(rows[i]), col, "imp.tax_code_nine", value=value))
+            elif e.field == "sector" and value:
                 add(i, _p(int(rows[i]), col, "imp.bad_sector", value=value))
             elif e.field == "locality" and value:
                 add(i, _p(int(rows[i]), col, "imp.bad_locality", value=value))

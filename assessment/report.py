@@ -92,7 +92,7 @@ def _plain(text: str) -> str:
 
 
 def file_name(tax_code: str, day: dt.date | dt.datetime | None, lang: str) -> str:
-    """e.g. 5500123456_2026-11-27_vi.pdf (only digits and dashes from the tax code)."""
+    """e.g. 5500123464_2026-11-27_vi.pdf (only digits and dashes from the tax code)."""
     code = re.sub(r"[^0-9-]", "", tax_code or "") or "firm"
     when = (day.date() if isinstance(day, dt.datetime) else day) or dt.date.today()
     return f"{code}_{when.isoformat()}_{lang}.pdf"

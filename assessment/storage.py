@@ -13,166 +13,38 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import (
-    JSON,
-    DateTime,
-    Float,
-    ForeignKey,
-    Integer,
-    String,
-    create_engine,
-    delete,
-    event,
-    func,
-    insert,
-    select,
-    type_coerce,
-    update,
-)
+from sqlalchemy import String, create_engine, delete, event, func, insert, select, type_coerce, update
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
-from assessment import codes
+from assessment import codes, identity
 from assessment.answers import Answer
 from assessment.firms import FirmProfile
+from assessment.models import (  # noqa: F401 - the models are also reached through storage
+    DEMO,
+    DRAFT,
+    IMPORTED,
+    PENDING,
+    REJECTED,
+    SELF,
+    STAGED,
+    SUBMITTED,
+    AnswerRow,
+    AssessmentRow,
+    AuditRow,
+    Base,
+    CatalogueChangeRow,
+    CatalogueEntryRow,
+    ClusterModelRow,
+    CodeAttemptRow,
+    FirmRow,
+    ImportBatchRow,
+    ScoreRow,
+    TargetRow,
+    UserRow,
+    utcnow,
+)
 from assessment.scoring import FirmResult
-
-DRAFT, SUBMITTED = "draft", "submitted"
-
-
-def utcnow() -> dt.datetime:
-    """Naive UTC timestamps: SQLite keeps no time zone, so every backend stores the same thing."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class FirmRow(Base):
-    __tablename__ = "firms"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tax_code: Mapped[str] = mapped_column(String(14), unique=True, index=True)
-    name: Mapped[str] = mapped_column(String(300))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
-
-
-class AssessmentRow(Base):
-    __tablename__ = "assessments"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
-    framework_id: Mapped[str] = mapped_column(String(100))
-    framework_version: Mapped[str] = mapped_column(String(50))
-    status: Mapped[str] = mapped_column(String(20), default=DRAFT, index=True)
-    lang: Mapped[str] = mapped_column(String(5), default="vi")
-    resume_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    previous_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id"), nullable=True)
-    # Profile as entered for this assessment; sector/locality/size copied out for queries.
-    profile: Mapped[dict[str, Any]] = mapped_column(JSON)
-    sector: Mapped[str] = mapped_column(String(2), index=True)
-    locality: Mapped[str] = mapped_column(String(40), index=True)
-    size_class: Mapped[str] = mapped_column(String(10), index=True)
-    step: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
-    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
-    total: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    level: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    results: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-
-    answers: Mapped[list[AnswerRow]] = relationship(cascade="all, delete-orphan", lazy="selectin")
-
-
-class AnswerRow(Base):
-    __tablename__ = "answers"
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), primary_key=True)
-    criterion_id: Mapped[str] = mapped_column(String(20), primary_key=True)
-    code: Mapped[int] = mapped_column(Integer)
-    numerator: Mapped[float | None] = mapped_column(Float, nullable=True)
-    denominator: Mapped[float | None] = mapped_column(Float, nullable=True)
-    value: Mapped[float | None] = mapped_column(Float, nullable=True)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
-
-
-class ScoreRow(Base):
-    """A submitted assessment's points in compact form (comma-separated, in framework order), so
-    dashboards read 100,000 firms without decoding each results document."""
-
-    __tablename__ = "assessment_scores"
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), primary_key=True)
-    pillar_points: Mapped[str] = mapped_column(String(200))
-    pillar_levels: Mapped[str] = mapped_column(String(100))
-    criterion_points: Mapped[str] = mapped_column(String(2000))
-
-
-class CatalogueEntryRow(Base):
-    """The department's catalogue: one row per entry, its validated content as JSON."""
-
-    __tablename__ = "catalogue_entries"
-    id: Mapped[str] = mapped_column(String(60), primary_key=True)
-    status: Mapped[str] = mapped_column(String(12), index=True)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
-    updated_by: Mapped[str] = mapped_column(String(100))
-
-
-class CatalogueChangeRow(Base):
-    """Every change to the catalogue: who, when, what (before and after)."""
-
-    __tablename__ = "catalogue_changes"
-    seq: Mapped[int] = mapped_column(primary_key=True)
-    entry_id: Mapped[str] = mapped_column(String(60), index=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    who: Mapped[str] = mapped_column(String(100))
-    action: Mapped[str] = mapped_column(String(20))  # seed, add, edit, publish, retire, draft, import
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-
-
-class UserRow(Base):
-    """Department accounts (assessment.accounts): only password hashes are stored."""
-
-    __tablename__ = "users"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(60), unique=True)
-    display_name: Mapped[str] = mapped_column(String(120))
-    role: Mapped[str] = mapped_column(String(10))
-    password_hash: Mapped[str] = mapped_column(String(200))
-    active: Mapped[bool] = mapped_column(default=True)
-    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
-    last_login: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-
-
-class TargetRow(Base):
-    """A target the department sets, e.g. 50 % of firms at level 2 or above by 2027."""
-
-    __tablename__ = "targets"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    framework: Mapped[str] = mapped_column(String(160), index=True)  # id@version
-    metric: Mapped[str] = mapped_column(String(30))
-    level: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    value: Mapped[float] = mapped_column(Float)
-    year: Mapped[int] = mapped_column(Integer)
-    note: Mapped[str] = mapped_column(String(300), default="")
-    updated_by: Mapped[str] = mapped_column(String(100))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
-
-
-class ClusterModelRow(Base):
-    """A fitted clustering kept so that new firms are placed without refitting; one active per framework."""
-
-    __tablename__ = "cluster_models"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    framework: Mapped[str] = mapped_column(String(160), index=True)
-    model: Mapped[str] = mapped_column(String(20000))  # ClusterModel.to_json()
-    n_firms: Mapped[int] = mapped_column(Integer)
-    active: Mapped[bool] = mapped_column(default=True)
-    created_by: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-
 
 # --- what callers get back ----------------------------------------------------------------------
 
@@ -192,6 +64,7 @@ class AssessmentRecord:
     submitted_at: dt.datetime | None
     result: FirmResult | None
     previous_id: int | None
+    claim: str | None = None  # PENDING or REJECTED: not (yet) the firm's own record
 
     @property
     def submitted(self) -> bool:
@@ -217,7 +90,10 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"timeout": 30}
+        from assessment.config import settings
+
+        timeout = settings().sqlite_timeout
+        kwargs["connect_args"] = {"timeout": timeout}
     else:
         kwargs["pool_pre_ping"] = True
     engine = create_engine(url, **kwargs)
@@ -228,7 +104,7 @@ def make_engine(url: str) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
             cur.close()
 
     from assessment.schema import migrate
@@ -254,29 +130,45 @@ class Store:
 
     # --- creating -------------------------------------------------------------------------
     def create_assessment(
-        self, profile: FirmProfile, framework_key: str, *, lang: str = "vi", previous_id: int | None = None
+        self, profile: FirmProfile, framework_key: str, *, lang: str = "vi", previous_id: int | None = None,
+        firm_code: str | None = None,
     ) -> tuple[int, str]:
         """Start a draft for the firm (created if new); returns its id and the resume code.
 
-        The code is returned once and only its hash is stored.
+        The code is returned once and only its hash is stored. A tax code already registered needs
+        one of the firm's codes (``firm_code``, or ``previous_id`` of one of its own assessments);
+        without it the draft is a claim (assessment.identity).
         """
         fw_id, _, fw_version = framework_key.partition("@")
         code = codes.new_code()
         with self._session.begin() as s:
-            firm = self._upsert_firm(s, profile)
+            owner = identity.resolve(s, profile.tax_code, profile.name, previous_id=previous_id, firm_code=firm_code)
             row = AssessmentRow(
-                firm_id=firm.id,
+                firm_id=owner.firm_id,
                 framework_id=fw_id,
                 framework_version=fw_version,
                 status=DRAFT,
                 lang=lang,
                 resume_hash=codes.code_hash(code),
                 previous_id=previous_id,
+                claim=owner.claim,
                 **_profile_columns(profile),
             )
             s.add(row)
             s.flush()
             return row.id, code
+
+    def is_registered(self, tax_code: str) -> bool:
+        """Whether a firm with this tax code has records of its own: a newcomer then needs its code."""
+        with self._session() as s:
+            firm_id = s.scalar(select(FirmRow.id).where(FirmRow.tax_code == tax_code))
+            return firm_id is not None and identity.has_own_records(s, firm_id)
+
+    def code_opens_firm(self, code: str, tax_code: str) -> bool:
+        """Whether ``code`` is one of the codes of the firm with this tax code."""
+        with self._session() as s:
+            firm_id = identity.firm_of_code(s, code)
+            return firm_id is not None and s.scalar(select(FirmRow.tax_code).where(FirmRow.id == firm_id)) == tax_code
 
     def start_reassessment(self, previous_id: int, framework_key: str, *, lang: str = "vi") -> tuple[int, str]:
         """A new draft for the same firm, pre-filled with the previous assessment's profile and answers."""
@@ -286,23 +178,29 @@ class Store:
             self.save_answers(aid, prev.answers)
         return aid, code
 
-    @staticmethod
-    def _upsert_firm(s: Session, profile: FirmProfile) -> FirmRow:
-        firm = s.scalar(select(FirmRow).where(FirmRow.tax_code == profile.tax_code))
-        if firm is None:
-            firm = FirmRow(tax_code=profile.tax_code, name=profile.name)
-            s.add(firm)
-            s.flush()
-        return firm
-
     # --- updating a draft -----------------------------------------------------------------
-    def update_profile(self, assessment_id: int, profile: FirmProfile) -> None:
+    def update_profile(self, assessment_id: int, profile: FirmProfile, *, who: str | None = None,
+                       firm_code: str | None = None) -> None:
+        """Change a draft's profile; recorded in the audit log. A new tax code moves the draft to
+        that firm: to a new firm as its own, to a registered one as a claim unless ``firm_code`` is
+        one of that firm's codes."""
         with self._session.begin() as s:
             row = self._draft(s, assessment_id)
-            if profile.tax_code != row.profile.get("tax_code"):
-                row.firm_id = self._upsert_firm(s, profile).id
+            before = dict(row.profile)
+            if profile.tax_code != before.get("tax_code"):
+                old_firm = row.firm_id
+                owner = identity.resolve(s, profile.tax_code, profile.name, firm_code=firm_code)
+                row.firm_id, row.claim, row.previous_id = owner.firm_id, owner.claim, None
+                s.flush()
+                if not s.scalar(select(func.count()).select_from(AssessmentRow)
+                                .where(AssessmentRow.firm_id == old_firm)):
+                    s.execute(delete(FirmRow).where(FirmRow.id == old_firm, FirmRow.demo.is_(False)))
             for k, v in _profile_columns(profile).items():
                 setattr(row, k, v)
+            change = identity.profile_change(before, profile.to_dict())
+            if change is not None:
+                identity.record(s, who or identity.firm_who(row.id), "profile", firm_id=row.firm_id,
+                                assessment_id=row.id, before=change[0], after=change[1])
 
     def save_answers(self, assessment_id: int, answers: dict[str, Answer], *, step: int | None = None,
                      clear: tuple[str, ...] = ()) -> None:
@@ -336,8 +234,9 @@ class Store:
             row.submitted_at = utcnow()
             row.total, row.level, row.results = result.total, result.level, result.to_dict()
             s.add(ScoreRow(assessment_id=row.id, **score_columns(result)))
-            firm = s.get(FirmRow, row.firm_id)
-            firm.name = row.profile["name"]
+            if row.claim is None:  # a claim never renames the firm
+                identity.rename_firm(s, s.get(FirmRow, row.firm_id), row.profile["name"], identity.firm_who(row.id),
+                                     assessment_id=row.id)
 
     def _draft(self, s: Session, assessment_id: int) -> AssessmentRow:
         row = s.get(AssessmentRow, assessment_id, with_for_update=True)
@@ -371,24 +270,37 @@ class Store:
         if digest is None:
             return None
         with self._session() as s:
-            return s.scalar(select(AssessmentRow.id).where(AssessmentRow.resume_hash == digest))
+            return s.scalar(select(AssessmentRow.id).where(AssessmentRow.resume_hash == digest,
+                                                           AssessmentRow.status != STAGED))
 
     def history(self, assessment_id: int) -> list[AssessmentRecord]:
-        """Earlier submitted assessments this one was started from, newest first.
+        """Earlier submitted assessments of the same firm, newest first.
 
-        Only the chain of re-assessments is followed (each started from the previous one's
-        resume code), so typing another firm's tax code never reveals that firm's results.
+        For the firm's own assessments that is every earlier one of its own (self-assessed,
+        imported, or a confirmed claim). A claim sees only the chain it was started from (its own
+        re-assessments): naming another firm's tax code never reveals that firm's results.
         """
-        out = []
         with self._session() as s:
             row = s.get(AssessmentRow, assessment_id)
-            seen = {assessment_id}
+            if row is None:
+                return []
+            if row.claim is None:
+                query = (select(AssessmentRow)
+                         .where(AssessmentRow.firm_id == row.firm_id, AssessmentRow.claim.is_(None),
+                                AssessmentRow.status == SUBMITTED, AssessmentRow.id != row.id)
+                         .order_by(AssessmentRow.submitted_at.desc(), AssessmentRow.id.desc()))
+                if row.status == SUBMITTED:
+                    query = query.where((AssessmentRow.submitted_at < row.submitted_at)
+                                        | ((AssessmentRow.submitted_at == row.submitted_at)
+                                           & (AssessmentRow.id < row.id)))
+                return [_record(r) for r in s.scalars(query)]
+            out, seen = [], {assessment_id}
             while row is not None and row.previous_id is not None and row.previous_id not in seen:
                 seen.add(row.previous_id)
                 row = s.get(AssessmentRow, row.previous_id)
                 if row is not None and row.status == SUBMITTED:
                     out.append(_record(row))
-        return out
+            return out
 
     def latest_submitted(self, framework_key: str) -> list[AssessmentRecord]:
         """Each firm's latest submitted assessment answered with this framework."""
@@ -396,8 +308,8 @@ class Store:
         with self._session() as s:
             rows = s.scalars(
                 select(AssessmentRow)
-                .where(AssessmentRow.status == SUBMITTED, AssessmentRow.framework_id == fw_id,
-                       AssessmentRow.framework_version == fw_version)
+                .where(AssessmentRow.status == SUBMITTED, AssessmentRow.claim.is_(None),
+                       AssessmentRow.framework_id == fw_id, AssessmentRow.framework_version == fw_version)
                 .order_by(AssessmentRow.firm_id, AssessmentRow.submitted_at.desc(), AssessmentRow.id.desc())
             ).all()
             latest: dict[int, AssessmentRow] = {}
@@ -405,27 +317,39 @@ class Store:
                 latest.setdefault(row.firm_id, row)
             return [_record(row) for row in latest.values()]
 
-    def replace_demo(self, fw, firms, prefix: str) -> int:
-        """Remove earlier demo firms (name starting with ``prefix``), then store ``firms``
-        (assessment.demo.DemoFirm) as submitted assessments, in one transaction; returns how
-        many assessments were written."""
+    def replace_demo(self, fw, firms) -> int:
+        """Remove what an earlier `demo` wrote (rows marked as demo, never chosen by their name),
+        then store ``firms`` (assessment.demo.DemoFirm) as submitted demo assessments, in one
+        transaction; returns how many assessments were written. A demo tax code that a real firm
+        holds (or that someone claimed) is skipped."""
         from assessment.scoring import score_codes
 
-        current = score_codes(fw, np.stack([f.codes for f in firms]))
-        with_earlier = [i for i, f in enumerate(firms) if f.earlier_codes is not None]
-        earlier = score_codes(fw, np.stack([firms[i].earlier_codes for i in with_earlier])) if with_earlier else None
         fw_id, fw_version = fw.id, fw.version
         with self._session.begin() as s:
-            old_firms = s.scalars(select(FirmRow.id).where(FirmRow.name.startswith(prefix))).all()
-            if old_firms:
-                old_ids = s.scalars(select(AssessmentRow.id).where(AssessmentRow.firm_id.in_(old_firms))).all()
-                s.execute(delete(AnswerRow).where(AnswerRow.assessment_id.in_(old_ids)))
-                s.execute(delete(ScoreRow).where(ScoreRow.assessment_id.in_(old_ids)))
-                s.execute(update(AssessmentRow).where(AssessmentRow.id.in_(old_ids)).values(previous_id=None))
-                s.execute(delete(AssessmentRow).where(AssessmentRow.id.in_(old_ids)))
-                s.execute(delete(FirmRow).where(FirmRow.id.in_(old_firms)))
-            s.execute(insert(FirmRow), [{"tax_code": f.profile.tax_code, "name": f.profile.name} for f in firms])
-            firm_id = dict(s.execute(select(FirmRow.tax_code, FirmRow.id).where(FirmRow.name.startswith(prefix))).all())
+            old_ids = s.scalars(select(AssessmentRow.id).where(AssessmentRow.source == DEMO)).all()
+            for start in range(0, len(old_ids), 5_000):
+                chunk = old_ids[start:start + 5_000]
+                s.execute(delete(AnswerRow).where(AnswerRow.assessment_id.in_(chunk)))
+                s.execute(delete(ScoreRow).where(ScoreRow.assessment_id.in_(chunk)))
+                s.execute(update(AssessmentRow).where(AssessmentRow.previous_id.in_(chunk)).values(previous_id=None))
+            s.execute(delete(AssessmentRow).where(AssessmentRow.source == DEMO))
+            s.execute(delete(FirmRow).where(FirmRow.demo.is_(True),
+                                            ~select(AssessmentRow.id).where(AssessmentRow.firm_id == FirmRow.id)
+                                            .exists()))
+            wanted = [f.profile.tax_code for f in firms]
+            taken: set[str] = set()
+            for start in range(0, len(wanted), 5_000):
+                taken.update(s.scalars(select(FirmRow.tax_code).where(FirmRow.tax_code.in_(wanted[start:start + 5_000]))))
+            firms = [f for f in firms if f.profile.tax_code not in taken]
+            if not firms:
+                return 0
+            current = score_codes(fw, np.stack([f.codes for f in firms]))
+            with_earlier = [i for i, f in enumerate(firms) if f.earlier_codes is not None]
+            earlier = score_codes(fw, np.stack([firms[i].earlier_codes for i in with_earlier])) if with_earlier else None
+            s.execute(insert(FirmRow), [{"tax_code": f.profile.tax_code, "name": f.profile.name, "demo": True}
+                                        for f in firms])
+            firm_id = {code: fid for code, fid in s.execute(select(FirmRow.tax_code, FirmRow.id)
+                                                            .where(FirmRow.demo.is_(True))).all()}
 
             def rows(indices, scores, when, codes_of):
                 out = []
@@ -435,6 +359,7 @@ class Store:
                     out.append({
                         "firm_id": firm_id[f.profile.tax_code], "framework_id": fw_id, "framework_version": fw_version,
                         "status": SUBMITTED, "lang": "vi", "resume_hash": codes.code_hash(codes.new_code()),
+                        "source": DEMO,
                         "created_at": when(f), "updated_at": when(f), "submitted_at": when(f),
                         "total": result.total, "level": result.level, "results": result.to_dict(),
                         "step": 0, **_profile_columns(f.profile), "_codes": codes_of(f),
@@ -488,8 +413,8 @@ class Store:
                    *([ScoreRow.criterion_points] if criteria else []))
             .join(FirmRow, FirmRow.id == AssessmentRow.firm_id)
             .join(ScoreRow, ScoreRow.assessment_id == AssessmentRow.id)
-            .where(AssessmentRow.status == SUBMITTED, AssessmentRow.framework_id == fw_id,
-                   AssessmentRow.framework_version == fw_version)
+            .where(AssessmentRow.status == SUBMITTED, AssessmentRow.claim.is_(None),
+                   AssessmentRow.framework_id == fw_id, AssessmentRow.framework_version == fw_version)
             .order_by(AssessmentRow.id)
         )
         columns = ["assessment_id", "firm_id", "tax_code", "name", "sector", "locality", "size_class",
@@ -544,12 +469,13 @@ class Store:
                     select(FirmRow.tax_code, AssessmentRow.submitted_at)
                     .join(AssessmentRow, AssessmentRow.firm_id == FirmRow.id)
                     .where(FirmRow.tax_code.in_(codes_list[start:start + 5_000]), AssessmentRow.status == SUBMITTED,
-                           AssessmentRow.framework_id == fw_id, AssessmentRow.framework_version == fw_version)
+                           AssessmentRow.claim.is_(None), AssessmentRow.framework_id == fw_id,
+                           AssessmentRow.framework_version == fw_version)
                 ).all()
                 out.update((code, at.year) for code, at in rows)
         return out
 
-    def import_assessments(self, fw, rows, *, lang: str = "vi") -> list[tuple[int, str, int, str]]:
+    def import_assessments(self, fw, rows, *, lang: str = "vi", who: str = "import") -> list[tuple[int, str, int, str]]:
         """Store validated import rows (assessment.importer.ImportRow) as submitted assessments, in one
         transaction. Each firm's earlier assessment becomes the previous one, so its history shows the
         change. Returns (row, tax code, assessment id, resume code) per row: the codes let the
@@ -562,8 +488,13 @@ class Store:
         out = []
         with self._session.begin() as s:
             for k, r in sorted(enumerate(rows), key=lambda kr: kr[1].submitted_at):
-                firm = self._upsert_firm(s, r.profile)
-                firm.name = r.profile.name
+                # the department's import speaks for the firm: its own record, never a claim
+                firm = s.scalar(select(FirmRow).where(FirmRow.tax_code == r.profile.tax_code))
+                if firm is None:
+                    firm = FirmRow(tax_code=r.profile.tax_code, name=r.profile.name)
+                    s.add(firm)
+                    s.flush()
+                identity.rename_firm(s, firm, r.profile.name, who)
                 previous = s.scalar(
                     select(AssessmentRow.id)
                     .where(AssessmentRow.firm_id == firm.id, AssessmentRow.status == SUBMITTED,
@@ -575,7 +506,8 @@ class Store:
                     firm_id=firm.id, framework_id=fw.id, framework_version=fw.version, status=SUBMITTED, lang=lang,
                     resume_hash=codes.code_hash(code), previous_id=previous, created_at=r.submitted_at,
                     updated_at=r.submitted_at, submitted_at=r.submitted_at, total=result.total, level=result.level,
-                    results=result.to_dict(), **_profile_columns(r.profile),
+                    results=result.to_dict(), source=IMPORTED, period=r.submitted_at.year,
+                    **_profile_columns(r.profile),
                 )
                 s.add(row)
                 s.flush()
@@ -635,4 +567,5 @@ def _record(row: AssessmentRow) -> AssessmentRecord:
         submitted_at=row.submitted_at,
         result=FirmResult.from_dict(row.results) if row.results else None,
         previous_id=row.previous_id,
+        claim=row.claim,
     )

@@ -104,7 +104,7 @@ def main() -> None:
 
     levels = score_points(fw, points).level.astype(int)
     start = time.perf_counter()
-    needed = points_needed(fw, points, levels + 1)
+    points_needed(fw, points, levels + 1)
     t_needed = time.perf_counter() - start
 
     start = time.perf_counter()

@@ -62,3 +62,21 @@ def store(db_url):
     s = Store.from_url(db_url)
     yield s
     s.engine.dispose()
+
+
+_VALID_CODES: dict[str, list[str]] = {}
+
+
+def tax_code(i: int, prefix: str = "55") -> str:
+    """The i-th valid 10-digit tax code starting with ``prefix`` (test firms carry real-looking codes
+    whose check digit matches, as the app and the import demand)."""
+    from assessment.firms import complete_tax_code
+
+    found = _VALID_CODES.setdefault(prefix, [])
+    k = int(found[-1][len(prefix):9]) + 1 if found else 0
+    while len(found) <= i:
+        code = complete_tax_code(f"{prefix}{k:0{9 - len(prefix)}d}")
+        if code is not None:
+            found.append(code)
+        k += 1
+    return found[i]

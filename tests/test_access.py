@@ -23,7 +23,7 @@ def db(tmp_path, monkeypatch, dbi):
     url = f"sqlite:///{tmp_path / 'access.sqlite3'}"
     monkeypatch.setenv("DBI_DATABASE_URL", url)
     store = Store.from_url(url)
-    store.replace_demo(dbi, demo.generate(dbi, 40, seed=1, localities=["SL-MC", "SL-BY"]), demo.DEMO_PREFIX)
+    store.replace_demo(dbi, demo.generate(dbi, 40, seed=1, localities=["SL-MC", "SL-BY"]))
     Accounts(store).add("admin", PASSWORD, role="admin")
     Accounts(store).add("xem", PASSWORD, role="viewer")
     return store
@@ -100,7 +100,7 @@ def test_a_viewer_promoted_or_demoted_sees_it_at_once(db, monkeypatch):
 
 def test_query_parameters_never_open_another_firm(db, dbi):
     aid = db.latest_submitted(dbi.key)[0].id
-    for params in ({"assessment_id": str(aid)}, {"firm": "9901000000"}, {"id": str(aid)},
+    for params in ({"assessment_id": str(aid)}, {"firm": "9901000001"}, {"id": str(aid)},
                    {"code": codes.new_code()}, {"code": "' OR 1=1 --"}, {"code": "A" * 5000}):
         at = AppTest.from_file(APP, default_timeout=60)
         for k, v in params.items():
@@ -144,7 +144,7 @@ def test_names_with_html_or_markdown_are_shown_literally(db, dbi, monkeypatch):
     from assessment.ui.text import plain
 
     name = "**Đậm** <script>alert(1)</script> [bấm](http://evil.example) <img src=x onerror=alert(1)>"
-    profile = FirmProfile(tax_code="5500123456", name=name, sector="G", employees=3, revenue_bn=1.0,
+    profile = FirmProfile(tax_code="5500123464", name=name, sector="G", employees=3, revenue_bn=1.0,
                           capital_bn=None, locality="SL-MC")
     aid, _ = db.create_assessment(profile, dbi.key)
     codes = np.ones(len(dbi.criteria), dtype=np.int16)

@@ -51,7 +51,7 @@ ADMIN_USER = "admin"
 ADMIN_PASSWORD = "browser-test-Sơn-La-2026"  # >= 10 characters, not ASCII only
 DEMO_FIRMS = 300
 FIRM_NAME = "Hợp tác xã Chè Shan Tuyết Tà Xùa"
-TAX_CODE = "5500123456"
+TAX_CODE = "5500123464"
 
 
 @pytest.fixture(scope="module")

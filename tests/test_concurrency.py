@@ -12,19 +12,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from assessment import workflow
 from assessment.answers import Answer
 from assessment.firms import FirmProfile
 from assessment.framework import DEFAULT_FRAMEWORK_FILE, load_framework
 from assessment.storage import Store
+from tests.conftest import tax_code
 
 N_FIRMS = 200
 
 
 def _profile(i: int) -> FirmProfile:
-    return FirmProfile(tax_code=f"55{i:08d}", name=f"Công ty Số {i}", sector="G", employees=5 + i % 40,
+    return FirmProfile(tax_code=tax_code(i), name=f"Công ty Số {i}", sector="G", employees=5 + i % 40,
                        revenue_bn=1.0 + i % 30, capital_bn=None, locality="SL-MC")
 
 
@@ -65,7 +65,7 @@ def _check(store: Store, fw, ids_by_firm: dict[int, int]) -> None:
     assert len(frame) == N_FIRMS and frame["tax_code"].nunique() == N_FIRMS
     for i, aid in ids_by_firm.items():
         rec = store.get(aid)
-        assert rec.profile.tax_code == f"55{i:08d}" and rec.submitted
+        assert rec.profile.tax_code == tax_code(i) and rec.submitted
         assert {c: a.code for c, a in rec.answers.items()} == _codes(fw, i)  # nobody else's answers
 
 
@@ -109,7 +109,7 @@ KILLED = textwrap.dedent("""
     from assessment.storage import Store
     fw = load_framework(DEFAULT_FRAMEWORK_FILE)
     store = Store.from_url(sys.argv[1])
-    profile = FirmProfile(tax_code="5500123456", name="HTX", sector="A", employees=3, revenue_bn=1.0,
+    profile = FirmProfile(tax_code="5500123464", name="HTX", sector="A", employees=3, revenue_bn=1.0,
                           capital_bn=None, locality="SL-MC")
     aid, code = store.create_assessment(profile, fw.key)
     for k, pillar in enumerate(fw.pillars[:3], start=1):

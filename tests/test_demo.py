@@ -48,14 +48,14 @@ def test_demo_replaces_only_demo_firms(store, dbi):
     from assessment.answers import Answer
     from assessment.firms import FirmProfile
 
-    real = FirmProfile(tax_code="5500123456", name="Công ty thật", sector="G", employees=3, revenue_bn=1.0,
+    real = FirmProfile(tax_code="5500123464", name="Công ty thật", sector="G", employees=3, revenue_bn=1.0,
                        capital_bn=None, locality="SL-TP")
     aid, _ = store.create_assessment(real, dbi.key)
     store.save_answers(aid, {"1.1.1": Answer(2)})
     firms = demo.generate(dbi, 50, seed=2, localities=UNITS)
-    written = store.replace_demo(dbi, firms, demo.DEMO_PREFIX)
+    written = store.replace_demo(dbi, firms)
     assert written == 50 + sum(f.earlier_codes is not None for f in firms)
-    assert store.replace_demo(dbi, firms, demo.DEMO_PREFIX) == written  # again: replaced, not doubled
+    assert store.replace_demo(dbi, firms) == written  # again: replaced, not doubled
     assert store.count_assessments() == written + 1
     assert store.get(aid).answers == {"1.1.1": Answer(2)}  # the real firm's draft is untouched
     latest = store.latest_submitted(dbi.key)
@@ -64,6 +64,28 @@ def test_demo_replaces_only_demo_firms(store, dbi):
     assert len(with_history) == sum(f.earlier_codes is not None for f in firms)
     first = latest[0]
     assert first.result.total == sum(first.result.criterion_points.values())
+
+
+def test_a_real_firm_named_like_demo_data_is_never_touched(store, dbi):
+    """Demo data is told apart by a column only `demo` sets, not by its name or tax code."""
+    from assessment import workflow
+    from assessment.answers import Answer
+    from assessment.firms import FirmProfile
+
+    real = FirmProfile(tax_code=demo.demo_tax_codes(3)[2], name="[DEMO] Cửa hàng thật của bà Lò Thị Hoa",
+                       sector="G", employees=3, revenue_bn=1.0, capital_bn=None, locality="SL-TP")
+    aid, _ = store.create_assessment(real, dbi.key)
+    store.save_answers(aid, {c: Answer(1) for c in dbi.criterion_ids})
+    workflow.submit(store, dbi, aid)
+    firms = demo.generate(dbi, 20, seed=3, localities=UNITS)  # one of them wants the same tax code
+    assert real.tax_code in {f.profile.tax_code for f in firms}
+    first = store.replace_demo(dbi, firms)
+    second = store.replace_demo(dbi, firms)
+    assert first == second == sum(1 + (f.earlier_codes is not None) for f in firms if f.profile.tax_code != real.tax_code)
+    kept = store.get(aid)
+    assert kept.submitted and kept.profile.name == real.name
+    latest = {r.profile.tax_code: r for r in store.latest_submitted(dbi.key)}
+    assert latest[real.tax_code].id == aid and len(latest) == 20  # 19 demo firms and the real one
 
 
 def test_demo_command(tmp_path):

@@ -44,7 +44,7 @@ def test_dashboard_firm_table_round_trips_through_xlsx_and_csv(store, dbi):
     from assessment.clustering import fit_clusters, pillar_percent_of
 
     firms = demo.generate(dbi, 40, seed=3, localities=["SL-MC", "SL-BY"])
-    store.replace_demo(dbi, firms, demo.DEMO_PREFIX)
+    store.replace_demo(dbi, firms)
     frame = store.submitted_frame(dbi.key)
     now = dashboard.latest(frame, dashboard.Filters())
     model, _ = fit_clusters(dbi, pillar_percent_of(dbi, now), k=3)
@@ -71,6 +71,6 @@ def test_firm_names_lose_invisible_control_characters():
     from assessment.firms import validate_profile
 
     profile, errors = validate_profile(
-        {"tax_code": "5500123456", "name": "\u202eHTX\x1f Chè\u200b", "sector": "A", "locality": "SL-MC",
+        {"tax_code": "5500123464", "name": "\u202eHTX\x1f Chè\u200b", "sector": "A", "locality": "SL-MC",
          "employees": "3", "revenue_bn": "1"}, localities_file=str(settings().localities_file))
     assert not errors and profile.name == "HTX Chè"

@@ -10,19 +10,38 @@ from assessment.firms import localities, sectors, size_class, tax_code_error, va
 LOCALITIES = str(settings().localities_file)
 
 
-@pytest.mark.parametrize("code", ["5500123456", " 5500123456 ", "5500123456-001", "5500123456–001"])
+@pytest.mark.parametrize("code", ["5500123464", " 5500123464 ", "5500123464-001", "5500123464–001"])
 def test_valid_tax_codes(code):
     assert tax_code_error(code) is None
 
 
 @pytest.mark.parametrize(
     ("code", "key"),
-    [("", "err.tax_code.missing"), ("550012345", "err.tax_code.format"), ("55001234567", "err.tax_code.format"),
-     ("5500123456-01", "err.tax_code.format"), ("55001234ab", "err.tax_code.format"),
-     ("5500123456-0011", "err.tax_code.format"), ("5500123456001", "err.tax_code.format")],
+    [("", "err.tax_code.missing"), ("550012345", "err.tax_code.format"), ("55001234647", "err.tax_code.format"),
+     ("5500123464-01", "err.tax_code.format"), ("55001234ab", "err.tax_code.format"),
+     ("5500123464-0011", "err.tax_code.format"), ("5500123464001", "err.tax_code.format")],
 )
 def test_invalid_tax_codes(code, key):
     assert tax_code_error(code) == key
+
+
+@pytest.mark.parametrize("code", ["0300588569", "0101248141", "0100109106", "0101248141-001"])
+def test_real_enterprise_codes_pass_the_check_digit(code):
+    assert tax_code_error(code) is None
+
+
+@pytest.mark.parametrize("code", ["0300588568", "0101248142", "5500123456", "5500123456-001", "0100109160"])
+def test_a_mistyped_digit_fails_the_check_digit(code):
+    assert tax_code_error(code) == "err.tax_code.check_digit"
+
+
+def test_no_code_exists_when_the_weighted_sum_divides_by_11():
+    from assessment.firms import check_digit, complete_tax_code
+
+    assert check_digit("550076543") is None and complete_tax_code("550076543") is None
+    assert all(tax_code_error(f"550076543{d}") == "err.tax_code.check_digit" for d in range(10))
+    # every other digit string has exactly one valid last digit
+    assert [tax_code_error(f"550012345{d}") is None for d in range(10)].count(True) == 1
 
 
 @pytest.mark.parametrize(
@@ -59,7 +78,7 @@ def test_reference_tables_load():
 
 
 def _raw(**over):
-    raw = dict(tax_code="5500123456", name="Hợp tác xã Chè Tà Xùa", sector="A", employees=8,
+    raw = dict(tax_code="5500123464", name="Hợp tác xã Chè Tà Xùa", sector="A", employees=8,
                revenue_bn="2,5", capital_bn=None, locality="SL-BY")
     raw.update(over)
     return raw

@@ -19,6 +19,7 @@ from assessment.catalogue import CATALOGUE_FILE, CatalogueError, load_catalogue
 from assessment.cli import main
 from assessment.config import settings as app_settings
 from assessment.framework import DEFAULT_FRAMEWORK_FILE, FrameworkError, load_framework
+from tests.conftest import tax_code
 
 # CI runs a fixed set of examples (derandomized: a failure is reproducible); a longer random search:
 # DBI_FUZZ_EXAMPLES=400 pytest tests/test_fuzz.py
@@ -89,7 +90,7 @@ def _valid_rows(fw, n=4) -> pd.DataFrame:
     rows = []
     for i in range(n):
         row = {names[1]: "" for names in importer.PROFILE_COLUMNS.values()}
-        row.update({"Tax code": f"55001234{i:02d}", "Firm name": f"Công ty {i}", "Sector (VSIC section)": "G",
+        row.update({"Tax code": tax_code(i, "5500"), "Firm name": f"Công ty {i}", "Sector (VSIC section)": "G",
                     "Locality (code)": "SL-MC", "Employees": "9", "Revenue (billion VND)": "3",
                     "Assessment date": "2026-10-01"})
         row.update({c.id: "1" for c in fw.criteria})
@@ -171,7 +172,7 @@ def test_spreadsheets_with_merged_cells_formulas_and_empty_sheets(dbi, tmp_path)
 
 
 def test_a_50_mb_file_is_refused_before_it_is_parsed():
-    big = b"tax_code,name\n" + b"5500123456,x\n" * (50 * 1024 * 1024 // 13)
+    big = b"tax_code,name\n" + b"5500123464,x\n" * (50 * 1024 * 1024 // 13)
     try:
         importer.read_table(big, "big.csv")
         raise AssertionError("50 MB accepted")

@@ -13,6 +13,7 @@ from assessment import importer
 from assessment.cli import main
 from assessment.config import settings
 from assessment.scoring import score_codes
+from tests.conftest import tax_code
 
 TODAY = dt.date(2026, 11, 27)
 
@@ -25,7 +26,7 @@ def _row(fw, lang="vi", **changes) -> dict:
     cols = importer.template_columns(fw, lang)
     row = dict.fromkeys(cols, "")
     names = {cid: names[0 if lang == "vi" else 1] for cid, names in importer.PROFILE_COLUMNS.items()}
-    row.update({names["tax_code"]: "5500123456", names["name"]: "HTX Chè Shan tuyết Tà Xùa", names["sector"]: "A",
+    row.update({names["tax_code"]: "5500123464", names["name"]: "HTX Chè Shan tuyết Tà Xùa", names["sector"]: "A",
                 names["locality"]: "SL-MC", names["employees"]: "12", names["revenue_bn"]: "5,5",
                 names["assessment_date"]: "27/10/2026"})
     for i, c in enumerate(fw.criteria):
@@ -175,13 +176,13 @@ def test_store_writes_scored_assessments_with_history(store, dbi):
     store.import_assessments(dbi, first)
     written = store.import_assessments(dbi, later)
     (row, tax_code, aid, code), = written
-    assert (row, tax_code) == (2, "5500123456") and store.find_by_code(code) == aid
+    assert (row, tax_code) == (2, "5500123464") and store.find_by_code(code) == aid
     rec = store.get(aid)
     expected = score_codes(dbi, later[0].codes[None, :]).firm(0)
     assert rec.submitted and rec.result.total == expected.total and rec.result.level == expected.level
     assert len(rec.answers) == len(dbi.criteria)
     assert [h.submitted_at.year for h in store.history(aid)] == [2025]
-    assert store.submitted_periods(dbi.key, {"5500123456"}) == {("5500123456", 2025), ("5500123456", 2026)}
+    assert store.submitted_periods(dbi.key, {"5500123464"}) == {("5500123464", 2025), ("5500123464", 2026)}
     frame = store.submitted_frame(dbi.key)
     assert len(frame) == 2 and set(frame["name"]) == {"HTX Chè Tà Xùa (đổi tên)"}
 
@@ -194,7 +195,7 @@ def test_cli_import_all_or_nothing_then_valid_only(tmp_path, monkeypatch, dbi, c
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     monkeypatch.setenv("DBI_DATABASE_URL", url)
     settings.cache_clear() if hasattr(settings, "cache_clear") else None
-    good = [_row(dbi, **{"Mã số thuế": f"55001234{i:02d}"}) for i in range(3)]
+    good = [_row(dbi, **{"Mã số thuế": tax_code(i, "5500")}) for i in range(3)]
     bad = _row(dbi, **{"Mã số thuế": "55001234xx"})
     path = tmp_path / "in.csv"
     _write_csv(path, [*good, bad])
@@ -224,7 +225,25 @@ def test_cli_template_then_import_of_an_empty_template(tmp_path, monkeypatch, ca
 
 
 def test_many_rows_validate_quickly_enough_to_be_usable(dbi):
-    rows = [_row(dbi, **{"Mã số thuế": f"55{i:08d}"}) for i in range(2_000)]
+    rows = [_row(dbi, **{"Mã số thuế": tax_code(i)}) for i in range(2_000)]
     report = _validate(dbi, rows)
     assert report.ok and len(report.valid) == 2_000
     assert np.array_equal(np.stack([r.codes for r in report.valid[:2]]), np.stack([report.valid[0].codes] * 2))
+
+
+def test_tax_codes_in_an_import_are_checked_digit_by_digit(dbi):
+    rows = [_row(dbi, **{"Mã số thuế": "5500123456"}), _row(dbi, **{"Mã số thuế": "101248141"}),
+            _row(dbi, **{"Mã số thuế": "0101248141"})]
+    report = _validate(dbi, rows)
+    keys = {(p.row, p.key): p for p in report.problems}
+    assert (2, "err.tax_code.check_digit") in keys
+    nine = keys[(3, "imp.tax_code_nine")]
+    assert "“101248141”" in nine.message("vi") and "số 0" in nine.message("vi")
+    assert "leading zero" in nine.message("en")
+    assert [r.row for r in report.valid] == [4]
+
+
+def test_the_cli_refuses_a_tax_code_whose_check_digit_is_wrong(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DBI_DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    assert main(["report", "--firm", "5500123456", "-o", str(tmp_path / "out")]) == 1
+    assert "does not match" in capsys.readouterr().err

@@ -20,6 +20,7 @@ from assessment.config import settings
 from assessment.firms import FirmProfile
 from assessment.scoring import score_codes
 from assessment.storage import Store
+from tests.conftest import tax_code
 
 TODAY = dt.date(2026, 11, 27)
 NAME = "Hợp tác xã Chè Shan Tuyết Tà Xùa – Bắc Yên"
@@ -29,7 +30,7 @@ def _lf() -> str:
     return str(settings().localities_file)
 
 
-def _submitted(store, fw, *, name=NAME, tax_code="5500123456", seed=3):
+def _submitted(store, fw, *, name=NAME, tax_code="5500123464", seed=3):
     profile = FirmProfile(tax_code=tax_code, name=name, sector="A", employees=12, revenue_bn=5.0, capital_bn=None,
                           locality="SL-BY")
     aid, _ = store.create_assessment(profile, fw.key)
@@ -58,7 +59,7 @@ def test_scorecard_shows_the_same_numbers_as_the_scoring_in_vietnamese(sqlite_st
     pdf = report.scorecard_pdf(dbi, record, "vi", data, localities_file=_lf(), today=TODAY)
     text, reader = _text(pdf)
     result = record.result
-    assert NAME in text and "5500123456" in text and "Bắc Yên" in text
+    assert NAME in text and "5500123464" in text and "Bắc Yên" in text
     assert "A – Nông nghiệp, lâm nghiệp và thủy sản" in text
     assert f"Mức {result.level} – {dbi.level_name(result.level, 'vi')}" in text
     assert f"Tổng điểm {result.total}/320" in text
@@ -81,7 +82,7 @@ def test_scorecard_shows_the_same_numbers_as_the_scoring_in_vietnamese(sqlite_st
 
 def test_english_scorecard_with_peers_cluster_and_history(sqlite_store, dbi):
     firms = demo.generate(dbi, 60, seed=5, localities=["SL-BY", "SL-MC"])
-    sqlite_store.replace_demo(dbi, firms, demo.DEMO_PREFIX)
+    sqlite_store.replace_demo(dbi, firms)
     first = _submitted(sqlite_store, dbi, seed=1)
     aid, _ = sqlite_store.start_reassessment(first.id, dbi.key)
     codes = demo.answer_matrix(dbi, 1, seed=9)[0]
@@ -137,7 +138,7 @@ def test_clean_text():
     assert report.clean("Ha\u0300 Nô\u0323i") == "Hà Nội"
     assert report.clean("a\u202eb\x00c\u200bd") == "abcd"
     assert report.clean("x" * 50, limit=10) == "x" * 9 + "…"
-    assert report.file_name("5500123456-001", dt.datetime(2026, 11, 27, 9), "en") == "5500123456-001_2026-11-27_en.pdf"
+    assert report.file_name("5500123464-001", dt.datetime(2026, 11, 27, 9), "en") == "5500123464-001_2026-11-27_en.pdf"
     assert report.file_name("../../etc", dt.date(2026, 1, 2), "vi") == "firm_2026-01-02_vi.pdf"
 
 
@@ -157,7 +158,7 @@ def test_bulk_zip_in_two_processes_and_cli(tmp_path, monkeypatch, dbi):
     url = f"sqlite:///{tmp_path / 'bulk.sqlite3'}"
     monkeypatch.setenv("DBI_DATABASE_URL", url)
     store = Store.from_url(url)
-    store.replace_demo(dbi, demo.generate(dbi, 45, seed=2, localities=["SL-BY", "SL-MC", "SL-SM"]), demo.DEMO_PREFIX)
+    store.replace_demo(dbi, demo.generate(dbi, 45, seed=2, localities=["SL-BY", "SL-MC", "SL-SM"]))
     from assessment import dashboard
 
     latest = dashboard.latest(store.submitted_frame(dbi.key), dashboard.Filters())
@@ -179,7 +180,7 @@ def test_bulk_zip_in_two_processes_and_cli(tmp_path, monkeypatch, dbi):
     assert main(["report", "--firm", row["tax_code"], "--lang", "en", "-o", str(out)]) == 0
     (only,) = list(out.iterdir())
     assert only.name.startswith(row["tax_code"]) and only.name.endswith("_en.pdf")
-    assert main(["report", "--firm", "5500000000", "-o", str(out)]) == 1
+    assert main(["report", "--firm", "5500000007", "-o", str(out)]) == 1
     assert main(["report", "--all", "-o", str(tmp_path / "all")]) == 0
     assert len(list((tmp_path / "all").glob("*_vi.pdf"))) == 45
     assert main(["blank-form", "--lang", "en", "-o", str(tmp_path / "form.pdf")]) == 0
@@ -190,14 +191,14 @@ def test_bulk_zip_in_two_processes_and_cli(tmp_path, monkeypatch, dbi):
 def test_scorecard_numbers_match_for_many_random_firms(sqlite_store, dbi):
     rng = np.random.default_rng(4)
     for i in range(5):
-        record = _submitted(sqlite_store, dbi, tax_code=f"55001234{i:02d}", seed=int(rng.integers(1000)))
+        record = _submitted(sqlite_store, dbi, tax_code=tax_code(i, "5500"), seed=int(rng.integers(1000)))
         text, _ = _text(report.scorecard_pdf(dbi, record, "en", localities_file=_lf(), today=TODAY))
         assert f"Total {record.result.total}/320" in text
         assert f"Level {record.result.level} – {dbi.level_name(record.result.level, 'en')}" in text
 
 
 def test_gathering_many_equals_gathering_one_by_one(sqlite_store, dbi):
-    sqlite_store.replace_demo(dbi, demo.generate(dbi, 40, seed=7, localities=["SL-BY", "SL-MC"]), demo.DEMO_PREFIX)
+    sqlite_store.replace_demo(dbi, demo.generate(dbi, 40, seed=7, localities=["SL-BY", "SL-MC"]))
     from assessment import dashboard
     from assessment.peers import PeerIndex
 

@@ -37,13 +37,13 @@ def test_a_first_release_database_upgrades_in_place_with_its_data(db_url, dbi):
         command.upgrade(schema._config(conn), "0001")
         conn.execute(text("DROP TABLE alembic_version"))
         conn.execute(text("INSERT INTO firms (tax_code, name, created_at, updated_at) "
-                          "VALUES ('5500123456', 'HTX Chè Tà Xùa', '2025-10-01 09:00:00', '2025-10-01 09:00:00')"))
+                          "VALUES ('5500123464', 'HTX Chè Tà Xùa', '2025-10-01 09:00:00', '2025-10-01 09:00:00')"))
         firm_id = conn.execute(text("SELECT id FROM firms")).scalar_one()
         codes = [len(c.choices) - 1 if i % 3 == 0 else 1 for i, c in enumerate(dbi.criteria)]
         import numpy as np
 
         result = score_codes(dbi, np.array([codes], dtype=np.int16)).firm(0)
-        profile = {"tax_code": "5500123456", "name": "HTX Chè Tà Xùa", "sector": "A", "employees": 8,
+        profile = {"tax_code": "5500123464", "name": "HTX Chè Tà Xùa", "sector": "A", "employees": 8,
                    "revenue_bn": 2.0, "capital_bn": None, "locality": "SL-MC", "contact_name": "",
                    "contact_phone": "", "contact_email": ""}
         conn.execute(text(

@@ -8,9 +8,10 @@ from assessment import codes, workflow
 from assessment.answers import Answer
 from assessment.firms import FirmProfile
 from assessment.storage import AlreadySubmitted, NotFound, Store
+from tests.conftest import tax_code
 
 PROFILE = FirmProfile(
-    tax_code="5500123456", name="Công ty TNHH Nông sản Mộc Châu", sector="A", employees=12,
+    tax_code="5500123464", name="Công ty TNHH Nông sản Mộc Châu", sector="A", employees=12,
     revenue_bn=8.0, capital_bn=None, locality="SL-MC",
 )
 
@@ -128,7 +129,7 @@ def test_dashboard_frame_matches_stored_results_and_backfills_old_rows(store, db
     rng = np.random.default_rng(3)
     expected = {}
     for i in range(4):
-        profile = FirmProfile(**{**PROFILE.to_dict(), "tax_code": f"55001234{i:02d}", "name": f"Firm {i}"})
+        profile = FirmProfile(**{**PROFILE.to_dict(), "tax_code": tax_code(i, "5500"), "name": f"Firm {i}"})
         aid, _ = store.create_assessment(profile, dbi.key)
         codes_row = np.array([rng.integers(0, len(c.choices)) for c in dbi.criteria], dtype=np.int16)
         store.save_answers(aid, {c.id: Answer(int(v)) for c, v in zip(dbi.criteria, codes_row)})
@@ -150,9 +151,9 @@ def test_dashboard_frame_matches_stored_results_and_backfills_old_rows(store, db
 
 
 def test_get_many_keeps_the_order_asked(store, dbi):
-    ids = [store.create_assessment(FirmProfile(**{**PROFILE.to_dict(), "tax_code": f"55001234{i:02d}"}), dbi.key)[0]
+    ids = [store.create_assessment(FirmProfile(**{**PROFILE.to_dict(), "tax_code": tax_code(i, "5500")}), dbi.key)[0]
            for i in range(3)]
     got = store.get_many([ids[2], ids[0], ids[1]])
-    assert [r.id for r in got] == [ids[2], ids[0], ids[1]] and got[0].profile.tax_code == "5500123402"
+    assert [r.id for r in got] == [ids[2], ids[0], ids[1]] and got[0].profile.tax_code == tax_code(2, "5500")
     with pytest.raises(NotFound):
         store.get_many([ids[0], 999_999])

@@ -33,6 +33,8 @@ def render() -> None:
     st.progress(step / (len(all_steps) - 1), text=_step_label(fw, all_steps, step))
 
     current = all_steps[step]
+    if record is not None and record.claim is not None:
+        st.caption(t("claim.draft_notice", tax_code=record.profile.tax_code))
     if record is not None and current.kind != "profile":
         st.caption(t("profile.size_class_is", size=record.profile.size_class.name(lang())))
     if current.kind == "profile":
@@ -48,7 +50,10 @@ def _go(step: int) -> None:
     st.session_state["_scroll_top"] = True
     record = common.current()
     if record is not None and not record.submitted:
-        common.store().set_step(record.id, step)
+        with common.guard("err.kept.nothing") as outcome:
+            common.store().set_step(record.id, step)
+        if not outcome.ok:
+            return
     st.rerun()
 
 
@@ -103,6 +108,10 @@ def _profile_step(fw: Framework, record: AssessmentRecord | None) -> None:
             help=t("profile.tax_code_help"), key="pf_tax_code",
         )
         slots["tax_code"] = st.empty()
+        with st.expander(t("profile.firm_code_expander")):
+            firm_code = st.text_input(t("profile.firm_code"), max_chars=40, help=t("profile.firm_code_help"),
+                                      placeholder="XXXX-XXXX-XXXX-XXXX-XXXX", key="pf_firm_code")
+        slots["firm_code"] = st.empty()
         values["name"] = st.text_input(
             t("profile.name"), value=prev.get("name", ""), max_chars=300, key="pf_name"
         )
@@ -150,20 +159,54 @@ def _profile_step(fw: Framework, record: AssessmentRecord | None) -> None:
         size = record.profile.size_class
         st.caption(t("profile.size_class_is", size=size.name(lang())))
     if not saved:
+        _registered_choice(fw, record)
         return
+    st.session_state.pop("claim_profile", None)
     profile, errors = firms.validate_profile(values, localities_file=str(cfg.localities_file))
     if errors:
         st.error(t("common.fix_errors"))
         common.field_errors(errors, slots)
         return
-    if record is None:
-        aid, code = common.store().create_assessment(profile, fw.key, lang=lang())
-        common.open_assessment(aid)
-        st.session_state["new_code"] = code
-    else:
-        common.store().update_profile(record.id, profile)
+    moving = record is None or profile.tax_code != record.profile.tax_code
+    if moving and common.store().is_registered(profile.tax_code):
+        firm_code = (firm_code or "").strip()
+        if not firm_code:  # a tax code identifies, it does not authenticate: ask for the firm's code
+            st.session_state["claim_profile"] = profile.to_dict()
+            _registered_choice(fw, record)
+            return
+        if common.codes_blocked() or not common.store().code_opens_firm(firm_code, profile.tax_code):
+            common.code_failed()
+            st.error(t("common.fix_errors"))
+            slots["firm_code"].error(t("claim.code_wrong"), icon="⚠️")
+            return
+    _save_profile(fw, record, profile, firm_code=(firm_code or "").strip() or None)
+
+
+def _save_profile(fw: Framework, record: AssessmentRecord | None, profile: firms.FirmProfile, *,
+                  firm_code: str | None) -> None:
+    with common.guard("err.kept.profile") as outcome:
+        if record is None:
+            aid, code = common.store().create_assessment(profile, fw.key, lang=lang(), firm_code=firm_code)
+            common.open_assessment(aid)
+            st.session_state["new_code"] = code
+        else:
+            common.store().update_profile(record.id, profile, firm_code=firm_code)
+    if not outcome.ok:
+        return
     st.toast(t("profile.size_class_is", size=profile.size_class.name(lang())))
     _go(1)
+
+
+def _registered_choice(fw: Framework, record: AssessmentRecord | None) -> None:
+    """The tax code is registered and no code of the firm was given: say so plainly, and let the
+    person go on (the assessment is then a claim the department checks)."""
+    pending = st.session_state.get("claim_profile")
+    if not pending:
+        return
+    st.warning(t("claim.registered", tax_code=pending["tax_code"]), icon="🔒")
+    if st.button(t("claim.continue"), key="claim_continue"):
+        st.session_state.pop("claim_profile", None)
+        _save_profile(fw, record, firms.FirmProfile(**pending), firm_code=None)
 
 
 # --- one pillar -------------------------------------------------------------------------------
@@ -195,10 +238,13 @@ def _pillar_step(fw: Framework, record: AssessmentRecord | None, step: int, pill
     if not (back or forward):
         return
     answers, errors = _collect(fw, entered)
-    try:
-        common.store().save_answers(record.id, answers, step=step)
-    except AlreadySubmitted:
-        st.error(t("assess.already_submitted"))
+    with common.guard("err.kept.step") as outcome:
+        try:
+            common.store().save_answers(record.id, answers, step=step)
+        except AlreadySubmitted:
+            st.error(t("assess.already_submitted"))
+            return
+    if not outcome.ok:
         return
     if errors:
         st.error(t("assess.saved_with_errors", n=len(errors), ids=", ".join(e.criterion_id for e in errors)))
@@ -303,7 +349,10 @@ def _review_step(fw: Framework, record: AssessmentRecord | None) -> None:
         _go(len(fw.pillars))
     if c2.button(t("review.submit"), type="primary", key="submit"):
         try:
-            workflow.submit(common.store(), fw, record.id)
+            with common.guard("err.kept.submit") as outcome:
+                workflow.submit(common.store(), fw, record.id)
+            if not outcome.ok:
+                return
         except workflow.IncompleteAnswers as exc:
             st.error(t("review.missing", n=len(exc.missing_ids)))
             first = fw.pillar_of[exc.missing_ids[0]]

@@ -71,6 +71,15 @@ def require_user() -> User | None:
     return None
 
 
+def admin(user: User, note_key: str = "admin.viewer_note") -> bool:
+    """The one check every department page makes before showing an action: True for an admin; a
+    viewer is told, once on the page, that only administrators can act."""
+    if user.is_admin:
+        return True
+    st.info(t(note_key))
+    return False
+
+
 def _single_sign_on() -> User | None:
     """DBI_AUTH=oidc: the identity provider configured under [auth] in secrets.toml signs people
     in (st.login); their e-mail must be the username of an active account, which gives the role."""

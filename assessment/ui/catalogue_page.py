@@ -45,8 +45,7 @@ def render() -> None:
                            t("admin.col_action"): c.action, "id": c.entry_id} for c in log]),
             hide_index=True, width="stretch",
         )
-    if not user.is_admin:
-        st.caption(t("admin.viewer_note"))
+    if not auth.admin(user):
         return
     with tabs[3]:
         _edit(cat, entries, who)
@@ -71,11 +70,9 @@ def _users() -> None:
         password = st.text_input(t("admin.password"), type="password", key="adm_new_password")
         add = st.form_submit_button(t("admin.add_user"), key="adm_add_user")
     if add:
-        try:
+        with common.guard("err.kept.action") as outcome:  # an AccountError says what to fix
             accounts.add(name, password, role=role)
-        except AccountError as exc:
-            st.error(t(exc.key, **exc.params))
-        else:
+        if outcome.ok:
             st.success(t("admin.saved"))
     usernames = [u.username for u in accounts.list()]
     target = st.selectbox(t("admin.username"), usernames, key="adm_user_pick")
@@ -113,7 +110,7 @@ def _edit(cat, entries, who: str) -> None:
     L = lang()
     by_id = {e.id: e for e in entries}
     choice = st.selectbox(t("admin.pick"), ["__new__", *by_id], key="adm_pick",
-                          format_func=lambda i: t("admin.new") if i == "__new__" else f"{i} ({by_id[i].status})")
+                          format_func=lambda i, new=t("admin.new"): new if i == "__new__" else f"{i} ({by_id[i].status})")
     current = entry_fields(by_id[choice]) if choice in by_id else {
         "status": "draft", "sectors": "all", "maturity": "0-5", "sizes": "micro; small; medium",
         "checked": dt.date.today().isoformat(), "price_band": "unknown",
@@ -247,7 +244,7 @@ def _most_recommended(cat, is_admin: bool = False) -> None:
             from assessment.firms import localities
 
             firms = demo.generate(fw, 500, seed=1, localities=list(localities(str(settings().localities_file))))
-            common.store().replace_demo(fw, firms, demo.DEMO_PREFIX)
+            common.store().replace_demo(fw, firms)
             st.rerun()
         return
     by_entry_rows, per_firm = found

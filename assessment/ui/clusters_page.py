@@ -53,10 +53,12 @@ def render() -> None:
     fw = common.framework()
     L = lang()
     c1, c2 = st.columns(2)
+    # labels bound now, in the page's language (a format_func runs again outside this run)
+    auto, feature_names = t("clu.auto"), {f: t(f"clu.features.{f}") for f in ("pillars", "components")}
     choice = c1.selectbox(t("clu.k"), ["auto", 2, 3, 4, 5, 6, 7, 8], key="clu_k",
-                          format_func=lambda v: t("clu.auto") if v == "auto" else str(v))
-    features = c2.radio(t("clu.features"), ["pillars", "components"], key="clu_feat", horizontal=True,
-                        format_func=lambda f: t(f"clu.features.{f}"))
+                          format_func=lambda v: auto if v == "auto" else str(v))
+    features = c2.radio(t("clu.features"), list(feature_names), key="clu_feat", horizontal=True,
+                        format_func=feature_names.get)
     k = None if choice == "auto" else int(choice)
     url = settings().database_url
     with st.spinner(t("clu.working")):
@@ -132,7 +134,7 @@ def _keep(fw, model, n_firms: int, user, features: str) -> None:
     else:
         km, row = kept
         st.caption(t("clu.kept", k=km.k, n=row.n_firms, who=row.created_by, at=common.day(row.created_at)))
-    if user.role != "admin":
+    if not auth.admin(user, "clu.viewer_note"):
         return
     if features != "pillars":
         st.caption(t("clu.keep_pillars_only"))

@@ -1,16 +1,24 @@
-"""Shared helpers of the Streamlit pages: language, cached resources, the current assessment."""
+"""Shared helpers of the Streamlit pages: language, cached resources, the current assessment, and
+the one way a page shows an error (``show_error`` for what the person can fix, ``guard`` around
+storage: a translated message saying what was kept, the details in the server log)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from contextlib import contextmanager
 
 import streamlit as st
 
 from assessment import i18n
 from assessment.catalogue_store import CatalogueStore
 from assessment.config import settings
+from assessment.errors import UserError
 from assessment.framework import Framework, available_frameworks
+from assessment.identity import Claims, CodeAttempts
 from assessment.storage import AssessmentRecord, NotFound, Store
+
+log = logging.getLogger("assessment.ui")
 
 AID = "assessment_id"  # session key of the assessment this browser session works on
 
@@ -69,6 +77,41 @@ def catalogue(framework_key: str | None = None) -> CatalogueStore:
     return _catalogue(settings().database_url, framework(framework_key).key)
 
 
+@st.cache_resource(show_spinner=False)
+def _claims(url: str) -> Claims:
+    return Claims(_store(url))
+
+
+def claims() -> Claims:
+    """Pending claims, decisions on them and the audit log (assessment.identity)."""
+    return _claims(settings().database_url)
+
+
+def claim_notice(record: AssessmentRecord) -> None:
+    """A claim says so wherever its maker sees it, and offers to link it with one of the firm's codes."""
+    if record.claim is None:
+        return
+    st.warning(t(f"claim.{record.claim}_notice", tax_code=record.profile.tax_code), icon="🔒")
+    with st.form(f"claim_link_{record.id}"):
+        code = st.text_input(t("claim.link_code"), max_chars=40, placeholder="XXXX-XXXX-XXXX-XXXX-XXXX",
+                             help=t("profile.firm_code_help"), key=f"claim_link_code_{record.id}")
+        go = st.form_submit_button(t("claim.link"), key=f"claim_link_go_{record.id}")
+    if not go:
+        return
+    linked = False
+    with guard() as outcome:
+        linked = not codes_blocked() and claims().link_with_code(record.id, code)
+        if not linked:
+            code_failed()
+    if not outcome.ok:
+        return
+    if not linked:
+        st.error(t("claim.code_wrong"), icon="⚠️")
+        return
+    st.toast(t("claim.linked"))
+    st.rerun()
+
+
 def current() -> AssessmentRecord | None:
     """The assessment this session works on, fresh from the database."""
     aid = st.session_state.get(AID)
@@ -117,3 +160,89 @@ def scroll_to_top() -> None:
             "if (m) { m.scrollTo(0, 0); } window.scrollTo(0, 0);</script>",
             unsafe_allow_javascript=True,
         )
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+def show_error(exc: UserError, slot=None) -> None:
+    """A problem the person can fix, in their language (under its field when a slot is given)."""
+    (slot.error if slot is not None else st.error)(exc.message(lang()), icon="⚠️")
+
+
+class Outcome:
+    ok = True
+
+
+@contextmanager
+def guard(kept_key: str = "err.kept.nothing"):
+    """Around a page's reads and writes: a UserError is shown as it is; a storage failure (the
+    database busy or gone, a full disk) becomes one translated message that says what was kept
+    (``kept_key``), the details only in the server log. Either way the block is left and
+    ``outcome.ok`` is False; the page goes on from there::
+
+        with guard("err.kept.step") as outcome:
+            store.save_answers(...)
+        if not outcome.ok:
+            return
+
+    Errors of the code itself are not caught here: app.py's ``page_errors`` logs them and shows a
+    generic message."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    outcome = Outcome()
+    try:
+        yield outcome
+    except UserError as exc:
+        outcome.ok = False
+        show_error(exc)
+    except (SQLAlchemyError, OSError):
+        outcome.ok = False
+        log.exception("storage failed (%s)", kept_key)
+        st.error(t("err.storage") + " " + t(kept_key), icon="⚠️")
+
+
+@contextmanager
+def page_errors():
+    """Around the whole page (app.py): whatever a page did not catch itself is shown as a message
+    in the user's language, never as a traceback, SQL or a server path (those go to the log)."""
+    try:
+        yield
+    except UserError as exc:
+        show_error(exc)
+    except Exception as exc:  # noqa: BLE001 - st.rerun/st.stop are BaseExceptions and pass through
+        from sqlalchemy.exc import SQLAlchemyError
+
+        log.exception("page failed")
+        if isinstance(exc, (SQLAlchemyError, OSError)):
+            st.error(t("err.storage") + " " + t("err.kept.nothing"), icon="⚠️")
+        else:
+            st.error(t("err.unexpected"), icon="⚠️")
+
+
+# --- wrong codes, per client, in the database ---------------------------------------------------
+
+
+def _client() -> str:
+    """Who is guessing: the address the proxy saw (X-Forwarded-For), else the socket's."""
+    try:
+        forwarded = st.context.headers.get("X-Forwarded-For")
+        address = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no browser session
+        return "unknown"
+    if isinstance(forwarded, str) and forwarded.split(",")[0].strip():
+        return forwarded.split(",")[0].strip()
+    return address if isinstance(address, str) and address else "unknown"
+
+
+@st.cache_resource(show_spinner=False)
+def _attempts(url: str) -> CodeAttempts:
+    return CodeAttempts(_store(url))
+
+
+def codes_blocked() -> bool:
+    return _attempts(settings().database_url).blocked(_client())
+
+
+def code_failed() -> None:
+    _attempts(settings().database_url).failed(_client())

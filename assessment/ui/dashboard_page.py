@@ -196,7 +196,7 @@ def _firm_detail(assessment_id: int) -> None:
 
 def _targets(fw, dept: Department, now: pd.DataFrame, user, year: int) -> None:
     targets = dept.targets(fw)
-    if not targets and user.role != "admin":
+    if not targets and not user.is_admin:
         return
     st.subheader(t("tgt.title"))
     st.caption(t("tgt.hint", year=year))
@@ -210,12 +210,12 @@ def _targets(fw, dept: Department, now: pd.DataFrame, user, year: int) -> None:
         st.progress(prog.ratio, text=t("tgt.line", label=label, goal=goal, year=target.year, now=value,
                                        state=t("tgt.reached") if prog.reached else t("tgt.not_yet"))
                     + (f" · {plain(target.note)}" if target.note else ""))
-    if user.role != "admin":
+    if not auth.admin(user, "tgt.viewer_note"):
         return
     with st.expander(t("tgt.edit")):
         with st.form("tgt_form", clear_on_submit=False):
             metric = st.selectbox(t("tgt.metric"), METRICS, key="tgt_metric",
-                                  format_func=lambda m: t(f"tgt.metric.{m}", level="L"))
+                                  format_func={m: t(f"tgt.metric.{m}", level="L") for m in METRICS}.get)
             c1, c2, c3 = st.columns(3)
             level = c1.number_input(t("tgt.level"), 0, fw.max_level, 2, key="tgt_level")
             value = c2.number_input(t("tgt.value"), 0.0, 1e6, 50.0, key="tgt_value")

@@ -42,8 +42,7 @@ def render() -> None:
         codes = pd.DataFrame(done, columns=["row", "tax_code", "assessment_id", "access_code"])
         st.download_button(t("imp.codes_download"), exports.to_csv_bytes(codes), "ma-tra-cuu.csv", "text/csv",
                            key="imp_codes")
-    if user.role != "admin":
-        st.info(t("imp.admin_only"))
+    if not auth.admin(user, "imp.admin_only"):
         return
     upload = st.file_uploader(t("imp.upload"), type=["csv", "xlsx"], key="imp_upload",
                               max_upload_size=importer.MAX_BYTES // 2**20)

@@ -12,6 +12,7 @@ def pages(lang: str) -> dict[str, st.Page]:
     from assessment.ui import (
         assess_page,
         catalogue_page,
+        claims_page,
         clusters_page,
         dashboard_page,
         import_page,
@@ -30,6 +31,7 @@ def pages(lang: str) -> dict[str, st.Page]:
         "clusters": st.Page(clusters_page.render, title=tr("nav.clusters"), icon="🧩", url_path="clusters"),
         "import": st.Page(import_page.render, title=tr("nav.import"), icon="📥", url_path="import"),
         "catalogue": st.Page(catalogue_page.render, title=tr("nav.catalogue"), icon="🗂️", url_path="catalogue"),
+        "claims": st.Page(claims_page.render, title=tr("nav.claims"), icon="🔒", url_path="claims"),
     }
     st.session_state["_pages"] = built
     return built
@@ -41,7 +43,7 @@ def sections(lang: str, built: dict[str, st.Page]) -> dict[str, list[st.Page]]:
     return {
         tr("nav.section_firm"): [built["assess"], built["results"], built["resume"], built["methodology"]],
         tr("nav.section_department"): [built["dashboard"], built["clusters"], built["import"],
-                                            built["catalogue"]],
+                                            built["catalogue"], built["claims"]],
     }
 
 

@@ -33,6 +33,7 @@ def render() -> None:
     st.markdown(f"### {plain(profile.name)}")
     st.caption(t("results.meta", tax_code=profile.tax_code, date=common.day(record.submitted_at),
                  framework=fw.spec.title(lang())))
+    common.claim_notice(record)
     c1, c2 = st.columns(2)
     c1.metric(t("results.level"), narrative.level_label(fw, result.level, lang()))
     c2.metric(t("results.total"), f"{result.total}/{result.max_points}")
@@ -74,7 +75,10 @@ def render() -> None:
 
     st.divider()
     if st.button(t("results.reassess"), key="reassess"):
-        aid, code = common.store().start_reassessment(record.id, common.framework().key, lang=lang())
+        with common.guard("err.kept.action") as outcome:
+            aid, code = common.store().start_reassessment(record.id, common.framework().key, lang=lang())
+        if not outcome.ok:
+            return
         common.open_assessment(aid)
         st.session_state["new_code"] = code
         nav.go("assess")

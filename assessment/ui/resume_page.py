@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
+from assessment.identity import WINDOW_MINUTES
 from assessment.ui import common, nav
 from assessment.ui.common import t
 
-MAX_ATTEMPTS = 10  # wrong codes allowed per browser session in WINDOW seconds
-WINDOW = 600
-
-
-def _blocked() -> bool:
-    now = time.time()
-    recent = [x for x in st.session_state.get("code_failures", []) if now - x < WINDOW]
-    st.session_state["code_failures"] = recent
-    return len(recent) >= MAX_ATTEMPTS
-
 
 def try_code(code: str) -> bool:
-    """Open the assessment a code belongs to; False (and count a failure) otherwise."""
-    if _blocked():
+    """Open the assessment a code belongs to; False (and count a failure) otherwise. Wrong codes
+    are counted per client in the database, so a reload does not reset the limit."""
+    if common.codes_blocked():
         return False
     aid = common.store().find_by_code(code)
     if aid is None:
-        st.session_state.setdefault("code_failures", []).append(time.time())
+        common.code_failed()
         return False
     common.open_assessment(aid)
     return True
@@ -40,10 +30,15 @@ def render() -> None:
         go = st.form_submit_button(t("resume.open"), type="primary", key="resume_open")
     if not go:
         return
-    if _blocked():
-        st.error(t("resume.blocked", minutes=WINDOW // 60))
+    opened = False
+    with common.guard() as outcome:
+        if common.codes_blocked():
+            st.error(t("resume.blocked", minutes=WINDOW_MINUTES))
+            return
+        opened = try_code(code)
+    if not outcome.ok:
         return
-    if not try_code(code):
+    if not opened:
         st.error(t("resume.wrong"))
         return
     record = common.current()

@@ -1,0 +1,206 @@
+"""The database's tables (SQLAlchemy 2 declarative models) and the values their columns take.
+
+Storage (assessment.storage), identity and claims (assessment.identity), accounts, the catalogue,
+the department's targets and backups all read and write these tables; the migrations under
+assessment/migrations create them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, false, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+DRAFT, SUBMITTED = "draft", "submitted"
+STAGED = "staged"  # written by an import that has not finished: invisible to every read
+PENDING, REJECTED = "pending", "rejected"  # claims (assessment.identity)
+SELF, IMPORTED, DEMO = "self", "import", "demo"  # where an assessment came from
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC timestamps: SQLite keeps no time zone, so every backend stores the same thing."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class FirmRow(Base):
+    __tablename__ = "firms"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tax_code: Mapped[str] = mapped_column(String(14), unique=True, index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # set only by `demo`: demo data is replaced by what marks it, never by what a name says
+    demo: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+_IMPORTED_ONCE = "source = 'import' AND status = 'submitted'"
+
+
+class AssessmentRow(Base):
+    __tablename__ = "assessments"
+    __table_args__ = (
+        # one imported assessment per firm, framework and year, whoever confirms the file and when
+        Index("uq_imported_period", "firm_id", "framework_id", "framework_version", "period", unique=True,
+              sqlite_where=text(_IMPORTED_ONCE), postgresql_where=text(_IMPORTED_ONCE)),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    framework_id: Mapped[str] = mapped_column(String(100))
+    framework_version: Mapped[str] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(20), default=DRAFT, index=True)
+    lang: Mapped[str] = mapped_column(String(5), default="vi")
+    resume_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id"), nullable=True)
+    # Profile as entered for this assessment; sector/locality/size copied out for queries.
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sector: Mapped[str] = mapped_column(String(2), index=True)
+    locality: Mapped[str] = mapped_column(String(40), index=True)
+    size_class: Mapped[str] = mapped_column(String(10), index=True)
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    level: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    results: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # None: the firm's own record; "pending"/"rejected": a claim on a firm registered by someone
+    # else, made without one of the firm's codes (assessment.identity)
+    claim: Mapped[str | None] = mapped_column(String(10), nullable=True, index=True)
+    source: Mapped[str] = mapped_column(String(10), default=SELF, server_default=SELF)
+    period: Mapped[int | None] = mapped_column(Integer, nullable=True)  # year of an imported assessment
+    import_batch: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+
+    answers: Mapped[list[AnswerRow]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+
+class AnswerRow(Base):
+    __tablename__ = "answers"
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), primary_key=True)
+    criterion_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    code: Mapped[int] = mapped_column(Integer)
+    numerator: Mapped[float | None] = mapped_column(Float, nullable=True)
+    denominator: Mapped[float | None] = mapped_column(Float, nullable=True)
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class ScoreRow(Base):
+    """A submitted assessment's points in compact form (comma-separated, in framework order), so
+    dashboards read 100,000 firms without decoding each results document."""
+
+    __tablename__ = "assessment_scores"
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), primary_key=True)
+    pillar_points: Mapped[str] = mapped_column(String(200))
+    pillar_levels: Mapped[str] = mapped_column(String(100))
+    criterion_points: Mapped[str] = mapped_column(String(2000))
+
+
+class CatalogueEntryRow(Base):
+    """The department's catalogue: one row per entry, its validated content as JSON."""
+
+    __tablename__ = "catalogue_entries"
+    id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(100))
+
+
+class CatalogueChangeRow(Base):
+    """Every change to the catalogue: who, when, what (before and after)."""
+
+    __tablename__ = "catalogue_changes"
+    seq: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(60), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    who: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(20))  # seed, add, edit, publish, retire, draft, import
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class UserRow(Base):
+    """Department accounts (assessment.accounts): only password hashes are stored."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(10))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    last_login: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class TargetRow(Base):
+    """A target the department sets, e.g. 50 % of firms at level 2 or above by 2027."""
+
+    __tablename__ = "targets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework: Mapped[str] = mapped_column(String(160), index=True)  # id@version
+    metric: Mapped[str] = mapped_column(String(30))
+    level: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    value: Mapped[float] = mapped_column(Float)
+    year: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class ClusterModelRow(Base):
+    """A fitted clustering kept so that new firms are placed without refitting; one active per framework."""
+
+    __tablename__ = "cluster_models"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework: Mapped[str] = mapped_column(String(160), index=True)
+    model: Mapped[str] = mapped_column(String(20000))  # ClusterModel.to_json()
+    n_firms: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AuditRow(Base):
+    """Who changed a firm's records, when, and what (before and after): names, profiles, claims."""
+
+    __tablename__ = "audit_log"
+    seq: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    who: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(30))
+    firm_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    assessment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class CodeAttemptRow(Base):
+    """Wrong resume or firm codes, per client, so the limit holds across reloads and processes."""
+
+    __tablename__ = "code_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)  # a hash, never the address itself
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ImportBatchRow(Base):
+    """An import in progress or done: its rows are written in short transactions as STAGED and
+    become visible together in one final step."""
+
+    __tablename__ = "import_batches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework: Mapped[str] = mapped_column(String(160))
+    status: Mapped[str] = mapped_column(String(12))  # staging, done, failed
+    n_rows: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
