@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -68,9 +69,43 @@ def _dummy_hash() -> str:
     return _DUMMY[0]
 
 
-def check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
+_SEQUENCES = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl", "zxcvbnm",
+              "1qaz2wsx3edc4rfv", "qazwsxedcrfv")
+_COMMON = ("password", "matkhau", "mậtkhẩu", "admin", "quantri", "123456", "qwerty", "sonla", "dbi", "iloveyou")
+
+
+def check_password(password: str, *, username: str = "") -> None:
+    """At least MIN_PASSWORD characters that are not spaces, and not an obvious guess: one repeated
+    character or a few, a run along the keyboard or the alphabet, a common word or the user name."""
+    if len(password.strip()) < MIN_PASSWORD:
         raise AccountError("acct.password_short", min=MIN_PASSWORD)
+    plain = "".join(password.split()).casefold()
+    if len(set(plain)) < 4:
+        raise AccountError("acct.password_weak")
+    for seq in _SEQUENCES:
+        for text in (seq, seq[::-1]):
+            if plain in text * 2:  # wraps around: 7890123456
+                raise AccountError("acct.password_weak")
+    # a short piece repeated (abcabcabcabc), a common word or the user name, give or take digits
+    stripped = plain.strip("0123456789!@#$%^&*.-_ ")
+    for text in (plain, stripped):
+        if any(text == text[:k] * (len(text) // k) + text[:len(text) % k] for k in range(1, 5)):
+            raise AccountError("acct.password_weak")
+    name = "".join(normalise_username(username).split()).strip("0123456789!@#$%^&*.-_ ")
+    if stripped in _COMMON or len(stripped) < 3 or (len(name) >= 4 and name in plain):
+        raise AccountError("acct.password_weak")
+
+
+def normalise_username(name: str) -> str:
+    """One spelling per name: NFKC (full-width or composed letters alike), lower case, trimmed."""
+    return unicodedata.normalize("NFKC", name or "").strip().casefold()
+
+
+def _username_ok(name: str) -> bool:
+    if not name or len(name) > 60:
+        return False
+    # no spaces and nothing invisible (format, control, private-use or unassigned characters)
+    return not any(ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc", "Co", "Cn", "Zl", "Zp") for ch in name)
 
 
 @dataclass(frozen=True)
@@ -95,12 +130,12 @@ class Accounts:
         self._session = sessionmaker(store.engine, expire_on_commit=False)
 
     def add(self, username: str, password: str, *, role: str = "viewer", display_name: str = "") -> User:
-        username = nfc(username).strip().lower()
-        if not username or len(username) > 60 or any(ch.isspace() for ch in username):
+        username = normalise_username(username)
+        if not _username_ok(username):
             raise AccountError("acct.username_invalid")
         if role not in ROLES:
             raise AccountError("acct.role_invalid")
-        check_password(password)
+        check_password(password, username=username)
         with self._session.begin() as s:
             if s.scalar(select(UserRow.id).where(UserRow.username == username)) is not None:
                 raise AccountError("acct.username_taken", username=username)
@@ -117,7 +152,7 @@ class Accounts:
         return len(self.list())
 
     def _row(self, s, username: str) -> UserRow:
-        row = s.scalar(select(UserRow).where(UserRow.username == nfc(username).strip().lower()))
+        row = s.scalar(select(UserRow).where(UserRow.username == normalise_username(username)))
         if row is None:
             raise AccountError("acct.no_such_user", username=username)
         return row
@@ -129,7 +164,7 @@ class Accounts:
             row.failed_attempts, row.locked_until = 0, None
 
     def reset_password(self, username: str, password: str) -> None:
-        check_password(password)
+        check_password(password, username=username)
         with self._session.begin() as s:
             row = self._row(s, username)
             row.password_hash = hash_password(password)
@@ -142,23 +177,26 @@ class Accounts:
             self._row(s, username).role = role
 
     def authenticate(self, username: str, password: str) -> User:
-        """The user, or AccountError("acct.wrong") / ("acct.locked"). The message for a wrong
-        name and a wrong password is the same, so sign-in does not reveal who has an account."""
+        """The user, or AccountError("acct.wrong"): the same message for a wrong name, a wrong
+        password and a locked account (it says that accounts lock), so that sign-in never reveals
+        which names have an account."""
         now = utcnow()
         error: AccountError | None = None
         with self._session.begin() as s:  # failures are committed before the error is raised
-            row = s.scalar(select(UserRow).where(UserRow.username == nfc(username or "").strip().lower()))
+            row = s.scalar(select(UserRow).where(UserRow.username == normalise_username(username or "")))
+            wrong = AccountError("acct.wrong", n=MAX_FAILURES, minutes=LOCK_MINUTES)
             if row is None:
                 verify_password(password or "", _dummy_hash())  # the same work as a real check
-                error = AccountError("acct.wrong")
+                error = wrong
             elif row.locked_until is not None and row.locked_until > now:
-                error = AccountError("acct.locked", minutes=LOCK_MINUTES)
+                verify_password(password or "", _dummy_hash())
+                error = wrong
             elif not row.active or not verify_password(password or "", row.password_hash):
                 row.failed_attempts += 1
                 if row.failed_attempts >= MAX_FAILURES:
                     row.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
                     row.failed_attempts = 0
-                error = AccountError("acct.wrong")
+                error = wrong
             else:
                 row.failed_attempts, row.locked_until, row.last_login = 0, None, now
                 user = _user(row)
@@ -169,7 +207,7 @@ class Accounts:
     def current(self, username: str) -> User | None:
         """The account as it is now (role, active), or None if it was removed or disabled."""
         with self._session() as s:
-            row = s.scalar(select(UserRow).where(UserRow.username == username))
+            row = s.scalar(select(UserRow).where(UserRow.username == normalise_username(username)))
             return _user(row) if row is not None and row.active else None
 
     def for_identity(self, email: str) -> User | None:
@@ -177,7 +215,7 @@ class Accounts:
 
         With OIDC (st.login) the identity provider checks the password; the role still comes from
         an account here, so an administrator decides who may see the department's pages."""
-        name = nfc(email or "").strip().lower()
+        name = normalise_username(email or "")
         if not name:
             return None
         with self._session.begin() as s:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from assessment.catalogue import CATALOGUE_FILE, Catalogue, CatalogueError, Entry, load_catalogue, parse_catalogue
-from assessment.framework import Framework
+from assessment.framework import Framework, load_yaml_text
 from assessment.models import CatalogueChangeRow, CatalogueEntryRow, utcnow
 from assessment.storage import Store
 
@@ -140,13 +140,13 @@ def to_yaml(fw: Framework, entries: list[Entry]) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=110)
 
 
-def to_csv(entries: list[Entry]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
-    writer.writeheader()
-    for e in entries:
-        writer.writerow(entry_fields(e))
-    return out.getvalue()
+def to_csv(entries: list[Entry]) -> bytes:
+    """The catalogue as CSV through the one formula-safe export path (read back by rows_from_csv)."""
+    import pandas as pd
+
+    from assessment import exports
+
+    return exports.to_csv_bytes(pd.DataFrame([entry_fields(e) for e in entries], columns=CSV_COLUMNS))
 
 
 def _split(text: str) -> list[str]:
@@ -201,16 +201,19 @@ def entry_fields(e: Entry) -> dict[str, str]:
 
 def rows_from_csv(text: str, *, source: str = "CSV") -> list[dict[str, Any]]:
     """Entries as dicts from the CSV export format; problems name the row."""
-    reader = csv.DictReader(io.StringIO(text))
+    from assessment.exports import restore
+
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = [c for c in ("id", "name", "provider", "category", "improves", "sizes", "url") if c not in (reader.fieldnames or [])]
     if missing:
         raise CatalogueError(source, "row 1", f"missing column(s): {', '.join(missing)}")
-    return [entry_from_fields(row, place=f"row {n}", source=source) for n, row in enumerate(reader, start=2)]
+    return [entry_from_fields({k: restore(v) if isinstance(v, str) else v for k, v in row.items()},
+                              place=f"row {n}", source=source) for n, row in enumerate(reader, start=2)]
 
 
 def rows_from_yaml(text: str, *, source: str = "YAML") -> list[dict[str, Any]]:
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml_text(text)
     except yaml.YAMLError as exc:
         raise CatalogueError(source, "", f"not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("entries"), list):

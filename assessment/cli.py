@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from assessment.accounts import AccountError
+from assessment.backup import BackupError
 from assessment.catalogue import CatalogueError, load_catalogue
 from assessment.catalogue_store import CatalogueStore
 from assessment.config import settings
@@ -26,12 +27,15 @@ Input: UTF-8 CSV. The first column is firm_id; then one column per criterion id 
 framework, numbered as in the reference (1.1.1 ... 6.1.7 for the 2021 SME DBI); column order does
 not matter, every criterion is required.
 
-Cells hold answers (default):
-  choice criteria    the option number as listed on the methodology page: 0 for the first
-                     option ("no / not yet"), 1 for the next, ...
-  yes/no criteria    1 (yes) or 0 (no)
-  share criteria     the percentage, 0-100 (e.g. 35 or 35%)
-  count criteria     the whole number declared (e.g. dedicated IT staff)
+Cells hold answers (default), as the paper questionnaire has them: the number printed beside the
+ticked box, for every kind of criterion (0 for the first box, "no / not yet"; the options are listed
+on the methodology page and on the blank questionnaire, python -m assessment blank-form).
+  yes/no criteria    1 (yes) or 0 (no); có/không, yes/no are read too
+  share criteria     the box number, or the share written on the form with its unit (35%), or in
+                     a column of its own named <id>_figure (e.g. 1.1.3_figure) holding 0-100
+  count criteria     the box number, or the number written on the form in a column <id>_figure
+A figure decides the box; a box given beside it must agree. Numbers may be written the Vietnamese
+way (1.200,5) or the English way (1,200.5); a cell that could mean two numbers is refused.
 
 With --points the cells hold points already awarded, as paper forms and other DBI tools record
 them: 0-5 for each criterion, 0-25 in steps of 5 for the strategy criterion 2.1.1.
@@ -99,13 +103,12 @@ def _read_sheet(fw: Framework, args: argparse.Namespace):
 
 
 def _write(out, args: argparse.Namespace, what: str) -> None:
+    """Every CSV the CLI writes goes through the one formula-safe export path."""
+    from assessment import exports
+
+    exports.write_csv(out, args.output or None)
     if args.output:
-        tmp = Path(str(args.output) + ".part")
-        out.to_csv(tmp, index=False)
-        tmp.replace(args.output)
         print(f"{what} -> {args.output}", file=sys.stderr)
-    else:
-        out.to_csv(sys.stdout, index=False)
 
 
 def cmd_roadmap(args: argparse.Namespace) -> int:
@@ -249,11 +252,20 @@ def cmd_import(args: argparse.Namespace) -> int:
         print("nothing written" + ("" if report.file_error or not report.valid else
                                    "; fix those rows or use --valid-only"), file=sys.stderr)
         return 1
-    written = store.import_assessments(fw, report.valid)
+    import getpass
+
+    from assessment import exports
+    from assessment.staging import ImportConflict
+
+    try:
+        written = store.import_assessments(fw, report.valid, lang=args.lang, who=f"cli:{getpass.getuser()}")
+    except ImportConflict as exc:
+        print(f"error: {exc.message(args.lang)}", file=sys.stderr)
+        return 1
     print(f"imported {len(written)} assessment(s) of {fw.key}", file=sys.stderr)
     if args.codes:
-        pd.DataFrame(written, columns=["row", "tax_code", "assessment_id", "access_code"]).to_csv(
-            args.codes, index=False, encoding="utf-8-sig")
+        exports.write_csv(pd.DataFrame(written, columns=["row", "tax_code", "assessment_id", "access_code"]),
+                          args.codes)
     return 1 if report.problems else 0
 
 
@@ -484,6 +496,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (SheetError, FrameworkError, CatalogueError) as exc:
         print(f"error: {args.input if hasattr(args, 'input') else ''}: {exc}", file=sys.stderr)
+        return 1
+    except BackupError as exc:
+        print(f"error: {exc}; nothing was written", file=sys.stderr)
         return 1
     except SchemaTooNew as exc:
         print(f"error: {exc}", file=sys.stderr)

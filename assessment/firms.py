@@ -15,7 +15,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from assessment.config import DATA_DIR
 from assessment.errors import UserError
@@ -24,6 +23,9 @@ from assessment.framework import nfc
 TAX_CODE_RE = re.compile(r"^\d{10}(-\d{3})?$")
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")  # invisible
 MAX_FIGURE = 1e9  # a bound far above any SME figure (employees, billion VND): rejects typos like 1e30
+# revenue or capital above this many billion dong (10^15 dong, more than any firm in Vietnam) was
+# typed in dong: refused with a hint about the unit rather than read as a giant
+MAX_MONEY_BN = 1_000_000
 
 
 class FieldError(UserError):
@@ -117,8 +119,10 @@ class Locality:
 
 
 def _read_yaml(path: Path) -> Any:
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    """A reference table: the one YAML reader (a key written twice is refused with file and line)."""
+    from assessment.framework import DataFileError, read_yaml
+
+    return read_yaml(Path(path), DataFileError)
 
 
 @lru_cache(maxsize=1)
@@ -201,7 +205,8 @@ class FirmProfile:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
-def _figure(raw: Any, field: str, errors: list[FieldError], *, whole: bool = False) -> float | None:
+def _figure(raw: Any, field: str, errors: list[FieldError], *, whole: bool = False,
+            limit: float | None = None) -> float | None:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     try:
@@ -211,6 +216,9 @@ def _figure(raw: Any, field: str, errors: list[FieldError], *, whole: bool = Fal
         return None
     if not math.isfinite(value) or value < 0:
         errors.append(FieldError(field, "err.figure.negative"))
+        return None
+    if limit is not None and value > limit:
+        errors.append(FieldError(field, "err.money.unit"))
         return None
     if value > MAX_FIGURE:
         errors.append(FieldError(field, "err.figure.too_large"))
@@ -241,8 +249,8 @@ def validate_profile(raw: dict[str, Any], *, localities_file: str) -> tuple[Firm
     employees = _figure(raw.get("employees"), "employees", errors, whole=True)
     if employees is None and not any(e.field == "employees" for e in errors):
         errors.append(FieldError("employees", "err.employees.missing"))
-    revenue = _figure(raw.get("revenue_bn"), "revenue_bn", errors)
-    capital = _figure(raw.get("capital_bn"), "capital_bn", errors)
+    revenue = _figure(raw.get("revenue_bn"), "revenue_bn", errors, limit=MAX_MONEY_BN)
+    capital = _figure(raw.get("capital_bn"), "capital_bn", errors, limit=MAX_MONEY_BN)
     if revenue is None and capital is None and not any(e.field in ("revenue_bn", "capital_bn") for e in errors):
         errors.append(FieldError("revenue_bn", "err.money.missing"))
     email = str(raw.get("contact_email") or "").strip()

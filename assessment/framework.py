@@ -208,6 +208,11 @@ class Component(_Model):
     def _check_sum(self) -> Component:
         if not self.criteria:
             raise ValueError("a component needs at least one criterion")
+        for crit in self.criteria:  # a dotted id names its component: 1.1.3 belongs to 1.1
+            prefix, dot, last = crit.id.rpartition(".")
+            if dot and (prefix != self.id or not last.isdigit()):
+                raise ValueError(f"criterion id {crit.id!r} does not fit component {self.id}: "
+                                 f"write it as {self.id}.<number>")
         total = sum(c.max_points for c in self.criteria)
         if total != self.max_points:
             raise ValueError(
@@ -496,8 +501,29 @@ def _place(loc: tuple[Any, ...], data: Any) -> str:
     return "".join(parts) or "top level"
 
 
+class _UniqueKeys(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key written twice in one mapping (the last would silently win)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[Any, Any] = {}
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping", node.start_mark,
+                    f"the key {key!r} is written twice (first on line {seen[key].line + 1})", key_node.start_mark)
+            seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml_text(text: str) -> Any:
+    """YAML text parsed safely, a key written twice in a mapping being an error (yaml.YAMLError)."""
+    return yaml.load(text, Loader=_UniqueKeys)  # noqa: S506 - a SafeLoader subclass
+
+
 def read_yaml(path: Path, error: type[DataFileError]) -> Any:
-    """The parsed content of a UTF-8 YAML file, or ``error`` naming the file and where it broke."""
+    """The parsed content of a UTF-8 YAML file, or ``error`` naming the file and where it broke
+    (a key written twice in one mapping is refused with its line)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -507,7 +533,7 @@ def read_yaml(path: Path, error: type[DataFileError]) -> Any:
     except UnicodeDecodeError as exc:
         raise error(str(path), f"byte {exc.start}", "the file is not UTF-8 text") from None
     try:
-        return yaml.safe_load(text)
+        return load_yaml_text(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -10,7 +10,6 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-import yaml
 
 from assessment.config import DATA_DIR
 from assessment.framework import nfc
@@ -21,8 +20,9 @@ DEFAULT_LANG = "vi"
 
 @lru_cache(maxsize=None)
 def catalogue(lang: str) -> dict[str, str]:
-    with open(DATA_DIR / "i18n" / f"{lang}.yaml", encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
+    from assessment.framework import DataFileError, read_yaml
+
+    data = read_yaml(DATA_DIR / "i18n" / f"{lang}.yaml", DataFileError) or {}
     return {str(k): nfc(str(v)) for k, v in data.items()}
 
 

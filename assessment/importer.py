@@ -1,16 +1,18 @@
-"""Import of paper or spreadsheet responses (CSV or XLSX): templates, validation report, writing.
+"""Import of paper or spreadsheet responses (CSV or XLSX): templates, validation report, preview.
 
-A file has one row per firm: the profile columns, the assessment date, then one column per
-criterion id holding the answer (the option number printed on the form, 0/1 for yes/no, a
-percentage for a share, a whole number for a count). Profile headers may be written in Vietnamese,
-in English or as the column ids below; criterion columns are the criterion ids in every language.
+A file has one row per firm: the profile columns, the assessment date, then for each criterion the
+number printed beside the ticked box on the paper form (0 for the first box), the same convention
+for every answer type. A figure written on the form ("or write the share: __ %", "or write the
+number: __") goes in the criterion's figure column ("1.1.3 tỷ lệ (%)", "3.2.1 số lượng"), or, for a
+share, into the criterion's own column with its unit ("35%"). Profile headers may be written in
+Vietnamese, in English or as the column ids below.
 
-``read_table`` turns the bytes into a table of strings; ``validate`` checks every cell and returns
-a :class:`Report` listing every problem with its row (as numbered in the spreadsheet, the header
-being row 1), its column and the reason, in the user's language, together with the rows that are
-valid. Duplicates (the same firm and period twice in the file, or already in the database) are
-problems too. ``Store.import_assessments`` writes valid rows in one transaction: nothing is
-written unless the caller chose to (all rows valid, or only the valid ones).
+Cells are read by assessment.cells, the reader the CLI uses too: trimmed and NFC-normalised the same
+way for CSV and XLSX, percent-formatted cells as percentages, Vietnamese and English number writing
+as meant (or refused as ambiguous). Only the template's data sheet (or the first visible sheet) of a
+workbook is read. ``validate`` returns a :class:`Report`: every problem with its row (as numbered in
+the spreadsheet), its column and the reason in the user's language, the valid rows, and a preview
+of what would be stored. ``Store.import_assessments`` writes them (all or nothing).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from assessment import cells
 from assessment.answers import Answer
 from assessment.errors import UserError
 from assessment.firms import FirmProfile, localities, normalise_tax_code, sectors, validate_profile
@@ -35,6 +38,7 @@ from assessment.i18n import translate
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
 MAX_LISTED = 500  # problems listed one by one; the rest are counted
+HEADER_SEARCH = 20  # rows searched for the header when the first row is a title
 
 # column id -> (Vietnamese header, English header)
 PROFILE_COLUMNS: dict[str, tuple[str, str]] = {
@@ -51,8 +55,9 @@ PROFILE_COLUMNS: dict[str, tuple[str, str]] = {
     "contact_email": ("Email", "E-mail"),
 }
 REQUIRED = ("tax_code", "name", "sector", "locality", "employees")
-_YES = {"1", "có", "co", "yes", "y", "x", "true"}
-_NO = {"0", "không", "khong", "no", "n", "false"}
+FIGURES = ("employees", "revenue_bn", "capital_bn")
+FIGURE_HEADERS = cells.FIGURE_HEADERS
+figure_header = cells.figure_header
 
 
 class Problem(UserError):
@@ -70,7 +75,21 @@ class ImportRow:
     profile: FirmProfile
     submitted_at: dt.datetime
     codes: np.ndarray  # (n_criteria,) answer codes
-    answers: dict[str, Answer]
+    figures: tuple[tuple[str, float], ...] = ()  # criterion id -> the figure written on the form
+
+    def answers(self, fw: Framework) -> dict[str, Answer]:
+        """What the form said, per criterion: the box, and the figure where one was written."""
+        written = dict(self.figures)
+        out = {}
+        for cid, code in zip(fw.criterion_ids, self.codes.tolist()):
+            figure = written.get(cid)
+            if figure is None:
+                out[cid] = Answer(int(code))
+            elif fw.criterion_by_id[cid].type == "share":
+                out[cid] = Answer(int(code), numerator=figure, denominator=100.0)
+            else:
+                out[cid] = Answer(int(code), value=figure)
+        return out
 
 
 @dataclass
@@ -94,6 +113,29 @@ class Report:
         return pd.DataFrame([(p.row or "", p.column or "", p.message(lang)) for p in self.problems[:MAX_LISTED]],
                             columns=list(head))
 
+    def preview(self, fw: Framework, lang: str, localities_file: str) -> pd.DataFrame:
+        """What would be stored, one line per valid row: firm, tax code, locality, size class, total
+        and level, so that a misread file is seen before anything is written."""
+        from assessment.scoring import score_codes
+
+        head = {k: translate(f"imp.preview.{k}", lang) for k in
+                ("row", "name", "tax_code", "locality", "size", "date", "total", "level")}
+        if not self.valid:
+            return pd.DataFrame(columns=list(head.values()))
+        scores = score_codes(fw, np.stack([r.codes for r in self.valid]))
+        units = localities(localities_file)
+        return pd.DataFrame({
+            head["row"]: [r.row for r in self.valid],
+            head["name"]: [r.profile.name for r in self.valid],
+            head["tax_code"]: [r.profile.tax_code for r in self.valid],
+            head["locality"]: [units[r.profile.locality].name if r.profile.locality in units else r.profile.locality
+                               for r in self.valid],
+            head["size"]: [r.profile.size_class.name(lang) for r in self.valid],
+            head["date"]: [r.submitted_at.date().isoformat() for r in self.valid],
+            head["total"]: scores.total.astype(int),
+            head["level"]: [fw.level_name(int(lv), lang) for lv in scores.level],
+        })
+
 
 def _p(row, column, key, **params) -> Problem:
     return Problem(row, column, key, tuple(params.items()))
@@ -106,27 +148,49 @@ def _norm(text: Any) -> str:
 _HEADER_TO_ID = {_norm(alias): cid for cid, names in PROFILE_COLUMNS.items() for alias in (cid, *names)}
 
 
+def _column_id(fw: Framework, header: str) -> str | None:
+    """Profile column id, criterion id or criterion id + FIGURE_SUFFIX of a header as written."""
+    norm = _norm(header)
+    if norm in _HEADER_TO_ID:
+        return _HEADER_TO_ID[norm]
+    if header in fw.criterion_by_id:
+        return header
+    crit = cells.figure_column_of(fw, header)
+    return None if crit is None else crit + cells.FIGURE_SUFFIX
+
+
 # --- templates ----------------------------------------------------------------------------------
 
 
 def template_columns(fw: Framework, lang: str) -> list[str]:
-    return [names[0 if lang == "vi" else 1] for names in PROFILE_COLUMNS.values()] + list(fw.criterion_ids)
+    out = [names[0 if lang == "vi" else 1] for names in PROFILE_COLUMNS.values()]
+    for crit in fw.criteria:
+        out.append(crit.id)
+        if crit.type in FIGURE_HEADERS:
+            out.append(figure_header(crit, lang))
+    return out
 
 
 def answer_rule(crit: Criterion, lang: str) -> str:
-    """What to write in a criterion's column, e.g. '0 = Không; 1 = Có'."""
-    if crit.type in ("choice", "yes_no"):
-        return "; ".join(f"{code} = {text(lang)}" for code, (_, text) in enumerate(crit.choices))
+    """What to write in a criterion's column: the box numbers as printed on the form."""
+    boxes = "; ".join(f"{code} = {text(lang)}" for code, (_, text) in enumerate(crit.choices))
+    rule = translate("imp.rule_boxes", lang, boxes=boxes)
     if crit.type == "share":
-        return translate("imp.rule_share", lang)
-    return translate("imp.rule_count", lang, unit=crit.unit(lang) if crit.unit else "")
+        rule += " " + translate("imp.rule_share", lang, column=figure_header(crit, lang))
+    elif crit.type == "count":
+        rule += " " + translate("imp.rule_count", lang, column=figure_header(crit, lang),
+                                unit=crit.unit(lang) if crit.unit else "")
+    return rule
 
 
 def guide_frame(fw: Framework, lang: str) -> pd.DataFrame:
     rows = [(names[0 if lang == "vi" else 1], translate(f"imp.col.{cid}", lang)) for cid, names in PROFILE_COLUMNS.items()]
-    rows += [(c.id, f"{c.title(lang)}: {answer_rule(c, lang)}") for c in fw.criteria]
+    for c in fw.criteria:
+        rows.append((c.id, f"{c.title(lang)}: {answer_rule(c, lang)}"))
+        if c.type in FIGURE_HEADERS:
+            rows.append((figure_header(c, lang), translate(f"imp.rule_{c.type}_figure", lang, id=c.id)))
     head = ("Cột", "Cách ghi") if lang == "vi" else ("Column", "What to write")
-    return pd.DataFrame(rows, columns=list(head))
+    return pd.DataFrame([(translate("imp.guide_boxes", lang), "")] + rows, columns=list(head))
 
 
 def codes_frame(localities_file: str, lang: str) -> pd.DataFrame:
@@ -137,35 +201,67 @@ def codes_frame(localities_file: str, lang: str) -> pd.DataFrame:
 
 
 def template_csv(fw: Framework, lang: str) -> bytes:
-    return pd.DataFrame(columns=template_columns(fw, lang)).to_csv(index=False).encode("utf-8-sig")
+    from assessment import exports
+
+    return exports.to_csv_bytes(pd.DataFrame(columns=template_columns(fw, lang)))
 
 
 def template_xlsx(fw: Framework, lang: str, localities_file: str) -> bytes:
-    """The template: a data sheet with the headers, a guide per column, and the sector/locality codes."""
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        pd.DataFrame(columns=template_columns(fw, lang)).to_excel(writer, sheet_name=translate("imp.sheet_data", lang),
-                                                                  index=False)
-        guide_frame(fw, lang).to_excel(writer, sheet_name=translate("imp.sheet_guide", lang), index=False)
-        codes_frame(localities_file, lang).to_excel(writer, sheet_name=translate("imp.sheet_codes", lang), index=False)
-        for ws in writer.book.worksheets:
-            for col in ws.columns:
-                ws.column_dimensions[col[0].column_letter].width = min(
-                    60, max(10, max(len(str(c.value or "")) for c in col) + 2))
-    return buf.getvalue()
+    """The template: a data sheet with the headers (cells formatted as text, so a tax code keeps its
+    leading zero), a guide per column, and the sector/locality codes."""
+    from assessment import exports
+
+    return exports.to_xlsx_sheets([
+        (translate("imp.sheet_data", lang), pd.DataFrame(columns=template_columns(fw, lang))),
+        (translate("imp.sheet_guide", lang), guide_frame(fw, lang)),
+        (translate("imp.sheet_codes", lang), codes_frame(localities_file, lang)),
+    ], text_sheets={translate("imp.sheet_data", lang)})
 
 
 # --- reading ------------------------------------------------------------------------------------
 
 
-class FileProblem(ValueError):
+class FileProblem(UserError):
     def __init__(self, problem: Problem):
         self.problem = problem
-        super().__init__(problem.key)
+        super().__init__(problem.key, **problem.params)
 
 
-def read_table(data: bytes, filename: str) -> pd.DataFrame:
-    """The first sheet (XLSX) or the table (CSV, UTF-8 with or without BOM) as strings."""
+@dataclass
+class Sheet:
+    """The data of a file under its header: text cells, the numbers an XLSX stored, and the
+    spreadsheet row number of each data row (the header row is ``header_row``)."""
+
+    frame: pd.DataFrame
+    numbers: pd.DataFrame | None
+    rows: np.ndarray
+    header_row: int = 1
+
+
+def _grid_csv(data: bytes) -> cells.Table:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FileProblem(_p(None, None, "imp.not_utf8", position=exc.start)) from None
+    if not text.strip():
+        raise FileProblem(_p(None, None, "imp.empty"))
+    sample = text[:20_000]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        raise FileProblem(_p(None, None, "imp.not_table", detail=str(exc)[:200])) from None
+    width = max((len(r) for r in rows), default=0)
+    grid = pd.DataFrame([[cells.clean(c) for c in r] + [""] * (width - len(r)) for r in rows], dtype=object)
+    return cells.Table(grid, None)
+
+
+def read_grid(data: bytes, filename: str) -> cells.Table:
+    """Every cell of the table (CSV, UTF-8 with or without BOM) or of the workbook's data sheet."""
     if len(data) > MAX_BYTES:
         raise FileProblem(_p(None, None, "imp.too_large", mb=MAX_BYTES // (1024 * 1024)))
     suffix = Path(filename).suffix.lower()
@@ -173,43 +269,53 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
         if not data.startswith(b"PK"):
             raise FileProblem(_p(None, None, "imp.not_xlsx"))
         try:
-            frame = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=object, engine="openpyxl")
+            return cells.read_xlsx(data, tuple(translate("imp.sheet_data", lang) for lang in ("vi", "en")))
         except Exception:  # noqa: BLE001 - any unreadable workbook gets the same message
             raise FileProblem(_p(None, None, "imp.not_xlsx")) from None
-        frame = frame.map(_cell_text)
-    elif suffix == ".csv":
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise FileProblem(_p(None, None, "imp.not_utf8", position=exc.start)) from None
-        if not text.strip():
-            raise FileProblem(_p(None, None, "imp.empty"))
-        try:
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python")
-        except (pd.errors.ParserError, csv.Error) as exc:
-            raise FileProblem(_p(None, None, "imp.not_table", detail=str(exc)[:200])) from None
-    else:
-        raise FileProblem(_p(None, None, "imp.bad_type"))
-    frame.columns = [nfc(str(c)).strip() for c in frame.columns]
-    # spreadsheets often carry fully empty rows at the end
-    frame = frame[~(frame == "").all(axis=1)] if len(frame.columns) else frame
-    if frame.empty:
+    if suffix == ".csv":
+        return _grid_csv(data)
+    raise FileProblem(_p(None, None, "imp.bad_type"))
+
+
+def sheet_of(fw: Framework, grid: cells.Table) -> Sheet:
+    """The data under the header row. A title above the header, or no header, is one problem."""
+    text = grid.text
+    if text.empty or text.shape[1] == 0:
         raise FileProblem(_p(None, None, "imp.no_rows"))
-    if len(frame) > MAX_ROWS:
+    known = [sum(_column_id(fw, c) is not None for c in text.iloc[i].tolist() if c)
+             for i in range(min(HEADER_SEARCH, len(text)))]
+    header = 0
+    if known[0] < min(3, text.shape[1]):
+        better = [i for i, k in enumerate(known) if k >= 3]
+        if better:
+            raise FileProblem(_p(better[0] + 1, None, "imp.header_below", line=better[0] + 1))
+        if known[0] == 0:
+            raise FileProblem(_p(1, None, "imp.no_header"))
+    body = text.iloc[header + 1:]
+    numbers = None if grid.numbers is None else grid.numbers.iloc[header + 1:]
+    rows = np.arange(len(body)) + header + 2
+    keep = ~(body == "").all(axis=1).to_numpy()  # blank rows (often trailing) are not firms
+    body, rows = body[keep], rows[keep]
+    numbers = None if numbers is None else numbers[keep]
+    if body.empty:
+        raise FileProblem(_p(None, None, "imp.no_rows"))
+    if len(body) > MAX_ROWS:
         raise FileProblem(_p(None, None, "imp.too_many_rows", max=MAX_ROWS))
-    return frame
+    columns = text.iloc[header].tolist()
+    # trailing columns with neither a header nor any value are not columns
+    while columns and not columns[-1] and (body.iloc[:, len(columns) - 1] == "").all():
+        columns.pop()
+    body = body.iloc[:, :len(columns)]
+    body.columns = columns
+    if numbers is not None:
+        numbers = numbers.iloc[:, :len(columns)]
+        numbers.columns = columns
+    return Sheet(body.reset_index(drop=True), None if numbers is None else numbers.reset_index(drop=True), rows,
+                 header + 1)
 
 
-def _cell_text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    if isinstance(value, (dt.datetime, pd.Timestamp)):
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return nfc(str(value)).strip()
+def read_table(data: bytes, filename: str, fw: Framework) -> Sheet:
+    return sheet_of(fw, read_grid(data, filename))
 
 
 # --- validation ---------------------------------------------------------------------------------
@@ -225,44 +331,79 @@ def parse_date(text: str) -> dt.datetime | None:
     return None
 
 
-def validate(fw: Framework, frame: pd.DataFrame, *, localities_file: str,
+def _as_sheet(data: pd.DataFrame | Sheet) -> Sheet:
+    if isinstance(data, Sheet):
+        return data
+    frame = data.copy()
+    frame.columns = [cells.clean(c) for c in frame.columns]
+    frame = frame.astype(object).map(cells.clean)
+    return Sheet(frame.reset_index(drop=True), None, np.arange(len(frame)) + 2)
+
+
+def validate(fw: Framework, data: pd.DataFrame | Sheet, *, localities_file: str,
              existing: set[tuple[str, int]] = frozenset(), today: dt.date | None = None) -> Report:
     """Check every cell; ``existing`` holds (tax code, year) pairs already in the database."""
     today = today or dt.date.today()
+    sheet = _as_sheet(data)
+    frame = sheet.frame
     report = Report(n_rows=len(frame))
     header = _check_header(fw, list(frame.columns))
     if isinstance(header, list):
         report.problems.extend(header)
         report.file_error = True
         return report
-    col_of = header  # column id or criterion id -> header as written
-    rows = np.arange(len(frame)) + 2
+    col_of = header  # column id -> header as written
+    rows = sheet.rows
     bad_cells: dict[int, list[Problem]] = {}
 
     def add(i: int, problem: Problem) -> None:
         bad_cells.setdefault(i, []).append(problem)
 
+    def column(cid: str):
+        name = col_of[cid]
+        return frame[name], None if sheet.numbers is None else sheet.numbers[name].to_numpy(dtype=float)
+
     # criteria, column by column (vectorised)
     codes = np.zeros((len(frame), len(fw.criteria)), dtype=np.int16)
     figures: dict[str, np.ndarray] = {}
     for j, crit in enumerate(fw.criteria):
-        cells = frame[col_of[crit.id]].astype(str).str.strip()
-        col_codes, col_figures, problems = _criterion_column(crit, cells)
-        codes[:, j] = col_codes
-        if col_figures is not None:
-            figures[crit.id] = col_figures
-        for i, key, params in problems:
-            add(i, _p(int(rows[i]), col_of[crit.id], key, value=cells.iloc[i][:40], **params))
+        box, box_numbers = column(crit.id)
+        fig_id = crit.id + cells.FIGURE_SUFFIX
+        fig, fig_numbers = column(fig_id) if fig_id in col_of else (None, None)
+        answers, problems = cells.answer_column(crit, box, box_numbers, fig, fig_numbers)
+        codes[:, j] = np.maximum(answers.codes, 0)
+        if not np.isnan(answers.figures).all():
+            figures[crit.id] = answers.figures
+        for p in problems:
+            add(p.index, _p(int(rows[p.index]), col_of[p.column], p.key, **dict(p.params)))
+
+    # profile figures, a column at a time (the column shows how its numbers are written)
+    figure_values: dict[str, np.ndarray] = {}
+    for cid in FIGURES:
+        if cid not in col_of:
+            continue
+        cells_of, stored = column(cid)
+        values, problems = cells.numbers_of(cells_of, stored, whole=cid == "employees")
+        figure_values[cid] = values
+        for i, key in problems:
+            add(i, _p(int(rows[i]), col_of[cid], key, value=cells_of.iat[i][:40]))
 
     # profile and date, row by row
     seen: dict[tuple[str, int], int] = {}
     profiles: dict[int, tuple[FirmProfile, dt.datetime]] = {}
+    profile_ids = [cid for cid in col_of if cid in PROFILE_COLUMNS]
+    text_columns = {cid: frame[col_of[cid]].tolist() for cid in profile_ids}
     for i in range(len(frame)):
-        raw = {cid: str(frame.iat[i, frame.columns.get_loc(col)]) for cid, col in col_of.items() if cid in PROFILE_COLUMNS}
+        raw = {cid: text_columns[cid][i] for cid in profile_ids}
+        unreadable = {p.column for p in bad_cells.get(i, ())}
+        for cid, values in figure_values.items():
+            raw[cid] = None if np.isnan(values[i]) else float(values[i])
         profile, errors = validate_profile(raw, localities_file=localities_file)
         for e in errors:
             col = col_of.get(e.field) or col_of.get("revenue_bn") or col_of.get("capital_bn")
-            value = raw.get(e.field, "")[:40]
+            if col in unreadable:
+                continue  # the cell could not be read as a number: already said
+            value = str(text_columns.get(e.field, [""] * len(frame))[i])[:40]
             if e.field == "tax_code" and re.fullmatch(r"\d{9}(-\d{3})?", normalise_tax_code(value)):
                 add(i, _p(int(rows[i]), col, "imp.tax_code_nine", value=value))
             elif e.field == "sector" and value:
@@ -270,8 +411,8 @@ def validate(fw: Framework, frame: pd.DataFrame, *, localities_file: str,
             elif e.field == "locality" and value:
                 add(i, _p(int(rows[i]), col, "imp.bad_locality", value=value))
             else:
-                add(i, _p(int(rows[i]), col, e.key, what=col, **e.kwargs()))
-        date_text = raw.get("assessment_date", "").strip()
+                add(i, _p(int(rows[i]), col, e.key, **{"what": col, "value": value, **e.kwargs()}))
+        date_text = raw.get("assessment_date", "") or ""
         when = parse_date(date_text) if date_text else dt.datetime.combine(today, dt.time(9, 0))
         if when is None:
             add(i, _p(int(rows[i]), col_of.get("assessment_date"), "imp.bad_date", value=date_text[:40]))
@@ -295,16 +436,8 @@ def validate(fw: Framework, frame: pd.DataFrame, *, localities_file: str,
         if i in bad_cells or i not in profiles:
             continue
         profile, when = profiles[i]
-        answers = {}
-        for j, crit in enumerate(fw.criteria):
-            code = int(codes[i, j])
-            if crit.id in figures and crit.type == "share":
-                answers[crit.id] = Answer(code, numerator=float(figures[crit.id][i]), denominator=100.0)
-            elif crit.id in figures:
-                answers[crit.id] = Answer(code, value=float(figures[crit.id][i]))
-            else:
-                answers[crit.id] = Answer(code)
-        report.valid.append(ImportRow(int(rows[i]), profile, when, codes[i].copy(), answers))
+        written = tuple((cid, float(values[i])) for cid, values in figures.items() if not np.isnan(values[i]))
+        report.valid.append(ImportRow(int(rows[i]), profile, when, codes[i].copy(), written))
     return report
 
 
@@ -312,7 +445,7 @@ def _check_header(fw: Framework, columns: list[str]) -> dict[str, str] | list[Pr
     problems: list[Problem] = []
     col_of: dict[str, str] = {}
     for col in columns:
-        key = _HEADER_TO_ID.get(_norm(col)) or (col if col in fw.criterion_by_id else None)
+        key = _column_id(fw, col)
         if key is None:
             if _norm(col).startswith("unnamed:") or not col:
                 problems.append(_p(1, col, "imp.blank_header"))
@@ -334,58 +467,16 @@ def _check_header(fw: Framework, columns: list[str]) -> dict[str, str] | list[Pr
     return problems or col_of
 
 
-def _criterion_column(crit: Criterion, cells: pd.Series):
-    """Answer codes, declared figures (share/count) and the problems (row index, key, params) of a column."""
-    n = len(cells)
-    codes = np.zeros(n, dtype=np.int16)
-    problems: list[tuple[int, str, dict]] = []
-    empty = (cells == "").to_numpy()
-    for i in np.flatnonzero(empty):
-        problems.append((int(i), "imp.no_answer", {}))
-    if crit.type == "yes_no":
-        low = cells.str.lower()
-        bad = ~low.isin(_YES | _NO).to_numpy() & ~empty
-        for i in np.flatnonzero(bad):
-            problems.append((int(i), "imp.yes_no", {}))
-        codes[:] = low.isin(_YES).to_numpy()
-        return codes, None, problems
-    numbers = pd.to_numeric(cells.str.rstrip("%").str.strip().str.replace(",", ".", regex=False),
-                            errors="coerce").to_numpy(dtype=float)
-    not_number = np.isnan(numbers) & ~empty
-    for i in np.flatnonzero(not_number):
-        problems.append((int(i), "imp.not_number", {}))
-    ok = ~np.isnan(numbers)
-    if crit.type == "choice":
-        top = len(crit.choices) - 1
-        bad = ok & ((numbers != np.floor(numbers)) | (numbers < 0) | (numbers > top))
-        for i in np.flatnonzero(bad):
-            problems.append((int(i), "imp.not_option", {"top": top}))
-        good = ok & ~bad
-        codes[good] = numbers[good].astype(np.int16)
-        return codes, None, problems
-    if crit.type == "share":
-        bad = ok & ((numbers < 0) | (numbers > 100))
-        for i in np.flatnonzero(bad):
-            problems.append((int(i), "imp.share_range", {}))
-    else:
-        bad = ok & ((numbers < 0) | (numbers != np.floor(numbers)) | (numbers > 1e9))
-        for i in np.flatnonzero(bad):
-            problems.append((int(i), "imp.count_range", {}))
-    good = ok & ~bad
-    codes[good] = crit.codes_for_figures(numbers[good]).astype(np.int16)
-    return codes, np.where(good, numbers, 0.0), problems
-
-
 def import_file(store, fw: Framework, data: bytes, filename: str, *, localities_file: str,
                 today: dt.date | None = None) -> Report:
     """Read and validate a file against the framework and what the database already holds."""
     try:
-        frame = read_table(data, filename)
+        sheet = read_table(data, filename, fw)
     except FileProblem as exc:
         return Report(problems=[exc.problem], file_error=True)
     tax_codes = set()
-    for col in frame.columns:
+    for col in sheet.frame.columns:
         if _HEADER_TO_ID.get(_norm(col)) == "tax_code":
-            tax_codes = {normalise_tax_code(v) for v in frame[col]}
+            tax_codes = {normalise_tax_code(v) for v in sheet.frame[col]}
     existing = store.submitted_periods(fw.key, tax_codes) if tax_codes else set()
-    return validate(fw, frame, localities_file=localities_file, existing=existing, today=today)
+    return validate(fw, sheet, localities_file=localities_file, existing=existing, today=today)

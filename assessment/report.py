@@ -533,8 +533,10 @@ def blank_form_pdf(fw: Framework, lang: str, *, localities_file: str, today: dt.
             doc.block(f"{c.id}  {c.title(lang)}", 8.5, "B", lh=4.4)
             doc.block(c.question(lang), 8, lh=4.2)
             if c.type in ("share", "count"):
-                figure = tr("pdf.blank_share") if c.type == "share" else tr("pdf.blank_count",
-                                                                             unit=c.unit(lang) if c.unit else "")
+                from assessment.cells import figure_header
+
+                figure = (tr("pdf.blank_share", column=figure_header(c, lang)) if c.type == "share" else
+                          tr("pdf.blank_count", unit=c.unit(lang) if c.unit else "", column=figure_header(c, lang)))
                 doc.block(figure, 7.5, "", MUTED, lh=4.6)
             for code, (_pts, text) in enumerate(c.choices):
                 if doc.get_y() + 4.8 > doc.page_break_trigger:

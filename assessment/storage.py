@@ -475,50 +475,16 @@ class Store:
                 out.update((code, at.year) for code, at in rows)
         return out
 
-    def import_assessments(self, fw, rows, *, lang: str = "vi", who: str = "import") -> list[tuple[int, str, int, str]]:
-        """Store validated import rows (assessment.importer.ImportRow) as submitted assessments, in one
-        transaction. Each firm's earlier assessment becomes the previous one, so its history shows the
-        change. Returns (row, tax code, assessment id, resume code) per row: the codes let the
-        department hand each firm access to its results."""
-        from assessment.scoring import score_codes
+    def import_assessments(self, fw, rows, *, lang: str = "vi", who: str = "import", progress=None,
+                           chunk: int | None = None) -> list[tuple[int, str, int, str]]:
+        """Store validated import rows (assessment.importer.ImportRow) as submitted assessments, all or
+        nothing, in short transactions (assessment.staging) so that firms saving their steps are not
+        held up. Returns (row, tax code, assessment id, access code) per row: the codes let the
+        department hand each firm access to its results. A concurrent import of the same rows
+        raises staging.ImportConflict and writes nothing."""
+        from assessment.staging import CHUNK, write_import
 
-        if not rows:
-            return []
-        scores = score_codes(fw, np.stack([r.codes for r in rows]))
-        out = []
-        with self._session.begin() as s:
-            for k, r in sorted(enumerate(rows), key=lambda kr: kr[1].submitted_at):
-                # the department's import speaks for the firm: its own record, never a claim
-                firm = s.scalar(select(FirmRow).where(FirmRow.tax_code == r.profile.tax_code))
-                if firm is None:
-                    firm = FirmRow(tax_code=r.profile.tax_code, name=r.profile.name)
-                    s.add(firm)
-                    s.flush()
-                identity.rename_firm(s, firm, r.profile.name, who)
-                previous = s.scalar(
-                    select(AssessmentRow.id)
-                    .where(AssessmentRow.firm_id == firm.id, AssessmentRow.status == SUBMITTED,
-                           AssessmentRow.submitted_at <= r.submitted_at)
-                    .order_by(AssessmentRow.submitted_at.desc(), AssessmentRow.id.desc()).limit(1))
-                result = scores.firm(k)
-                code = codes.new_code()
-                row = AssessmentRow(
-                    firm_id=firm.id, framework_id=fw.id, framework_version=fw.version, status=SUBMITTED, lang=lang,
-                    resume_hash=codes.code_hash(code), previous_id=previous, created_at=r.submitted_at,
-                    updated_at=r.submitted_at, submitted_at=r.submitted_at, total=result.total, level=result.level,
-                    results=result.to_dict(), source=IMPORTED, period=r.submitted_at.year,
-                    **_profile_columns(r.profile),
-                )
-                s.add(row)
-                s.flush()
-                s.execute(insert(AnswerRow), [
-                    {"assessment_id": row.id, "criterion_id": cid, "code": a.code, "numerator": a.numerator,
-                     "denominator": a.denominator, "value": a.value}
-                    for cid, a in r.answers.items()
-                ])
-                s.add(ScoreRow(assessment_id=row.id, **score_columns(result)))
-                out.append((r.row, r.profile.tax_code, row.id, code))
-        return sorted(out)
+        return write_import(self, fw, rows, lang=lang, who=who, progress=progress, chunk=chunk or CHUNK)
 
     def count_assessments(self) -> int:
         with self._session() as s:

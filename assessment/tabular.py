@@ -1,9 +1,12 @@
-"""Answer sheets as tables (CSV): one row per firm, one column per criterion id.
+"""Answer sheets as tables (CSV) for the command line: one row per firm, one column per criterion id.
 
-Cells hold answers (the option number for a choice, 0/1 for yes/no, a percentage for a share, a
-whole number for a count) or, in points mode, the points already awarded. Parsing is done column
-by column over all firms; the first bad cell raises :class:`SheetError` naming its row (as
-counted in the file, the header being row 1), its column and the problem.
+Cells are read by assessment.cells, the same reader as the department's import: a criterion's
+cell holds the number of the ticked box as printed on the paper form (0 for the first box), for
+every answer type; a share written as a figure comes with its unit ("35%") or in the criterion's
+figure column ("1.1.3_figure", or the import template's header), a count as a figure in its figure
+column. In points mode the cells hold the points already awarded. The first bad cell raises
+:class:`SheetError` naming its row (as counted in the file, the header being row 1), its column and
+the problem.
 """
 
 from __future__ import annotations
@@ -15,19 +18,29 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from assessment.framework import Criterion, Framework
+from assessment import cells
+from assessment.errors import UserError
+from assessment.framework import Framework
 from assessment.scoring import AnswerError, Scores, check_points, score_codes, score_points
 
 ID_COLUMN = "firm_id"
-_YES = {"1", "yes", "y", "có", "co", "true", "x"}
-_NO = {"0", "no", "n", "không", "khong", "false", ""}
 
 
-class SheetError(ValueError):
-    def __init__(self, problem: str, *, row: int | None = None, column: str | None = None):
-        self.row, self.column, self.problem = row, column, problem
-        where = ", ".join(x for x in (f"row {row}" if row else "", f"column {column}" if column else "") if x)
-        super().__init__(f"{where}: {problem}" if where else problem)
+class SheetError(UserError):
+    """A problem of an answer sheet, at its row (the header is row 1) and column."""
+
+    def __init__(self, key: str, *, row: int | None = None, column: str | None = None, **params):
+        self.row, self.column = row, column
+        super().__init__(key, **params)
+        self.args = (self.message("en"),)
+
+    def message(self, lang: str) -> str:
+        from assessment.i18n import translate
+
+        where = ", ".join(x for x in (translate("sheet.row", lang, row=self.row) if self.row else "",
+                                      translate("sheet.column", lang, column=self.column) if self.column else "") if x)
+        text = super().message(lang)
+        return f"{where}: {text}" if where else text
 
 
 @dataclass(frozen=True)
@@ -42,20 +55,22 @@ class Sheet:
 
 
 def read_csv_text(path: str | Path) -> pd.DataFrame:
-    """Read a CSV of strings (nothing guessed), accepting UTF-8 with or without BOM."""
+    """Read a CSV of strings (nothing guessed), accepting UTF-8 with or without BOM; every cell
+    cleaned as the import cleans it."""
     raw = Path(path).read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SheetError(f"the file is not UTF-8 text (bad byte at position {exc.start}); save it as CSV UTF-8") from None
+        raise SheetError("imp.not_utf8", position=exc.start) from None
     if not text.strip():
-        raise SheetError("the file is empty")
+        raise SheetError("imp.empty")
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except pd.errors.ParserError as exc:
-        raise SheetError(f"not a readable CSV table ({exc})") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
+        raise SheetError("imp.not_table", detail=str(exc)[:200]) from None
+    frame.columns = [cells.clean(c) for c in frame.columns]
+    frame = frame.astype(object).map(cells.clean)
+    return frame[~(frame == "").all(axis=1)] if len(frame.columns) else frame
 
 
 def parse_sheet(
@@ -68,84 +83,64 @@ def parse_sheet(
     """
     columns = list(frame.columns)
     if not columns or columns[0] != ID_COLUMN:
-        raise SheetError(f"the first column must be '{ID_COLUMN}'", row=1, column=columns[0] if columns else None)
+        raise SheetError("sheet.first_column", row=1, column=columns[0] if columns else None, id=ID_COLUMN)
     dup = sorted({c for c in columns if columns.count(c) > 1})
     if dup:
-        raise SheetError(f"column(s) {', '.join(dup)} appear more than once", row=1)
+        raise SheetError("sheet.duplicate_columns", row=1, columns=", ".join(dup))
     missing = [c for c in fw.criterion_ids if c not in columns]
     if missing:
         shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
-        raise SheetError(f"{len(missing)} criterion column(s) missing: {shown}", row=1)
-    unknown = [c for c in columns[1:] if c not in fw.criterion_by_id and c not in profile_columns]
+        raise SheetError("sheet.missing_criteria", row=1, n=len(missing), columns=shown)
+    figure_of = {c: cells.figure_column_of(fw, c) for c in columns[1:]}
+    unknown = [c for c in columns[1:] if c not in fw.criterion_by_id and c not in profile_columns
+               and (points or figure_of[c] is None)]
     if unknown:
-        raise SheetError(
-            f"unknown column(s) {', '.join(unknown[:10])}: not criteria of {fw.key}", row=1, column=unknown[0]
-        )
+        raise SheetError("sheet.unknown_columns", row=1, column=unknown[0], columns=", ".join(unknown[:10]),
+                         framework=fw.key)
     if frame.empty:
-        raise SheetError("the file has a header but no firms")
-    ids = frame[ID_COLUMN].str.strip()
+        raise SheetError("imp.no_rows")
+    ids = frame[ID_COLUMN]
     blank = ids == ""
     if blank.any():
-        raise SheetError("firm_id is empty", row=int(np.flatnonzero(blank.to_numpy())[0]) + 2, column=ID_COLUMN)
+        raise SheetError("sheet.no_firm_id", row=int(np.flatnonzero(blank.to_numpy())[0]) + 2, column=ID_COLUMN)
 
     n = len(frame)
     if points:
         matrix = np.empty((n, len(fw.criteria)), dtype=np.int16, order="F")  # filled column by column
         for j, crit in enumerate(fw.criteria):
-            matrix[:, j] = _whole_numbers(frame[crit.id], crit.id, lo=0, hi=crit.max_points)
+            values, problems = cells.numbers_of(frame[crit.id], whole=True)
+            _raise_first(frame[crit.id], crit.id, [(i, key, {}) for i, key in problems])
+            bad = [(i, "imp.no_answer", {}) for i in np.flatnonzero(np.isnan(values))]
+            bad += [(i, "sheet.points_range", {"max": crit.max_points})
+                    for i in np.flatnonzero(~np.isnan(values) & ((values < 0) | (values > crit.max_points)
+                                                              | (values != np.floor(values))))]
+            _raise_first(frame[crit.id], crit.id, bad)
+            matrix[:, j] = values.astype(np.int16)
         try:
             pts = check_points(fw, matrix)
         except AnswerError as exc:
-            raise SheetError(str(exc).replace(f" for criterion {exc.criterion}", ""), row=exc.row + 2,
-                             column=exc.criterion) from None
+            raise SheetError("sheet.points_step", row=exc.row + 2, column=exc.criterion,
+                             value=int(matrix[exc.row, fw.criterion_ids.index(exc.criterion)])) from None
         return Sheet(ids.tolist(), pts, True, _profile(frame, profile_columns))
 
+    figures = {figure_of[c]: c for c in columns[1:] if figure_of.get(c)}
     codes = np.empty((n, len(fw.criteria)), dtype=np.int16, order="F")
     for j, crit in enumerate(fw.criteria):
-        codes[:, j] = _codes_of_column(crit, frame[crit.id])
+        fig = frame[figures[crit.id]] if crit.id in figures else None
+        answers, problems = cells.answer_column(crit, frame[crit.id], None, fig, None)
+        if problems:
+            first = min(problems, key=lambda p: p.index)
+            shown_column = figures.get(crit.id) if first.column.endswith(cells.FIGURE_SUFFIX) else crit.id
+            raise SheetError(first.key, row=first.index + 2, column=shown_column, **dict(first.params))
+        codes[:, j] = answers.codes
     return Sheet(ids.tolist(), codes, False, _profile(frame, profile_columns))
 
 
 def _profile(frame: pd.DataFrame, names: tuple[str, ...]) -> dict[str, list[str]]:
-    return {name: frame[name].str.strip().tolist() for name in names if name in frame.columns}
+    return {name: frame[name].tolist() for name in names if name in frame.columns}
 
 
-def _codes_of_column(crit: Criterion, column: pd.Series) -> np.ndarray:
-    cells = column.str.strip()
-    if crit.type == "yes_no":
-        low = cells.str.lower()
-        bad = ~low.isin(_YES | _NO) | (low == "")
-        _raise_first(bad, crit.id, "expected 1 (yes) or 0 (no)", cells)
-        return low.isin(_YES).to_numpy().astype(np.int16)
-    if crit.type == "choice":
-        return _whole_numbers(cells, crit.id, lo=0, hi=len(crit.choices) - 1, what="option number")
-    values = _numbers(cells.str.rstrip("%").str.strip().str.replace(",", ".", regex=False), crit.id, cells)
-    if crit.type == "share":
-        _raise_first(pd.Series(values > 100), crit.id, "a share cannot exceed 100 (percent)", cells)
-    else:
-        _raise_first(pd.Series(values != np.floor(values)), crit.id, "a count must be a whole number", cells)
-    return crit.codes_for_figures(values).astype(np.int16)
-
-
-def _numbers(cells: pd.Series, column: str, shown: pd.Series) -> np.ndarray:
-    _raise_first(shown.str.strip() == "", column, "no answer", shown)
-    values = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float)
-    _raise_first(pd.Series(np.isnan(values)), column, "not a number", shown)
-    _raise_first(pd.Series(~np.isfinite(values) | (values < 0)), column, "must be a number of at least 0", shown)
-    return values
-
-
-def _whole_numbers(cells: pd.Series, column: str, *, lo: int, hi: int, what: str = "points") -> np.ndarray:
-    values = _numbers(cells.str.strip(), column, cells)
-    _raise_first(pd.Series(values != np.floor(values)), column, f"{what} must be a whole number", cells)
-    _raise_first(pd.Series((values < lo) | (values > hi)), column, f"{what} must be between {lo} and {hi}", cells)
-    return values.astype(np.int16)
-
-
-def _raise_first(bad: pd.Series, column: str, problem: str, cells: pd.Series) -> None:
-    flags = bad.to_numpy()
-    if flags.any():
-        i = int(np.flatnonzero(flags)[0])
-        value = cells.iloc[i]
-        shown = f"'{value}'" if value != "" else "an empty cell"
-        raise SheetError(f"{shown}: {problem}", row=i + 2, column=column)
+def _raise_first(cells_of: pd.Series, column: str, problems: list[tuple[int, str, dict]]) -> None:
+    if problems:
+        i, key, params = min(problems, key=lambda p: p[0])
+        raise SheetError(key, row=int(i) + 2, column=column, value=cells_of.iat[int(i)][:40], **params)

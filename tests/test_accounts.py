@@ -50,10 +50,41 @@ def test_lockout_survives_new_sessions_and_reset_clears_it(store):
     for _ in range(5):
         with pytest.raises(AccountError, match="acct.wrong"):
             accounts.authenticate("admin", "wrong-password")
-    with pytest.raises(AccountError, match="acct.locked"):
-        Accounts(store).authenticate("admin", PASSWORD)
+    with pytest.raises(AccountError, match="acct.wrong") as locked:
+        Accounts(store).authenticate("admin", PASSWORD)  # locked: even the right password is refused
+    with pytest.raises(AccountError) as unknown:
+        Accounts(store).authenticate("nobody-here", PASSWORD)
+    # the lockout reveals nothing: a locked account and an unknown name read exactly alike
+    assert locked.value.message("vi") == unknown.value.message("vi") and "khóa" in locked.value.message("vi")
+    assert locked.value.message("en") == unknown.value.message("en")
     accounts.reset_password("admin", PASSWORD)
     assert accounts.authenticate("admin", PASSWORD).is_admin
+
+
+@pytest.mark.parametrize("password", [" " * 12, "aaaaaaaaaaaa", "ababababab12", "1234567890", "0987654321",
+                                      "qwertyuiop", "abcdefghijk", "7890123456", "password2026", "matkhau@123",
+                                      "abcabcabcabc", "quan.ly.so.1"])
+def test_obvious_passwords_are_refused(store, password):
+    accounts = Accounts(store)
+    with pytest.raises(AccountError) as err:
+        accounts.add("quan.ly.so.1", password)
+    assert err.value.key in ("acct.password_weak", "acct.password_short")
+    assert not err.value.message("vi").startswith("[")
+
+
+def test_a_real_passphrase_is_accepted(store):
+    assert Accounts(store).add("lo.minh", "chè Tà Xùa mùa xuân").username == "lo.minh"
+
+
+def test_usernames_are_one_spelling_and_never_invisible(store):
+    accounts = Accounts(store)
+    accounts.add("ｌｏ.ｍｉｎｈ", PASSWORD)  # full-width letters are the same name
+    assert accounts.authenticate("Lo.Minh", PASSWORD).username == "lo.minh"
+    with pytest.raises(AccountError, match="acct.username_taken"):
+        accounts.add("lo.minh", PASSWORD)
+    for name in ("lo\u200b.minh", "lo.minh\u202e", "lo\x00minh", "lò minh"):
+        with pytest.raises(AccountError, match="acct.username_invalid"):
+            accounts.add(name, PASSWORD)
 
 
 def test_first_admin_from_configuration(store, monkeypatch):

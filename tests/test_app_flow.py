@@ -361,10 +361,10 @@ def test_catalogue_page_needs_a_department_account(db, dbi, monkeypatch):
     accounts.add("lo.minh", PASSWORD, role="admin", display_name="Lò Văn Minh")
     at = AppTest.from_function(_catalogue_script, default_timeout=60).run()
     _sign_in(at, "lo.minh", "sai-mat-khau-roi")
-    assert errors(at) == ["Tên đăng nhập hoặc mật khẩu không đúng."]
+    assert errors(at) == ["Tên đăng nhập hoặc mật khẩu không đúng. Sau 5 lần nhập sai liên tiếp, tài khoản bị khóa 15 phút."]
     assert not at.tabs
     _sign_in(at, "ai.do", PASSWORD)  # an unknown name gets the same message
-    assert errors(at) == ["Tên đăng nhập hoặc mật khẩu không đúng."]
+    assert errors(at) == ["Tên đăng nhập hoặc mật khẩu không đúng. Sau 5 lần nhập sai liên tiếp, tài khoản bị khóa 15 phút."]
     _sign_in(at, "lo.minh", PASSWORD)
     assert not at.exception and not errors(at)
     assert "Đang đăng nhập: Lò Văn Minh (admin)" in [c.value for c in at.caption]
@@ -406,13 +406,16 @@ def test_sign_in_locks_after_five_wrong_passwords(db, monkeypatch):
     at = AppTest.from_function(_catalogue_script, default_timeout=60).run()
     for _ in range(5):
         _sign_in(at, "admin", "sai-mat-khau-roi")
-    _sign_in(at, "admin", PASSWORD)
-    assert errors(at) == ["Tài khoản tạm khóa do nhập sai nhiều lần. Vui lòng thử lại sau 15 phút."]
+    _sign_in(at, "admin", PASSWORD)  # the right password, refused while locked
+    assert errors(at) == ["Tên đăng nhập hoặc mật khẩu không đúng. Sau 5 lần nhập sai liên tiếp, tài khoản bị khóa 15 phút."]  # the same words as for a name that does not exist
     assert not at.tabs
     # the lock lives in the database: a new browser session is locked too
     other = AppTest.from_function(_catalogue_script, default_timeout=60).run()
     _sign_in(other, "admin", PASSWORD)
-    assert errors(other) == ["Tài khoản tạm khóa do nhập sai nhiều lần. Vui lòng thử lại sau 15 phút."]
+    assert errors(other) == ["Tên đăng nhập hoặc mật khẩu không đúng. Sau 5 lần nhập sai liên tiếp, tài khoản bị khóa 15 phút."] and not other.tabs
+    stranger = AppTest.from_function(_catalogue_script, default_timeout=60).run()
+    _sign_in(stranger, "no-such-admin", PASSWORD)
+    assert errors(stranger) == errors(other)  # a locked account and an unknown name read alike
 
 
 def test_department_sees_what_is_recommended_most(db, dbi, monkeypatch):
@@ -690,11 +693,19 @@ def test_import_of_a_bad_file_lists_its_errors_and_writes_nothing(db, dbi, monke
     assert any("“99”" in r for r in report["Lý do"]) and any("“Hà Nội”" in r for r in report["Lý do"])
     assert store.count_assessments() == 0
     assert at.button(key="imp_confirm").disabled  # the valid rows only after ticking the box
+    # what would be stored is shown before anything is: firm, tax code, locality, size, total, level
+    preview = at.table[0].value
+    assert preview.index.tolist() == [2, 3, 5] and preview["Mã số thuế"].tolist() == [tax_code(i, "5501")
+                                                                                        for i in (0, 1, 3)]
+    assert preview["Địa bàn"].iloc[0] != "SL-MC"  # the locality's name, not its code
+    assert {"Quy mô", "Tổng điểm", "Mức"} <= set(preview.columns)
+    assert {"imp_preview_csv", "imp_preview_xlsx"} <= {b.key for b in at.get("download_button")}
     at.checkbox(key="imp_only_valid").check().run()
     at.button(key="imp_confirm").click().run()
     assert not at.exception
     assert store.count_assessments() == 3
     assert "Đã nhập 3 bản đánh giá." in [s.value for s in at.success]
+    assert not errors(at)  # the file just written is not checked again against its own rows
     assert any(b.key == "imp_codes" for b in at.get("download_button"))
     # the same file again: the three are duplicates now, the bad row still bad
     at.get("file_uploader")[0].upload("phieu2.csv", _import_rows(dbi, 4, bad_row=2), "text/csv").run()

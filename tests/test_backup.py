@@ -101,3 +101,85 @@ def test_backup_and_restore_commands(source, tmp_path, monkeypatch, capsys):
 
 def test_every_table_of_the_schema_is_in_a_backup():
     assert set(TABLES) == set(Base.metadata.tables), "a new table must be added to backup.TABLES (parents first)"
+
+
+def _consistent(store, dbi) -> None:
+    """Every key points at a row that exists and every submitted assessment is whole."""
+    rows = _dump(store)
+    ids = {r["id"] for r in rows["assessments"]}
+    submitted = {r["id"] for r in rows["assessments"] if r["status"] == "submitted"}
+    assert {r["assessment_id"] for r in rows["assessment_scores"]} == submitted
+    assert {r["previous_id"] for r in rows["assessments"] if r["previous_id"]} <= ids
+    per = {}
+    for a in rows["answers"]:
+        per[a["assessment_id"]] = per.get(a["assessment_id"], 0) + 1
+    assert set(per) <= ids and all(per.get(i) == len(dbi.criteria) for i in submitted)
+
+
+@pytest.mark.parametrize("target", ["sqlite", "postgresql"])
+def test_a_backup_taken_while_firms_write_restores_whole(db_url, tmp_path, dbi, target):
+    """One snapshot for every table: rows written during the backup are either all in it or not."""
+    import threading
+
+    from assessment import workflow
+    from assessment.answers import Answer
+    from assessment.firms import FirmProfile
+    from tests.conftest import tax_code
+
+    if target == "postgresql" and not POSTGRES_URL:
+        pytest.skip(POSTGRES_SKIP)
+    source = Store.from_url(db_url)
+    source.replace_demo(dbi, demo.generate(dbi, 600, seed=5, localities=["SL-MC", "SL-BY"]))
+    stop, written = threading.Event(), []
+
+    def writer():
+        writer_store = Store.from_url(db_url)
+        i = 0
+        while not stop.is_set():
+            profile = FirmProfile(tax_code(i, "5600"), f"Cửa hàng {i}", "G", 3, 1.0, None, "SL-MC")
+            aid, _ = writer_store.create_assessment(profile, dbi.key)
+            for pillar in dbi.pillars:  # step by step, as a firm saves
+                writer_store.save_answers(aid, {c.id: Answer(1) for c in pillar.criteria})
+            workflow.submit(writer_store, dbi, aid)
+            written.append(aid)
+            i += 1
+        writer_store.engine.dispose()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        while len(written) < 2:
+            pass
+        archive = tmp_path / "live.zip"
+        counts = backup(source, archive)
+    finally:
+        stop.set()
+        thread.join()
+    assert len(written) >= 3  # the writer kept submitting while the backup read
+    urls = iter([f"sqlite:///{tmp_path / 'target.sqlite3'}"]) if target == "sqlite" else _postgres_schema_url()
+    url = next(urls)
+    try:
+        dest = Store.from_url(url)
+        assert restore(dest, archive) == counts
+        _consistent(dest, dbi)
+        dest.engine.dispose()
+    finally:
+        for _ in urls:
+            pass
+    source.engine.dispose()
+
+
+def test_a_broken_archive_is_reported_in_one_line(source, tmp_path, capsys, monkeypatch):
+    archive = tmp_path / "b.zip"
+    backup(source, archive)
+    data = bytearray(archive.read_bytes())
+    member = data.find(b"answers.jsonl")
+    data[member + 200: member + 260] = b"\x00" * 60  # bytes flipped inside a compressed member
+    broken = tmp_path / "flipped.zip"
+    broken.write_bytes(bytes(data))
+    monkeypatch.setenv("DBI_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    assert main(["restore", str(broken)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "error:" in err and "Traceback" not in err
+    dest = Store.from_url(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    assert all(not rows for rows in _dump(dest).values())

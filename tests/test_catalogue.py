@@ -89,7 +89,7 @@ def test_invalid_edit_or_import_writes_nothing(store, dbi):
     bad["improves"] = [{"criterion": "1.1.1", "to": 9}]
     with pytest.raises(CatalogueError):
         cat.save(bad, who="x")
-    rows = rows_from_csv(to_csv(before))
+    rows = rows_from_csv(to_csv(before).decode("utf-8-sig"))
     rows[10]["url"] = "not a url"
     rows[0]["name"] = "Changed"
     with pytest.raises(CatalogueError, match="entries\\[11\\]"):
@@ -102,9 +102,9 @@ def test_csv_and_yaml_round_trip(store, dbi):
     cat = CatalogueStore(store, dbi)
     cat.seed_if_empty()
     entries = cat.entries()
-    assert cat.validate(rows_from_csv(to_csv(entries))) == entries
+    assert cat.validate(rows_from_csv(to_csv(entries).decode("utf-8-sig"))) == entries
     assert cat.validate(rows_from_yaml(to_yaml(dbi, entries))) == entries
-    assert cat.import_entries(rows_from_csv(to_csv(entries)), who="x", source="same.csv") == 0
+    assert cat.import_entries(rows_from_csv(to_csv(entries).decode("utf-8-sig")), who="x", source="same.csv") == 0
 
 
 def test_publishing_and_retiring_change_what_firms_see_at_once(store, dbi):

@@ -53,13 +53,13 @@ def test_answers_mode_matches_the_library(tmp_path, dbi):
     codes = np.stack([rng.integers(0, len(c.choices), size=40) for c in dbi.criteria], axis=1)
     frame = pd.DataFrame({"firm_id": [f"DN{i:03d}" for i in range(40)]})
     for j, crit in enumerate(dbi.criteria):
-        if crit.type == "share":  # declare a percentage inside the band picked
+        frame[crit.id] = codes[:, j]  # the number of the ticked box, for every kind of criterion
+        if crit.type == "share" and j % 2:  # or the share written on the form, with its unit
             edges = [0.0] + [b.up_to for b in crit.bands]
-            frame[crit.id] = [0.0 if c == 0 else (edges[c] + edges[c + 1]) / 2 for c in codes[:, j]]
-        elif crit.type == "count":
-            frame[crit.id] = [int(crit.bands[c].up_to if crit.bands[c].up_to is not None else 99) for c in codes[:, j]]
-        else:
-            frame[crit.id] = codes[:, j]
+            frame[crit.id] = [f"{0.0 if c == 0 else (edges[c] + edges[c + 1]) / 2:g}%" for c in codes[:, j]]
+        elif crit.type == "count":  # the box, and the number written on the form beside it
+            frame[crit.id + "_figure"] = [int(crit.bands[c].up_to if crit.bands[c].up_to is not None else 99)
+                                          for c in codes[:, j]]
     src = write(tmp_path / "answers.csv", frame.sample(frac=1, axis=1, random_state=1)[["firm_id"] + list(frame.columns[1:][::-1])])
     proc = run("score", str(src))
     assert proc.returncode == 0, proc.stderr
@@ -76,10 +76,10 @@ def test_answers_mode_matches_the_library(tmp_path, dbi):
     ("cell_col", "value", "fragment"),
     [
         ("2.1.1", "7", "row 3, column 2.1.1: 7 points is not possible"),
-        ("1.1.1", "6", "row 3, column 1.1.1: '6': points must be between 0 and 5"),
-        ("3.2.3", "-1", "row 3, column 3.2.3: '-1': must be a number of at least 0"),
-        ("4.1.2", "abc", "row 3, column 4.1.2: 'abc': not a number"),
-        ("6.1.7", "", "row 3, column 6.1.7: an empty cell: no answer"),
+        ("1.1.1", "6", "row 3, column 1.1.1: “6”: points must be a whole number from 0 to 5"),
+        ("3.2.3", "-1", "row 3, column 3.2.3: “-1”: points must be a whole number from 0 to 5"),
+        ("4.1.2", "abc", "row 3, column 4.1.2: “abc” is not a number."),
+        ("6.1.7", "", "row 3, column 6.1.7: No answer."),
     ],
 )
 def test_bad_cell_stops_with_row_column_and_no_output(tmp_path, dbi, cell_col, value, fragment):
@@ -95,13 +95,16 @@ def test_bad_cell_stops_with_row_column_and_no_output(tmp_path, dbi, cell_col, v
 
 def test_answers_mode_errors(tmp_path, dbi):
     frame = points_sheet(dbi, {"A": [0] * 60}).astype(str)
-    frame.loc[0, "1.1.5"] = "150"
+    frame.loc[0, "1.1.5"] = "150%"
     proc = run("score", str(write(tmp_path / "a.csv", frame)))
-    assert proc.returncode == 1 and "row 2, column 1.1.5: '150': a share cannot exceed 100" in proc.stderr
+    assert proc.returncode == 1 and "row 2, column 1.1.5: “150%”: a share must be between 0 and 100" in proc.stderr
+    frame.loc[0, "1.1.5"] = "35"  # a plain number in a share's column is a box number: there is no box 35
+    proc = run("score", str(write(tmp_path / "c.csv", frame)))
+    assert proc.returncode == 1 and "row 2, column 1.1.5: “35”: write the number of the ticked box" in proc.stderr
     frame.loc[0, "1.1.5"] = "35%"
     frame.loc[0, "5.2.3"] = "2.5"
     proc = run("score", str(write(tmp_path / "b.csv", frame)))
-    assert proc.returncode == 1 and "column 5.2.3: '2.5': a count must be a whole number" in proc.stderr
+    assert proc.returncode == 1 and "column 5.2.3: “2.5”: write the number of the ticked box" in proc.stderr
 
 
 def test_file_level_errors(tmp_path, dbi):
@@ -114,7 +117,7 @@ def test_file_level_errors(tmp_path, dbi):
     assert proc.returncode == 1 and "first column must be 'firm_id'" in proc.stderr
     (tmp_path / "e.csv").write_text("", encoding="utf-8")
     proc = run("score", str(tmp_path / "e.csv"))
-    assert proc.returncode == 1 and "the file is empty" in proc.stderr
+    assert proc.returncode == 1 and "The file is empty." in proc.stderr
     (tmp_path / "l.csv").write_bytes("firm_id,1.1.1\nCông ty,1\n".encode("cp1258"))
     proc = run("score", str(tmp_path / "l.csv"))
     assert proc.returncode == 1 and "not UTF-8" in proc.stderr
@@ -126,7 +129,7 @@ def test_file_level_errors(tmp_path, dbi):
 
 def test_other_framework_by_file(tmp_path):
     src = tmp_path / "mini.csv"
-    src.write_text("firm_id,a1,a2,b1,c1,c2\nX,2,1,60,3,1\nY,1,0,12%,1,no\n", encoding="utf-8")
+    src.write_text("firm_id,a1,a2,b1,c1,c2\nX,2,1,60%,2,1\nY,1,0,12%,1,no\n", encoding="utf-8")
     proc = run("score", str(src), "--framework", str(ROOT / "tests/fixtures/mini-framework.yaml"))
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()

@@ -78,7 +78,7 @@ def test_cluster_command_on_the_database(tmp_path):
     proc = run("cluster", "--db", "--k", "3", "-o", str(out), "--save-model", str(tmp_path / "m.json"))
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.startswith("k = 3, silhouette = ")
-    lines = out.read_text(encoding="utf-8").splitlines()
+    lines = out.read_text(encoding="utf-8-sig").splitlines()  # UTF-8 with a BOM, as every CSV we write
     assert lines[0] == "firm_id,cluster,cluster_name_vi,cluster_name_en" and len(lines) == 121
     assert ClusterModel.from_json((tmp_path / "m.json").read_text(encoding="utf-8")).k == 3
     assert run("cluster", "--db", "--k", "many").returncode == 1

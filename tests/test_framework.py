@@ -18,6 +18,7 @@ from assessment.framework import (
 )
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ROOT_QUESTIONNAIRE = Path(__file__).resolve().parent.parent / "questionnaires" / "dbi-2021-sme.yaml"
 
 
 def test_dbi_2021_structure_matches_the_reference(dbi):
@@ -200,3 +201,47 @@ def test_replacing_an_assumption_is_a_data_edit(mini_raw):
     fw = parse_framework(data, source="edited.yaml")
     assert fw.criterion_by_id["b1"].code_for_figure(40) == 2
     assert parse_framework(mini_raw).criterion_by_id["b1"].code_for_figure(40) == 1
+
+
+def test_a_key_written_twice_is_refused_with_file_and_line(tmp_path):
+    """YAML lets the last of two equal keys win silently; a framework file must not."""
+    text = (ROOT_QUESTIONNAIRE.read_text(encoding="utf-8")
+            .replace("max_points: 320", "max_points: 320\nmax_points: 300", 1))
+    path = tmp_path / "twice.yaml"
+    path.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("max_points: 300") + 1
+    with pytest.raises(FrameworkError) as info:
+        load_framework(path)
+    assert str(path) in str(info.value) and f"line {line}" in info.value.place
+    assert "'max_points' is written twice" in str(info.value)
+
+
+@pytest.mark.parametrize("loader", ["catalogue", "localities", "i18n"])
+def test_every_yaml_data_file_refuses_a_key_written_twice(tmp_path, loader, dbi):
+    from assessment.framework import DataFileError, read_yaml
+
+    path = tmp_path / f"{loader}.yaml"
+    path.write_text("units:\n  - code: SL-TP\n    name: Sơn La\n    name: Sơn La 2\n", encoding="utf-8")
+    if loader == "catalogue":
+        from assessment.catalogue import CatalogueError, load_catalogue
+
+        with pytest.raises(CatalogueError, match="written twice"):
+            load_catalogue(path, dbi)
+    elif loader == "localities":
+        from assessment.firms import localities
+
+        with pytest.raises(DataFileError, match="written twice") as info:
+            localities(str(path))
+        assert "line 4" in info.value.place
+    else:
+        with pytest.raises(DataFileError, match="written twice"):
+            read_yaml(path, DataFileError)
+
+
+def test_a_criterion_id_that_does_not_fit_its_component_is_refused_at_load(tmp_path):
+    text = ROOT_QUESTIONNAIRE.read_text(encoding="utf-8").replace('id: "1.1.2"', 'id: "1.1.l"', 1)
+    path = tmp_path / "typo.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(FrameworkError) as info:
+        load_framework(path)
+    assert "'1.1.l' does not fit component 1.1" in str(info.value)

@@ -134,7 +134,7 @@ def test_importer_reports_problems_for_any_damaged_table(dbi, tmp_path_factory, 
                else ("\ufeff" + text).encode() if fmt == "csv-bom" else text.encode())
         name = "x.csv"
     try:
-        table = importer.read_table(raw, name)
+        table = importer.read_table(raw, name, dbi)
     except importer.FileProblem as exc:
         assert not exc.problem.message("vi").startswith("[")
         return
@@ -156,7 +156,7 @@ def test_spreadsheets_with_merged_cells_formulas_and_empty_sheets(dbi, tmp_path)
     ws["E4"] = "=2+3"  # a formula where employees go
     out = io.BytesIO()
     wb.save(out)
-    report = importer.validate(dbi, importer.read_table(out.getvalue(), "m.xlsx"), localities_file=lf)
+    report = importer.validate(dbi, importer.read_table(out.getvalue(), "m.xlsx", dbi), localities_file=lf)
     rows_with_problems = {p.row for p in report.problems}
     assert 3 in rows_with_problems  # the merged-away name is missing on the second row
     assert 4 in rows_with_problems  # a formula is not a number of employees
@@ -165,16 +165,16 @@ def test_spreadsheets_with_merged_cells_formulas_and_empty_sheets(dbi, tmp_path)
     out = io.BytesIO()
     empty.save(out)
     try:
-        importer.read_table(out.getvalue(), "e.xlsx")
+        importer.read_table(out.getvalue(), "e.xlsx", dbi)
         raise AssertionError("an empty workbook was accepted")
     except importer.FileProblem as exc:
         assert exc.problem.key in ("imp.no_rows", "imp.not_xlsx")
 
 
-def test_a_50_mb_file_is_refused_before_it_is_parsed():
+def test_a_50_mb_file_is_refused_before_it_is_parsed(dbi):
     big = b"tax_code,name\n" + b"5500123464,x\n" * (50 * 1024 * 1024 // 13)
     try:
-        importer.read_table(big, "big.csv")
+        importer.read_table(big, "big.csv", dbi)
         raise AssertionError("50 MB accepted")
     except importer.FileProblem as exc:
         assert exc.problem.key == "imp.too_large"

@@ -77,7 +77,7 @@ def test_one_of_the_firms_codes_makes_the_assessment_the_firms_own(store, dbi, h
         from assessment.scoring import score_codes  # noqa: F401 - the import scores as the app does
 
         codes = np.ones(len(dbi.criteria), dtype=np.int16)
-        row = ImportRow(2, OWNER, workflow_date(), codes, {c: Answer(1) for c in dbi.criterion_ids})
+        row = ImportRow(2, OWNER, workflow_date(), codes)
         (_, _, own, firm_code), = store.import_assessments(dbi, [row], who="can.bo")
     new, _ = _submitted(store, dbi, _stranger(name="HTX Chè Tà Xùa Mới"), 3, firm_code=firm_code)
     rec = store.get(new)

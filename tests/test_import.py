@@ -50,7 +50,8 @@ def test_a_valid_row_scores_as_its_answers(dbi):
     assert r.profile.name == "HTX Chè Shan tuyết Tà Xùa" and r.profile.revenue_bn == 5.5
     assert r.submitted_at.date() == dt.date(2026, 10, 27) and r.row == 2
     share = next(c for c in dbi.criteria if c.type == "share")
-    assert r.answers[share.id].numerator == 35.0 and r.codes[dbi.criterion_ids.index(share.id)] == share.code_for_figure(35)
+    assert r.answers(dbi)[share.id].numerator == 35.0
+    assert r.codes[dbi.criterion_ids.index(share.id)] == share.code_for_figure(35)
 
 
 def test_yes_no_answers_in_words_or_digits(mini):
@@ -80,7 +81,7 @@ def test_every_kind_of_cell_problem_is_listed_with_row_column_reason(fw_name, re
     rows = [
         _row(dbi),
         _row(dbi, **{"Mã số thuế": "12345", choice.id: "9"}),
-        _row(dbi, **{yes_no.id: "maybe", share.id: "140", count.id: "2.5"}),
+        _row(dbi, **{yes_no.id: "maybe", share.id: "140%", count.id: "2.5"}),
         _row(dbi, **{"Ngành (mã VSIC cấp 1)": "Z", "Địa bàn (mã)": "HN-01", choice.id: ""}),
         _row(dbi, **{"Ngày đánh giá": "31/02/2026", "Số lao động": "nhiều", share.id: "abc"}),
         _row(dbi, **{"Ngày đánh giá": "01/01/2027", "Tên doanh nghiệp": "", "Doanh thu (tỷ đồng)": ""}),
@@ -88,24 +89,23 @@ def test_every_kind_of_cell_problem_is_listed_with_row_column_reason(fw_name, re
     report = _validate(dbi, rows)
     keys = set(_problem_keys(report))
     assert (3, "Mã số thuế", "err.tax_code.format") in keys
-    assert (3, choice.id, "imp.not_option") in keys
+    assert (3, choice.id, "imp.not_box") in keys
     assert (4, yes_no.id, "imp.yes_no") in keys
     assert (4, share.id, "imp.share_range") in keys
-    assert (4, count.id, "imp.count_range") in keys
+    assert (4, count.id, "imp.not_box") in keys
     assert (5, "Ngành (mã VSIC cấp 1)", "imp.bad_sector") in keys
     assert (5, "Địa bàn (mã)", "imp.bad_locality") in keys
     assert (5, choice.id, "imp.no_answer") in keys
     assert (6, "Ngày đánh giá", "imp.bad_date") in keys
-    assert (6, "Số lao động", "err.figure.not_number") in keys
+    assert (6, "Số lao động", "imp.not_number") in keys
     assert (6, share.id, "imp.not_number") in keys
     assert (7, "Ngày đánh giá", "imp.future_date") in keys
     assert (7, "Tên doanh nghiệp", "err.name.missing") in keys
     assert (7, "Doanh thu (tỷ đồng)", "err.money.missing") in keys
     assert report.bad_rows == [3, 4, 5, 6, 7] and [r.row for r in report.valid] == [2]
     # messages in both languages name the value
-    by_key = {p.key: p for p in report.problems}
-    assert "“9”" in by_key["imp.not_option"].message("vi") and "0 đến" in by_key["imp.not_option"].message("vi")
-    assert "option number" in by_key["imp.not_option"].message("en")
+    nine = next(p for p in report.problems if p.key == "imp.not_box" and p.row == 3)
+    assert "“9”" in nine.message("vi") and "0 đến" in nine.message("vi") and "ticked box" in nine.message("en")
     assert all(not p.message(lang).startswith("[") for p in report.problems for lang in ("vi", "en"))
 
 
@@ -138,9 +138,9 @@ def test_duplicates_in_the_file_and_in_the_database(dbi):
     ("a.csv", b"tax_code,name\n", "imp.no_rows"),
     ("a.csv", b"x" * (importer.MAX_BYTES + 1), "imp.too_large"),
 ])
-def test_unreadable_files_get_one_clear_message(name, data, key):
+def test_unreadable_files_get_one_clear_message(name, data, key, dbi):
     with pytest.raises(importer.FileProblem) as err:
-        importer.read_table(data, name)
+        importer.read_table(data, name, dbi)
     assert err.value.problem.key == key
     assert not err.value.problem.message("vi").startswith("[")
 
@@ -150,6 +150,7 @@ def test_xlsx_template_round_trip(dbi):
     sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=str)
     assert list(sheets) == ["Dữ liệu", "Hướng dẫn", "Bảng mã"]
     assert list(sheets["Dữ liệu"].columns) == importer.template_columns(dbi, "vi")
+    assert "1.1.3 tỷ lệ (%)" in sheets["Dữ liệu"].columns  # a share's written figure has a column of its own
     assert set(dbi.criterion_ids) <= set(sheets["Hướng dẫn"]["Cột"])
     assert "SL-MC" in set(sheets["Bảng mã"]["Mã"])
     # filled in as a spreadsheet program would (numbers as numbers, the date as a date)
@@ -162,7 +163,8 @@ def test_xlsx_template_round_trip(dbi):
             filled[c.id] = int(row[c.id])
     buf = io.BytesIO()
     filled.to_excel(buf, index=False)
-    report = importer.validate(dbi, importer.read_table(buf.getvalue(), "x.xlsx"), localities_file=_lf(), today=TODAY)
+    report = importer.validate(dbi, importer.read_table(buf.getvalue(), "x.xlsx", dbi), localities_file=_lf(),
+                               today=TODAY)
     assert report.ok, report.table("en")
     assert report.valid[0].submitted_at == dt.datetime(2026, 10, 27)
     csv = importer.template_csv(dbi, "en").decode("utf-8-sig")

@@ -178,7 +178,7 @@ def _edit(cat, entries, who: str) -> None:
 
 def _files(cat, entries, who: str) -> None:
     c1, c2 = st.columns(2)
-    c1.download_button(t("admin.export_csv"), to_csv(entries).encode("utf-8-sig"), "catalogue.csv", "text/csv",
+    c1.download_button(t("admin.export_csv"), to_csv(entries), "catalogue.csv", "text/csv",
                        key="adm_export_csv")
     c2.download_button(t("admin.export_yaml"), to_yaml(cat.fw, entries).encode("utf-8"), "catalogue.yaml",
                        "application/x-yaml", key="adm_export_yaml")

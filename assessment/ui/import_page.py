@@ -1,5 +1,6 @@
-"""The department imports paper or spreadsheet responses: templates, a validation report, then a
-confirmed write (all rows, or only the valid ones) and the access codes to hand to the firms."""
+"""The department imports paper or spreadsheet responses: templates, a validation report and a
+preview of what would be stored, then a confirmed write (all rows, or only the valid ones) and the
+access codes to hand to the firms."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from assessment.ui import auth, common
 from assessment.ui.common import lang, t
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PREVIEW_ROWS = 20
 
 
 def render() -> None:
@@ -35,16 +37,11 @@ def render() -> None:
     from assessment.ui.methodology_page import blank_form_buttons
 
     blank_form_buttons(fw, "imp_blank")
-    done = st.session_state.get("imp_done")
-    if done:
-        st.success(t("imp.done", n=len(done)))
-        st.info(t("imp.codes_hint"))
-        codes = pd.DataFrame(done, columns=["row", "tax_code", "assessment_id", "access_code"])
-        st.download_button(t("imp.codes_download"), exports.to_csv_bytes(codes), "ma-tra-cuu.csv", "text/csv",
-                           key="imp_codes")
+    _written()
     if not auth.admin(user, "imp.admin_only"):
         return
-    upload = st.file_uploader(t("imp.upload"), type=["csv", "xlsx"], key="imp_upload",
+    # a new key after each confirmed import: the file just written is not checked again
+    upload = st.file_uploader(t("imp.upload"), type=["csv", "xlsx"], key=f"imp_upload_{st.session_state.get('imp_n', 0)}",
                               max_upload_size=importer.MAX_BYTES // 2**20)
     if upload is None:
         return
@@ -52,8 +49,10 @@ def render() -> None:
     digest = hashlib.sha256(data).hexdigest()
     cached = st.session_state.get("imp_report")
     if cached is None or cached[0] != digest or cached[1] != L:
-        with st.spinner():
+        with st.spinner(), common.guard("err.kept.import") as outcome:
             report = importer.import_file(common.store(), fw, data, upload.name, localities_file=lf)
+        if not outcome.ok:
+            return
         st.session_state["imp_report"] = (digest, L, report)
     report = st.session_state["imp_report"][2]
     if report.problems:
@@ -65,12 +64,47 @@ def render() -> None:
                            "text/csv", key="imp_report_csv")
     if not report.valid:
         return
+    _preview(fw, report, lf)
     st.markdown(t("imp.rows_ok", ok=len(report.valid), n=report.n_rows) if report.problems
                 else t("imp.all_ok", n=len(report.valid)))
     only_valid = st.checkbox(t("imp.only_valid", n=len(report.valid)), key="imp_only_valid") if report.problems else True
     if st.button(t("imp.confirm"), type="primary", key="imp_confirm", disabled=not only_valid):
-        written = common.store().import_assessments(fw, report.valid, lang=L)
+        bar = st.progress(0.0, text=t("imp.writing", done=0, n=len(report.valid)))
+        with common.guard("err.kept.import") as outcome:
+            written = common.store().import_assessments(
+                fw, report.valid, lang=L, who=user.username,
+                progress=lambda k, n: bar.progress(k / n, text=t("imp.writing", done=k, n=n)))
+        if not outcome.ok:
+            st.session_state.pop("imp_report", None)  # checked again against the database next time
+            return
         st.session_state["imp_done"] = written
         st.session_state.pop("imp_report", None)
+        st.session_state["imp_n"] = st.session_state.get("imp_n", 0) + 1
         st.cache_data.clear()  # the dashboard and clusters read the new assessments
         st.rerun()
+
+
+def _preview(fw, report: importer.Report, lf: str) -> None:
+    """What would be stored, before anything is: the first rows here, all of them as a file."""
+    L = lang()
+    preview = report.preview(fw, L, lf)
+    st.subheader(t("imp.preview_title"))
+    st.caption(t("imp.preview_hint", n=min(PREVIEW_ROWS, len(preview)), total=len(preview)))
+    st.table(preview.head(PREVIEW_ROWS).set_index(preview.columns[0]))
+    c1, c2 = st.columns(2)
+    c1.download_button(t("imp.preview_csv"), partial(exports.to_csv_bytes, preview), "xem-truoc.csv", "text/csv",
+                       key="imp_preview_csv", on_click="ignore")
+    c2.download_button(t("imp.preview_xlsx"), partial(exports.to_xlsx_bytes, preview, "preview"), "xem-truoc.xlsx",
+                       XLSX, key="imp_preview_xlsx", on_click="ignore")
+
+
+def _written() -> None:
+    done = st.session_state.get("imp_done")
+    if not done:
+        return
+    st.success(t("imp.done", n=len(done)))
+    st.info(t("imp.codes_hint"))
+    codes = pd.DataFrame(done, columns=[t("imp.codes_col.row"), t("imp.codes_col.tax_code"),
+                                        t("imp.codes_col.assessment"), t("imp.codes_col.code")])
+    st.download_button(t("imp.codes_download"), exports.to_csv_bytes(codes), "ma-tra-cuu.csv", "text/csv",
+                       key="imp_codes")
