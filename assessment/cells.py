@@ -40,11 +40,28 @@ _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 
 
+# in a column's cells joined by line feeds: anything but printable ASCII, or a space that clean()
+# would remove (leading, trailing, doubled)
+_NEEDS_CLEANING = re.compile(r"[^\x20-\x7e\n]|^ | $|  ", re.MULTILINE)
+_CELL_NEEDS_CLEANING = re.compile(r"[^\x20-\x7e]|^ | $|  ")
+
+
+def clean_column(values: list[str]) -> list[str]:
+    """``clean`` over a column, skipped at once when no cell of it needs cleaning."""
+    if not _NEEDS_CLEANING.search("\n".join(values)):
+        return values
+    search = _CELL_NEEDS_CLEANING.search
+    return [clean(v) if search(v) else v for v in values]
+
+
 def clean(value: object) -> str:
     """A cell as text: NFC, invisible characters removed, runs of spaces made one, trimmed."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
-    text = _INVISIBLE.sub("", nfc(str(value)))
+    text = str(value)
+    if text.isascii() and text.isprintable() and "  " not in text and text == text.strip():
+        return text  # most cells (digits, codes): nothing to clean
+    text = _INVISIBLE.sub("", nfc(text))
     return _SPACES.sub(" ", text).strip()
 
 
@@ -64,17 +81,28 @@ def figure_header(crit: Criterion, lang: str) -> str:
     return FIGURE_HEADERS[crit.type][0 if lang == "vi" else 1].format(id=crit.id)
 
 
+def _figure_headers(fw) -> dict[str, str]:
+    """Every spelling of every figure column of a framework -> its criterion (computed once)."""
+    cached = _FIGURE_HEADER_CACHE.get(id(fw))
+    if cached is None or cached[0] is not fw:
+        names = {}
+        for crit in fw.criteria:
+            if crit.type in FIGURE_HEADERS:
+                names[(crit.id + FIGURE_SUFFIX).casefold()] = crit.id
+                for lang in ("vi", "en"):
+                    names[clean(figure_header(crit, lang)).casefold()] = crit.id
+        cached = (fw, names)
+        _FIGURE_HEADER_CACHE[id(fw)] = cached
+    return cached[1]
+
+
+_FIGURE_HEADER_CACHE: dict[int, tuple[object, dict[str, str]]] = {}
+
+
 def figure_column_of(fw, header: str) -> str | None:
     """The criterion whose figure column this header names (id + FIGURE_SUFFIX, or the template's
     header in either language), or None."""
-    norm = clean(header).casefold()
-    if norm.endswith(FIGURE_SUFFIX) and norm[: -len(FIGURE_SUFFIX)] in fw.criterion_by_id:
-        crit = fw.criterion_by_id[norm[: -len(FIGURE_SUFFIX)]]
-        return crit.id if crit.type in FIGURE_HEADERS else None
-    for crit in fw.criteria:
-        if crit.type in FIGURE_HEADERS and norm in {clean(figure_header(crit, lang)).casefold() for lang in ("vi", "en")}:
-            return crit.id
-    return None
+    return _figure_headers(fw).get(clean(header).casefold())
 
 
 # --- numbers --------------------------------------------------------------------------------------
@@ -104,10 +132,10 @@ def _convention(text: str) -> str | None:
     return None
 
 
-def column_convention(cells: pd.Series) -> str | None:
+def column_convention(cells) -> str | None:
     """The way a column writes its numbers, from its unambiguous cells ('vi', 'en', or None when
     it shows none, or both)."""
-    seen = {_convention(c.lstrip("+-").rstrip("%").strip()) for c in cells if c}
+    seen = {_convention(c.lstrip("+-").rstrip("%").strip()) for c in cells if c and ("." in c or "," in c)}
     seen.discard(None)
     return seen.pop() if len(seen) == 1 else None
 
@@ -163,18 +191,23 @@ def numbers_of(cells: pd.Series, stored: np.ndarray | None = None, *, whole: boo
     ``stored`` holds the numbers an XLSX kept for its cells (NaN where it kept text)."""
     values = np.full(len(cells), np.nan)
     problems: list[tuple[int, str]] = []
-    convention = column_convention(cells)
-    for i, cell in enumerate(cells.tolist()):
-        if stored is not None and not np.isnan(stored[i]):
-            values[i] = stored[i]
-            continue
-        if not cell:
-            continue
-        got = parse_number(cell, whole=whole, convention=convention)
-        if isinstance(got, str):
-            problems.append((i, got))
-        else:
-            values[i] = got
+    plain = np.array(cells.str.fullmatch(r"\d{1,15}"), dtype=bool)  # most cells: vectorised
+    if plain.any():
+        values[plain] = cells[plain].astype(np.int64).to_numpy(dtype=float)
+    rest = np.flatnonzero(~plain & (cells != "").to_numpy())
+    if len(rest):
+        texts = cells.iloc[rest].tolist()
+        convention = column_convention(texts)
+        for i, cell in zip(rest.tolist(), texts):
+            got = parse_number(cell, whole=whole, convention=convention)
+            if isinstance(got, str):
+                problems.append((i, got))
+            else:
+                values[i] = got
+    if stored is not None:  # numbers an XLSX stored win over their text
+        have = ~np.isnan(stored)
+        values[have] = stored[have]
+        problems = [(i, key) for i, key in problems if not have[i]]
     return values, problems
 
 

@@ -140,6 +140,7 @@ def _size_table() -> tuple[list[dict], dict]:
     return data["classes"], data["large"]
 
 
+@lru_cache(maxsize=1)
 def size_classes() -> dict[str, SizeClass]:
     classes, large = _size_table()
     return {

@@ -22,6 +22,7 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from assessment.firms import FirmProfile, localities, normalise_tax_code, sector
 from assessment.framework import Criterion, Framework, nfc
 from assessment.i18n import translate
 
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = 48 * 1024 * 1024  # a 200,000-row file of the template is about 42 MB
 MAX_ROWS = 200_000
 MAX_LISTED = 500  # problems listed one by one; the rest are counted
 HEADER_SEARCH = 20  # rows searched for the header when the first row is a title
@@ -256,7 +257,9 @@ def _grid_csv(data: bytes) -> cells.Table:
     except csv.Error as exc:
         raise FileProblem(_p(None, None, "imp.not_table", detail=str(exc)[:200])) from None
     width = max((len(r) for r in rows), default=0)
-    grid = pd.DataFrame([[cells.clean(c) for c in r] + [""] * (width - len(r)) for r in rows], dtype=object)
+    grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+    for col in grid.columns:  # cleaned as XLSX cells are, a column at a time
+        grid[col] = cells.clean_column(grid[col].tolist())
     return cells.Table(grid, None)
 
 
@@ -321,6 +324,7 @@ def read_table(data: bytes, filename: str, fw: Framework) -> Sheet:
 # --- validation ---------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)  # a file's rows mostly share a few dates
 def parse_date(text: str) -> dt.datetime | None:
     text = text.strip()
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d %H:%M:%S", "%d.%m.%Y"):

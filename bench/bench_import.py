@@ -104,21 +104,23 @@ def one(url: str, csv_path: Path, baseline: bool) -> dict:
                                                  "SL-TP"), fw.key)
     ctx = mp.get_context("spawn")
     stop, out = ctx.Event(), ctx.Queue()
-    proc = ctx.Process(target=saver, args=(url, aid, stop, out))
+    proc = ctx.Process(target=saver, args=(url, aid, stop, out), daemon=True)
     proc.start()
     time.sleep(3)  # the saver is up and saving
-    data = csv_path.read_bytes()
-    t0 = time.perf_counter()
-    report = importer.import_file(store, fw, data, csv_path.name, localities_file=str(settings().localities_file))
-    t1 = time.perf_counter()
-    assert report.ok, report.table("en").head().to_string()
-    if baseline:
-        written = baseline_import(store, fw, report.valid)
-    else:
-        written = store.import_assessments(fw, report.valid, who="bench")
-    t2 = time.perf_counter()
-    time.sleep(1)
-    stop.set()
+    try:
+        data = csv_path.read_bytes()
+        t0 = time.perf_counter()
+        report = importer.import_file(store, fw, data, csv_path.name, localities_file=str(settings().localities_file))
+        t1 = time.perf_counter()
+        assert report.ok, report.table("en").head().to_string()
+        if baseline:
+            written = baseline_import(store, fw, report.valid)
+        else:
+            written = store.import_assessments(fw, report.valid, who="bench")
+        t2 = time.perf_counter()
+        time.sleep(1)
+    finally:
+        stop.set()
     saves = out.get(timeout=60)
     proc.join(timeout=30)
     assert len(written) == len(report.valid) == len(store.submitted_frame(fw.key))
@@ -189,6 +191,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[20_000, 200_000])
     parser.add_argument("--postgres", default=os.environ.get("DBI_TEST_POSTGRES_URL"))
     parser.add_argument("--baseline", action="store_true", help="also the previous one-transaction import (SQLite)")
+    parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"])
     parser.add_argument("--one", nargs=3, metavar=("URL", "CSV", "MODE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -200,7 +203,7 @@ def main() -> None:
         for n in args.rows:
             csv_path = work / f"import-{n}.csv"
             make_csv(csv_path, n)
-            runs = [("sqlite", "staged")] + ([("postgresql", "staged")] if args.postgres else [])
+            runs = [(b, "staged") for b in args.backends if b == "sqlite" or args.postgres]
             if args.baseline and n == min(args.rows):
                 runs.append(("sqlite", "baseline"))
             for backend, mode in runs:

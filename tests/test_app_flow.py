@@ -191,6 +191,15 @@ def test_too_many_wrong_codes_are_refused(db):
     at.button(key="resume_open").click().run()
     assert errors(at) == ["Đã nhập sai quá nhiều lần. Vui lòng thử lại sau 10 phút."]
     assert "assessment_id" not in at.session_state
+    # a page reload is a new session: the count is in the database, so the limit still holds,
+    # for the resume page and for a ?code= link alike
+    reloaded = new_app()
+    reloaded.button(key="have_code").click().run()
+    reloaded.text_input(key="resume_code").input(code)
+    reloaded.button(key="resume_open").click().run()
+    assert errors(reloaded) == ["Đã nhập sai quá nhiều lần. Vui lòng thử lại sau 10 phút."]
+    by_link = new_app(code=code)
+    assert "assessment_id" not in by_link.session_state
 
 
 def test_bad_figures_get_a_message_at_the_question_and_keep_the_rest(db, dbi):

@@ -48,20 +48,22 @@ def _page_script():
         importlib.import_module(f"assessment.ui.{os.environ['TEST_PAGE']}_page").render()
 
 
-def _break(url: str) -> None:
+def _rename(url: str, *, away: bool) -> None:
+    """Take the tables a page reads away from under the running app (away=False brings them back)."""
     engine = create_engine(url)
     with engine.begin() as conn:
         for table in BROKEN:
-            conn.execute(text(f"ALTER TABLE {table} RENAME TO {table}_gone"))
+            old, new = (table, f"{table}_gone") if away else (f"{table}_gone", table)
+            conn.execute(text(f"ALTER TABLE {old} RENAME TO {new}"))
     engine.dispose()
+
+
+def _break(url: str) -> None:
+    _rename(url, away=True)
 
 
 def _mend(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        for table in BROKEN:
-            conn.execute(text(f"ALTER TABLE {table}_gone RENAME TO {table}"))
-    engine.dispose()
+    _rename(url, away=False)
 
 
 def _no_machinery(at, lang: str) -> None:
@@ -74,7 +76,8 @@ def _no_machinery(at, lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
-@pytest.mark.parametrize("page", ["assess", "results", "dashboard", "clusters", "catalogue", "claims", "import"])
+@pytest.mark.parametrize("page", ["assess", "results", "resume", "dashboard", "clusters", "catalogue", "claims",
+                                  "import"])
 def test_a_failing_database_under_each_page_gives_a_translated_message(db, dbi, monkeypatch, page, lang):  # noqa: F811
     store = Store.from_url(db)
     Accounts(store).add("admin", PASSWORD, role="admin")
@@ -86,7 +89,7 @@ def test_a_failing_database_under_each_page_gives_a_translated_message(db, dbi, 
     monkeypatch.setenv("TEST_LANG", lang)
     monkeypatch.setenv("TEST_ASSESSMENT", str(aid))
     at = AppTest.from_function(_page_script, default_timeout=60).run()
-    if page not in ("assess", "results"):
+    if page not in ("assess", "results", "resume"):
         _sign_in(at)
     assert not at.exception
     _break(db)
@@ -99,6 +102,9 @@ def test_a_failing_database_under_each_page_gives_a_translated_message(db, dbi, 
 
             data = pd.DataFrame([_row(dbi)]).to_csv(index=False).encode("utf-8")
             at.get("file_uploader")[0].upload("phieu.csv", data, "text/csv")
+        if page == "resume":  # the resume page reads the database once a code is given
+            at.text_input(key="resume_code").input("ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ")
+            at.button(key="resume_open").click()
         at.run()
         _no_machinery(at, lang)
     finally:

@@ -322,3 +322,10 @@ def test_next_level_gap_counts_answer_steps(dbi):
     gap = next_level_gap(dbi, res)
     p2 = next(s for s in gap.short_pillars if s.pillar_id == "P2")
     assert p2.points_needed == 5  # 11 would do by the threshold, but 2.1.1 only goes 10 -> 15
+
+
+def test_all_results_at_once_equal_each_firms_result(dbi):
+    rng = np.random.default_rng(11)
+    codes = np.stack([rng.integers(0, len(c.choices), 50) for c in dbi.criteria], axis=1)
+    scores = score_codes(dbi, codes)
+    assert scores.to_dicts() == [scores.firm(i).to_dict() for i in range(50)]
