@@ -7,12 +7,14 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+from sqlalchemy.exc import SQLAlchemyError
 
 from assessment.accounts import AccountError
 from assessment.backup import BackupError
 from assessment.catalogue import CatalogueError, load_catalogue
 from assessment.catalogue_store import CatalogueStore
 from assessment.config import settings
+from assessment.errors import UserError
 from assessment.framework import Framework, FrameworkError, available_frameworks, load_framework
 from assessment.recommend import rank_many
 from assessment.roadmap import roadmaps_many
@@ -505,4 +507,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except FileNotFoundError as exc:
         print(f"error: file not found: {exc.filename}", file=sys.stderr)
+        return 1
+    except UserError as exc:
+        print(f"error: {exc.message(getattr(args, 'lang', 'en'))}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:  # the database's own words, one line, no SQL
+        reason = str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0][:200]
+        print(f"error: the database could not be used ({reason}); nothing more was written", file=sys.stderr)
         return 1

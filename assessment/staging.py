@@ -24,6 +24,7 @@ from sqlalchemy.orm import sessionmaker
 
 from assessment import codes, identity
 from assessment.errors import UserError
+from assessment.storage import profile_columns
 from assessment.models import (
     IMPORTED,
     STAGED,
@@ -46,11 +47,6 @@ STALE = dt.timedelta(hours=6)  # a batch still staging after this was cut off (a
 
 class ImportConflict(UserError):
     """Rows of this file were imported meanwhile (another officer, the same moment)."""
-
-
-def _profile_columns(profile) -> dict:
-    return {"profile": profile.to_dict(), "sector": profile.sector, "locality": profile.locality,
-            "size_class": profile.size_class.id}
 
 
 def write_import(store, fw, rows, *, lang: str = "vi", who: str = "import", chunk: int = CHUNK,
@@ -93,7 +89,7 @@ def write_import(store, fw, rows, *, lang: str = "vi", who: str = "import", chun
                     "step": 0, "created_at": r.submitted_at, "updated_at": r.submitted_at,
                     "submitted_at": r.submitted_at, "total": results[k - start]["total"],
                     "level": results[k - start]["level"], "results": results[k - start],
-                    **_profile_columns(r.profile)})
+                    **profile_columns(r.profile)})
             with store.engine.begin() as conn:
                 if conn.dialect.name == "postgresql":
                     # staged rows are invisible and discarded if lost: no need to wait for the disk

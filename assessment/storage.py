@@ -152,7 +152,7 @@ class Store:
                 resume_hash=codes.code_hash(code),
                 previous_id=previous_id,
                 claim=owner.claim,
-                **_profile_columns(profile),
+                **profile_columns(profile),
             )
             s.add(row)
             s.flush()
@@ -195,7 +195,7 @@ class Store:
                 if not s.scalar(select(func.count()).select_from(AssessmentRow)
                                 .where(AssessmentRow.firm_id == old_firm)):
                     s.execute(delete(FirmRow).where(FirmRow.id == old_firm, FirmRow.demo.is_(False)))
-            for k, v in _profile_columns(profile).items():
+            for k, v in profile_columns(profile).items():
                 setattr(row, k, v)
             change = identity.profile_change(before, profile.to_dict())
             if change is not None:
@@ -362,7 +362,7 @@ class Store:
                         "source": DEMO,
                         "created_at": when(f), "updated_at": when(f), "submitted_at": when(f),
                         "total": result.total, "level": result.level, "results": result.to_dict(),
-                        "step": 0, **_profile_columns(f.profile), "_codes": codes_of(f),
+                        "step": 0, **profile_columns(f.profile), "_codes": codes_of(f),
                         "_scores": score_columns(result),
                     })
                 return out
@@ -507,7 +507,8 @@ def _int_matrix(cells) -> np.ndarray:
     return np.array(flat, dtype=np.int32).reshape(len(cells), -1)
 
 
-def _profile_columns(profile: FirmProfile) -> dict[str, Any]:
+def profile_columns(profile: FirmProfile) -> dict[str, Any]:
+    """The profile as stored with an assessment: the document, and the columns queries filter on."""
     return {
         "profile": profile.to_dict(),
         "sector": profile.sector,

@@ -140,7 +140,7 @@ def baseline_import(store, fw, rows):
     from assessment import codes
     from assessment.models import IMPORTED, SUBMITTED, AnswerRow, AssessmentRow, FirmRow, ScoreRow
     from assessment.scoring import score_codes
-    from assessment.storage import _profile_columns, score_columns
+    from assessment.storage import profile_columns, score_columns
 
     import numpy as np
 
@@ -162,7 +162,7 @@ def baseline_import(store, fw, rows):
                                 lang="vi", resume_hash=codes.code_hash(code), previous_id=previous,
                                 created_at=r.submitted_at, updated_at=r.submitted_at, submitted_at=r.submitted_at,
                                 total=result.total, level=result.level, results=result.to_dict(), source=IMPORTED,
-                                period=r.submitted_at.year, **_profile_columns(r.profile))
+                                period=r.submitted_at.year, **profile_columns(r.profile))
             s.add(row)
             s.flush()
             s.execute(insert(AnswerRow), [{"assessment_id": row.id, "criterion_id": cid, "code": a.code,

@@ -181,3 +181,14 @@ def test_recommend_rejects_a_bad_catalogue(tmp_path, dbi):
     bad.write_text("schema: 1\nframework: dbi-2021-sme@2021\nentries:\n  - {id: x}\n", encoding="utf-8")
     proc = run("recommend", str(_shop_sheet(dbi, tmp_path)), "--points", "--catalogue", str(bad))
     assert proc.returncode == 1 and "entries[1] (id x)" in proc.stderr
+
+
+def test_a_database_that_fails_gives_one_line_without_sql(tmp_path):
+    bad = tmp_path / "not-a-database.sqlite3"
+    bad.write_bytes(b"this is not an SQLite file" * 100)
+    proc = subprocess.run([sys.executable, "-m", "assessment", "cluster", "--db"], cwd=ROOT, capture_output=True,
+                          text=True, encoding="utf-8", timeout=120,
+                          env={"DBI_DATABASE_URL": f"sqlite:///{bad}", "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 1
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("error: the database could not be used")
+    assert "Traceback" not in proc.stderr and "SELECT" not in proc.stderr
