@@ -131,10 +131,11 @@ def test_admins_confirm_or_reject_claims_and_viewers_only_see_them(db, dbi, monk
     at = AppTest.from_function(_claims_script, default_timeout=60).run()
     _sign_in(at)
     at.selectbox(key="claims_pick").select(claims[0]).run()
-    at.checkbox(key="claims_rename").check().run()
+    at.checkbox(key=f"claims_rename_{claims[0]}").check().run()
     at.button(key="claims_confirm").click().run()
     assert not at.exception
     at.selectbox(key="claims_pick").select(claims[1]).run()
+    assert not at.checkbox(key=f"claims_rename_{claims[1]}").value  # the tick did not carry over
     at.button(key="claims_reject").click().run()
     assert not at.exception
     assert translate("claims.none", "vi") in [s.value for s in at.success]
@@ -145,3 +146,6 @@ def test_admins_confirm_or_reject_claims_and_viewers_only_see_them(db, dbi, monk
         translate("claims.action.claim_reject", "vi"), translate("claims.action.firm_name", "vi"),
         translate("claims.action.claim_confirm", "vi")]
     assert Claims(store).pending() == []
+    changes = log[translate("claims.change", "vi")].tolist()
+    assert changes[0] == "trạng thái: chờ kiểm tra → bị từ chối"
+    assert changes[1] == "tên: HTX Chè Tà Xùa → HTX Chè Shan Tuyết Tà Xùa"

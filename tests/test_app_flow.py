@@ -757,3 +757,21 @@ def test_single_sign_on_maps_the_identity_to_an_account(db, dbi, monkeypatch):
     known.run()
     assert not known.exception
     assert any("Lò Thị Lan (viewer)" in c.value for c in known.caption)
+
+
+def test_a_refused_submit_leads_to_the_first_pillar_with_a_gap(db, dbi):
+    from assessment.answers import Answer
+
+    at = new_app()
+    fill_profile(at)
+    aid = at.session_state["assessment_id"]
+    store = Store.from_url(db)
+    store.save_answers(aid, {c.id: Answer(1) for p in dbi.pillars[1:] for c in p.criteria})
+    at.session_state["step"] = len(dbi.pillars) + 1  # the review step
+    at.run()
+    at.button(key="submit").click().run()
+    assert not at.exception
+    assert f"Còn {len(dbi.pillars[0].criteria)} câu" in errors(at)[0]
+    at.button(key="go_missing").click().run()  # it used to do nothing: drawn inside the submit click
+    assert not at.exception and at.session_state["step"] == 1
+    assert at.get("progress")[0].proto.text.startswith("Bước 2/8: P1.")

@@ -344,6 +344,7 @@ def _review_step(fw: Framework, record: AssessmentRecord | None) -> None:
                     st.markdown(f"**{crit.id}** {crit.title(lang())}: {_answer_text(crit, ans)}")
             if st.button(t("review.edit_pillar", pillar=pillar.id), key=f"edit_step_{i}"):
                 _go(i)
+    _missing_after_submit(fw, missing(fw, record.answers))
     c1, c2 = st.columns(2)
     if c1.button(t("common.back"), key="review_back"):
         _go(len(fw.pillars))
@@ -354,21 +355,31 @@ def _review_step(fw: Framework, record: AssessmentRecord | None) -> None:
             if not outcome.ok:
                 return
         except workflow.IncompleteAnswers as exc:
-            st.error(t("review.missing", n=len(exc.missing_ids)))
-            first = fw.pillar_of[exc.missing_ids[0]]
-            if st.button(t("review.go_first_missing", pillar=first.id), key="go_missing", type="primary"):
-                _go(1 + [p.id for p in fw.pillars].index(first.id))
-            st.markdown(
-                "\n".join(
-                    f"- **{cid}** ({fw.pillar_of[cid].id}) {fw.criterion_by_id[cid].title(lang())}"
-                    for cid in exc.missing_ids
-                )
-            )
-            return
+            st.session_state["review_missing"] = exc.missing_ids
+            st.rerun()  # the list and its button are drawn below, outside this click
         except AlreadySubmitted:
             pass
         st.session_state.pop("step", None)
         nav.go("results")
+
+
+def _missing_after_submit(fw: Framework, still_missing: list[str]) -> None:
+    """After a refused submit: what is missing, and a button to the first pillar with a gap (drawn
+    on every run, so that its click is seen)."""
+    asked = st.session_state.get("review_missing")
+    if not asked:
+        return
+    gaps = [cid for cid in asked if cid in still_missing]
+    if not gaps:
+        st.session_state.pop("review_missing", None)
+        return
+    st.error(t("review.missing", n=len(gaps)))
+    first = fw.pillar_of[gaps[0]]
+    if st.button(t("review.go_first_missing", pillar=first.id), key="go_missing", type="primary"):
+        st.session_state.pop("review_missing", None)
+        _go(1 + [p.id for p in fw.pillars].index(first.id))
+    st.markdown("\n".join(f"- **{cid}** ({fw.pillar_of[cid].id}) {fw.criterion_by_id[cid].title(lang())}"
+                           for cid in gaps))
 
 
 def _answer_text(crit: Criterion, ans: Answer) -> str:

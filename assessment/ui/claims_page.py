@@ -45,9 +45,30 @@ def render() -> None:
     st.dataframe(pd.DataFrame([{
         t("admin.col_time"): e.at.strftime("%Y-%m-%d %H:%M"), t("admin.col_who"): _who(e.who),
         t("admin.col_action"): t(f"claims.action.{e.action}"), "#": e.assessment_id,
-        t("claims.before"): ", ".join(f"{k}: {v}" for k, v in (e.before or {}).items()),
-        t("claims.after"): ", ".join(f"{k}: {v}" for k, v in (e.after or {}).items()),
+        t("claims.change"): _change(e.before or {}, e.after or {}),
     } for e in log]), hide_index=True, width="stretch")
+
+
+def _field(key: str) -> str:
+    """A changed field's name in the user's language (profile fields as the form labels them)."""
+    labels = {"tax_code": "profile.tax_code", "name": "claims.field.name", "sector": "profile.sector",
+              "locality": "profile.locality", "employees": "profile.employees", "revenue_bn": "profile.revenue",
+              "capital_bn": "profile.capital", "contact_name": "profile.contact_name",
+              "contact_phone": "profile.contact_phone", "contact_email": "profile.contact_email",
+              "claim": "claims.field.claim"}
+    return t(labels[key]) if key in labels else key
+
+
+def _value(key: str, value) -> str:
+    if key == "claim":
+        return t(f"claims.state.{value or 'none'}")
+    return "–" if value in (None, "") else str(value)
+
+
+def _change(before: dict, after: dict) -> str:
+    """'name: A → B; employees: 8 → 12', in the user's language."""
+    keys = list(dict.fromkeys([*before, *after]))
+    return "; ".join(f"{_field(k)}: {_value(k, before.get(k))} → {_value(k, after.get(k))}" for k in keys)
 
 
 def _decide(pending, user) -> None:
@@ -57,7 +78,8 @@ def _decide(pending, user) -> None:
     chosen = by_id[pick]
     st.markdown(t("claims.detail", tax_code=plain(chosen.tax_code), registered=plain(chosen.registered_name),
                   claimed=plain(chosen.claimed_name)))
-    rename = st.checkbox(t("claims.rename", name=chosen.claimed_name), key="claims_rename",
+    # a key per claim: a tick given for one claim never carries over to the next
+    rename = st.checkbox(t("claims.rename", name=chosen.claimed_name), key=f"claims_rename_{pick}",
                          disabled=chosen.claimed_name == chosen.registered_name)
     c1, c2 = st.columns(2)
     confirm = c1.button(t("claims.confirm"), type="primary", key="claims_confirm")
