@@ -72,10 +72,6 @@ class Table:
     text: pd.DataFrame
     numbers: pd.DataFrame | None = None  # same shape as text; None for CSV
 
-    def column(self, name: str) -> tuple[pd.Series, np.ndarray | None]:
-        nums = None if self.numbers is None else self.numbers[name].to_numpy(dtype=float)
-        return self.text[name], nums
-
 
 def figure_header(crit: Criterion, lang: str) -> str:
     return FIGURE_HEADERS[crit.type][0 if lang == "vi" else 1].format(id=crit.id)

@@ -81,7 +81,6 @@ def firm_of_code(s: Session, code: str | None) -> int | None:
 class Owner:
     firm_id: int
     claim: str | None  # None: the firm's own; PENDING: a claim
-    created: bool  # the firm row was created now
 
 
 def resolve(s: Session, tax_code: str, name: str, *, previous_id: int | None = None,
@@ -92,16 +91,16 @@ def resolve(s: Session, tax_code: str, name: str, *, previous_id: int | None = N
         firm = FirmRow(tax_code=tax_code, name=name)
         s.add(firm)
         s.flush()
-        return Owner(firm.id, None, True)
+        return Owner(firm.id, None)
     if previous_id is not None:
         prev = s.get(AssessmentRow, previous_id)
         if prev is not None and prev.firm_id == firm.id:
-            return Owner(firm.id, None if prev.claim is None else PENDING, False)
+            return Owner(firm.id, None if prev.claim is None else PENDING)
     if firm_code and firm_of_code(s, firm_code) == firm.id:
-        return Owner(firm.id, None, False)
+        return Owner(firm.id, None)
     if not has_own_records(s, firm.id):
-        return Owner(firm.id, None, False)  # a firm row left with nothing of its own
-    return Owner(firm.id, PENDING, False)
+        return Owner(firm.id, None)  # a firm row left with nothing of its own
+    return Owner(firm.id, PENDING)
 
 
 def rename_firm(s: Session, firm: FirmRow, name: str, who: str, *, assessment_id: int | None = None) -> None:
@@ -177,9 +176,6 @@ class Claims:
                                  row.status == SUBMITTED, row.submitted_at or row.created_at, row.total, row.level,
                                  contact))
             return out
-
-    def count_pending(self) -> int:
-        return len(self.pending())
 
     @staticmethod
     def _decide(s: Session, assessment_id: int, before: tuple[str, ...], after: str | None) -> AssessmentRow | None:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import sessionmaker
 
 from assessment import codes, identity
 from assessment.errors import UserError
-from assessment.storage import profile_columns
+from assessment.storage import profile_columns, score_row
 from assessment.models import (
     IMPORTED,
     STAGED,
@@ -76,9 +76,8 @@ def write_import(store, fw, rows, *, lang: str = "vi", who: str = "import", chun
             # scored a chunk at a time: 200,000 results documents never sit in memory together
             scores = score_codes(fw, all_codes[part.start:part.stop])
             results = scores.to_dicts()
-            score_rows = [(",".join(map(str, pp)), ",".join(map(str, pl)), ",".join(map(str, cp))) for pp, pl, cp in
-                          zip(scores.pillar_points.tolist(), scores.pillar_level.tolist(),
-                              scores.criterion_points.tolist())]
+            score_rows = [score_row(pp, pl, cp) for pp, pl, cp in zip(
+                scores.pillar_points.tolist(), scores.pillar_level.tolist(), scores.criterion_points.tolist())]
             assessments = []
             for k in part:
                 r = rows[k]

@@ -491,12 +491,15 @@ class Store:
             return s.scalar(select(func.count()).select_from(AssessmentRow))
 
 
+def score_row(pillar_points, pillar_levels, criterion_points) -> tuple[str, str, str]:
+    """A score row's three columns: comma-separated integers in framework order."""
+    return (",".join(map(str, pillar_points)), ",".join(map(str, pillar_levels)), ",".join(map(str, criterion_points)))
+
+
 def score_columns(result: FirmResult) -> dict[str, str]:
-    return {
-        "pillar_points": ",".join(str(p.points) for p in result.pillars),
-        "pillar_levels": ",".join(str(p.level) for p in result.pillars),
-        "criterion_points": ",".join(str(v) for v in result.criterion_points.values()),
-    }
+    row = score_row([p.points for p in result.pillars], [p.level for p in result.pillars],
+                    result.criterion_points.values())
+    return dict(zip(("pillar_points", "pillar_levels", "criterion_points"), row))
 
 
 def _int_matrix(cells) -> np.ndarray:

@@ -53,8 +53,9 @@ def render() -> None:
             report = importer.import_file(common.store(), fw, data, upload.name, localities_file=lf)
         if not outcome.ok:
             return
-        st.session_state["imp_report"] = (digest, L, report)
-    report = st.session_state["imp_report"][2]
+        preview = report.preview(fw, L, lf) if report.valid else None  # once per file, not every rerun
+        st.session_state["imp_report"] = (digest, L, report, preview)
+    _, _, report, preview = st.session_state["imp_report"]
     if report.problems:
         st.error(t("imp.problems", n=len(report.problems), rows=len(report.bad_rows) or 1))
         st.dataframe(report.table(L), hide_index=True, width="stretch")
@@ -64,7 +65,7 @@ def render() -> None:
                            "text/csv", key="imp_report_csv")
     if not report.valid:
         return
-    _preview(fw, report, lf)
+    _preview(preview)
     st.markdown(t("imp.rows_ok", ok=len(report.valid), n=report.n_rows) if report.problems
                 else t("imp.all_ok", n=len(report.valid)))
     only_valid = st.checkbox(t("imp.only_valid", n=len(report.valid)), key="imp_only_valid") if report.problems else True
@@ -84,10 +85,8 @@ def render() -> None:
         st.rerun()
 
 
-def _preview(fw, report: importer.Report, lf: str) -> None:
+def _preview(preview: pd.DataFrame) -> None:
     """What would be stored, before anything is: the first rows here, all of them as a file."""
-    L = lang()
-    preview = report.preview(fw, L, lf)
     st.subheader(t("imp.preview_title"))
     st.caption(t("imp.preview_hint", n=min(PREVIEW_ROWS, len(preview)), total=len(preview)))
     st.table(preview.head(PREVIEW_ROWS).set_index(preview.columns[0]))
