@@ -16,7 +16,6 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
-import os
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -228,8 +227,10 @@ class Accounts:
     def ensure_first_admin(self) -> User | None:
         """Create the admin named in DBI_ADMIN_USER (default "admin") with DBI_ADMIN_PASSWORD when
         the database has no user yet."""
-        username = os.environ.get("DBI_ADMIN_USER", "") or "admin"
-        password = os.environ.get("DBI_ADMIN_PASSWORD", "")
+        from assessment.config import settings
+
+        cfg = settings()
+        username, password = cfg.admin_user, cfg.admin_password
         if not username or not password or self.count():
             return None
         return self.add(username, password, role="admin", display_name=username)

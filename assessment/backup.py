@@ -2,7 +2,7 @@
 SQLite or PostgreSQL.
 
 The archive holds ``manifest.json`` (format, schema revision, time, row counts) and one
-``<table>.jsonl`` per table: firms, assessments, answers, score rows, the catalogue and its change
+``<table>.jsonl`` per table: firms, assessments (with their answers), score rows, the catalogue and its change
 log, accounts (password hashes only, as stored), targets, kept clusterings, the audit log, import
 batches and code attempts. Dates are ISO text.
 
@@ -29,14 +29,16 @@ from pathlib import Path
 from sqlalchemy import DateTime, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from assessment import schema
+from assessment import schema, versions
 from assessment.models import Base
 from assessment.storage import Store
 
 FORMAT = "dbi-backup/1"
 # parents before children
-TABLES = ["firms", "assessments", "answers", "assessment_scores", "catalogue_entries", "catalogue_changes", "users",
+TABLES = ["firms", "assessments", "assessment_scores", "catalogue_entries", "catalogue_changes", "users",
           "targets", "cluster_models", "audit_log", "import_batches", "code_attempts"]
+# bookkeeping rather than data: counters that cached reads are keyed on (raised by a restore)
+NOT_BACKED_UP = {"data_versions"}
 BATCH = 5_000
 
 
@@ -168,6 +170,7 @@ def _load(store: Store, zf: zipfile.ZipFile, manifest: dict, path) -> dict[str, 
         for aid, prev, updated in previous:  # keeping updated_at (the column's onupdate would reset it)
             conn.execute(update(assessments).where(assessments.c.id == aid)
                          .values(previous_id=prev, updated_at=updated))
+        versions.bump(conn, *versions.KINDS)  # app processes drop what they cached of the empty database
         if conn.dialect.name == "postgresql":
             for name in TABLES:
                 table = Base.metadata.tables[name]

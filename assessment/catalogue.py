@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from assessment.framework import DataFileError, Framework, Text, _Model, _place, nfc, read_yaml
+from assessment.framework import DataFileError, Framework, Text, DataModel, error_place, nfc, read_yaml
 
 CATALOGUE_FILE = Path(__file__).resolve().parent / "data" / "catalogue.yaml"
 
@@ -52,14 +52,14 @@ class CatalogueError(DataFileError):
     """A catalogue file, row or entry that cannot be used."""
 
 
-class Lift(_Model):
+class Lift(DataModel):
     """A criterion the entry improves and the points it can take the criterion to."""
 
     criterion: str
     to: Annotated[int, Field(ge=1)]
 
 
-class Entry(_Model):
+class Entry(DataModel):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,59}$")]
     name: Annotated[str, Field(min_length=1, max_length=120)]
     provider: Annotated[str, Field(min_length=1, max_length=120)]
@@ -119,7 +119,7 @@ class Entry(_Model):
         return size_ok and sector_ok
 
 
-class CatalogueSpec(_Model):
+class CatalogueSpec(DataModel):
     schema_: Literal[1] = Field(alias="schema")
     framework: str  # id@version whose criterion ids the entries refer to
     entries: list[Entry]
@@ -146,7 +146,7 @@ def parse_catalogue(data: Any, fw: Framework, *, source: str = "<data>") -> Cata
     except ValidationError as exc:
         err = exc.errors()[0]
         more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
-        raise CatalogueError(source, _place(tuple(err["loc"]), data), err["msg"].removeprefix("Value error, ") + more) from None
+        raise CatalogueError(source, error_place(tuple(err["loc"]), data), err["msg"].removeprefix("Value error, ") + more) from None
     if spec.framework != fw.key:
         raise CatalogueError(source, "framework", f"the catalogue refers to {spec.framework}, not {fw.key}")
     seen: set[str] = set()

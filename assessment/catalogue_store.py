@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
+from assessment import versions
 from assessment.catalogue import CATALOGUE_FILE, Catalogue, CatalogueError, Entry, load_catalogue, parse_catalogue
 from assessment.framework import Framework, load_yaml_text
 from assessment.models import CatalogueChangeRow, CatalogueEntryRow, utcnow
@@ -53,7 +54,8 @@ class CatalogueStore:
     # --- reading ----------------------------------------------------------------------------
     def entries(self, *, status: str | None = None) -> list[Entry]:
         with self._session() as s:
-            query = select(CatalogueEntryRow).order_by(CatalogueEntryRow.id)
+            query = (select(CatalogueEntryRow).where(CatalogueEntryRow.framework == self.fw.key)
+                     .order_by(CatalogueEntryRow.id))
             if status:
                 query = query.where(CatalogueEntryRow.status == status)
             return [Entry.model_validate(row.data) for row in s.scalars(query)]
@@ -63,7 +65,8 @@ class CatalogueStore:
 
     def changes(self, entry_id: str | None = None, limit: int = 200) -> list[Change]:
         with self._session() as s:
-            query = select(CatalogueChangeRow).order_by(CatalogueChangeRow.seq.desc()).limit(limit)
+            query = (select(CatalogueChangeRow).where(CatalogueChangeRow.framework == self.fw.key)
+                     .order_by(CatalogueChangeRow.seq.desc()).limit(limit))
             if entry_id:
                 query = query.where(CatalogueChangeRow.entry_id == entry_id)
             return [Change(r.seq, r.entry_id, r.at, r.who, r.action) for r in s.scalars(query)]
@@ -72,7 +75,8 @@ class CatalogueStore:
     def seed_if_empty(self, catalogue: Catalogue | None = None, who: str = "system") -> int:
         """Fill an empty catalogue from the shipped file; returns how many entries were added."""
         with self._session() as s:
-            if s.scalar(select(CatalogueEntryRow.id).limit(1)) is not None:
+            if s.scalar(select(CatalogueEntryRow.id).where(CatalogueEntryRow.framework == self.fw.key)
+                        .limit(1)) is not None:
                 return 0
         if catalogue is None:
             if yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8")).get("framework") != self.fw.key:
@@ -97,7 +101,7 @@ class CatalogueStore:
 
     def set_status(self, entry_id: str, status: str, who: str) -> Entry:
         with self._session() as s:
-            row = s.get(CatalogueEntryRow, entry_id)
+            row = s.get(CatalogueEntryRow, (self.fw.key, entry_id))
             if row is None:
                 raise CatalogueError("catalogue", entry_id, "no such entry")
             data = dict(row.data)
@@ -116,19 +120,22 @@ class CatalogueStore:
         with self._session.begin() as s:
             for entry in entries:
                 data = entry_to_data(entry)
-                row = s.get(CatalogueEntryRow, entry.id)
+                row = s.get(CatalogueEntryRow, (self.fw.key, entry.id))
                 before = dict(row.data) if row is not None else None
                 if before == data:
                     continue
                 if row is None:
-                    s.add(CatalogueEntryRow(id=entry.id, status=entry.status, data=data, updated_by=who))
+                    s.add(CatalogueEntryRow(framework=self.fw.key, id=entry.id, status=entry.status, data=data,
+                                            updated_by=who))
                 else:
                     row.status, row.data, row.updated_by, row.updated_at = entry.status, data, who, utcnow()
                 s.add(CatalogueChangeRow(
-                    entry_id=entry.id, who=who, before=before, after=data,
+                    framework=self.fw.key, entry_id=entry.id, who=who, before=before, after=data,
                     action=action or ("add" if before is None else "edit"),
                 ))
                 changed += 1
+            if changed:
+                versions.bump(s, "catalogue")
         return changed
 
 

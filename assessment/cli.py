@@ -15,8 +15,8 @@ from assessment.catalogue import CatalogueError, load_catalogue
 from assessment.catalogue_store import CatalogueStore
 from assessment.config import settings
 from assessment.errors import UserError
-from assessment.framework import Framework, FrameworkError, available_frameworks, load_framework
-from assessment.recommend import rank_many
+from assessment.framework import Framework, FrameworkError, get_framework
+from assessment.planning import plan_many
 from assessment.roadmap import roadmaps_many
 from assessment.schema import SchemaTooNew
 from assessment.storage import Store
@@ -52,17 +52,7 @@ problem; the exit code is then 1 and no output file is written.
 
 def resolve_framework(name: str | None) -> Framework:
     """A framework by file path, ``id@version`` or ``id`` (its highest version)."""
-    cfg = settings()
-    if name and Path(name).suffix in (".yaml", ".yml"):
-        return load_framework(name)
-    frameworks = available_frameworks(cfg.frameworks_dir)
-    name = name or cfg.default_framework
-    if name in frameworks:
-        return frameworks[name]
-    same_id = sorted((fw for fw in frameworks.values() if fw.id == name), key=lambda fw: fw.version)
-    if same_id:
-        return same_id[-1]
-    raise FrameworkError(str(cfg.frameworks_dir), "", f"no framework {name!r}; available: {', '.join(sorted(frameworks))}")
+    return get_framework(name)
 
 
 def cmd_score(args: argparse.Namespace) -> int:
@@ -137,17 +127,18 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     if args.catalogue:
         entries = load_catalogue(args.catalogue, fw).published()
     else:
-        cat = CatalogueStore(Store.from_url(settings().database_url), fw)
+        cat = CatalogueStore(Store.open(), fw)
         cat.seed_if_empty()
         entries = cat.published()
     scores = sheet.score(fw)
     points = scores.criterion_points
-    ranking = rank_many(fw, entries, points, size_classes=sheet.profile.get("size_class"),
-                        sectors=sheet.profile.get("sector"), top=args.top)
+    # roadmaps and rankings together (in two processes for a large sheet): reasons name roadmap steps
+    plan = plan_many(fw, entries, points, size_classes=sheet.profile.get("size_class"),
+                     sectors=sheet.profile.get("sector"), top=args.top)
     rows = []
     for i, firm_id in enumerate(sheet.firm_ids):
         firm_points = dict(zip(fw.criterion_ids, map(int, points[i])))
-        for rank, rec in enumerate(ranking.for_firm(fw, i, firm_points), start=1):
+        for rank, rec in enumerate(plan.ranking.for_firm(fw, i, firm_points, plan.roadmaps.roadmap(i)), start=1):
             rows.append({
                 "firm_id": firm_id, "rank": rank, "entry_id": rec.entry.id, "name": rec.entry.name,
                 "category": rec.entry.category, "roadmap_points": rec.roadmap_points,
@@ -170,7 +161,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 1
     fw = resolve_framework(args.framework)
     cfg = settings()
-    units = list(localities(str(cfg.localities_file)))
+    units = list(localities())
     firms = demo.generate(fw, args.firms, seed=args.seed, localities=units)
     written = Store.from_url(cfg.database_url).replace_demo(fw, firms)
     levels = Counter(int(x) for x in demo.scores_of(fw, firms).level)
@@ -185,10 +176,10 @@ def cmd_cluster(args: argparse.Namespace) -> int:
 
     fw = resolve_framework(args.framework)
     if args.db:
-        from assessment import dashboard
+        from assessment import frames
         from assessment.clustering import pillar_percent_of
 
-        now = dashboard.latest(Store.from_url(settings().database_url).submitted_frame(fw.key), dashboard.Filters())
+        now = frames.latest_frame(Store.open(), fw.key)
         if len(now) < 3:
             print(f"error: the database has {len(now)} firms with a submitted assessment of {fw.key}; "
                   "at least 3 are needed", file=sys.stderr)
@@ -239,10 +230,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from assessment import importer
 
     fw = resolve_framework(args.framework)
-    cfg = settings()
-    store = Store.from_url(cfg.database_url)
-    report = importer.import_file(store, fw, Path(args.input).read_bytes(), Path(args.input).name,
-                                  localities_file=str(cfg.localities_file))
+    store = Store.open()
+    report = importer.import_file(store, fw, Path(args.input).read_bytes(), Path(args.input).name)
     for p in report.problems:
         where = ", ".join(x for x in (f"row {p.row}" if p.row else "", f"column {p.column}" if p.column else "") if x)
         print(f"{args.input}: {where + ': ' if where else ''}{p.message(args.lang)}", file=sys.stderr)
@@ -276,7 +265,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
     fw = resolve_framework(args.framework)
     out = Path(args.output)
-    data = (importer.template_xlsx(fw, args.lang, str(settings().localities_file)) if out.suffix.lower() == ".xlsx"
+    data = (importer.template_xlsx(fw, args.lang) if out.suffix.lower() == ".xlsx"
             else importer.template_csv(fw, args.lang))
     out.write_bytes(data)
     print(f"template for {fw.key} ({args.lang}) written to {out}", file=sys.stderr)
@@ -284,18 +273,17 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from assessment import dashboard, scorecards
+    from assessment import frames, scorecards
     from assessment.firms import normalise_tax_code, tax_code_error
     from assessment.i18n import translate
 
     fw = resolve_framework(args.framework)
-    cfg = settings()
     for raw in args.firm or ():
         key = tax_code_error(raw)
         if key:
             print(f"error: tax code {raw!r}: {translate(key, 'en')}", file=sys.stderr)
             return 1
-    latest = dashboard.latest(Store.from_url(cfg.database_url).submitted_frame(fw.key), dashboard.Filters())
+    latest = frames.latest_frame(Store.open(), fw.key)
     if args.firm:
         wanted = {normalise_tax_code(x) for x in args.firm}
         chosen = latest[latest["tax_code"].isin(wanted)]
@@ -311,8 +299,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     n = 0
-    for name, pdf in scorecards.many(cfg.database_url, str(cfg.frameworks_dir), str(cfg.localities_file),
-                                     chosen["assessment_id"].tolist(), args.lang):
+    for name, pdf in scorecards.many(chosen["assessment_id"].tolist(), args.lang):
         (out / name).write_bytes(pdf)
         n += 1
     print(f"{n} scorecard(s) ({args.lang}) written to {out}", file=sys.stderr)
@@ -323,7 +310,7 @@ def cmd_blank_form(args: argparse.Namespace) -> int:
     from assessment.report import blank_form_pdf
 
     fw = resolve_framework(args.framework)
-    Path(args.output).write_bytes(blank_form_pdf(fw, args.lang, localities_file=str(settings().localities_file)))
+    Path(args.output).write_bytes(blank_form_pdf(fw, args.lang))
     print(f"blank questionnaire of {fw.key} ({args.lang}) written to {args.output}", file=sys.stderr)
     return 0
 
@@ -331,7 +318,7 @@ def cmd_blank_form(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from assessment.backup import backup
 
-    counts = backup(Store.from_url(settings().database_url), args.output)
+    counts = backup(Store.open(), args.output)
     print(f"backup written to {args.output}: " + ", ".join(f"{k} {v}" for k, v in counts.items()), file=sys.stderr)
     return 0
 
@@ -340,7 +327,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from assessment.backup import BackupError, restore
 
     try:
-        counts = restore(Store.from_url(settings().database_url), args.input)
+        counts = restore(Store.open(), args.input)
     except BackupError as exc:
         print(f"error: {exc}; nothing was written", file=sys.stderr)
         return 1
@@ -364,7 +351,7 @@ def cmd_users(args: argparse.Namespace) -> int:
     from assessment.accounts import Accounts
     from assessment.i18n import translate
 
-    accounts = Accounts(Store.from_url(settings().database_url))
+    accounts = Accounts(Store.open())
     try:
         if args.action == "add":
             user = accounts.add(args.username, _read_password(args), role=args.role, display_name=args.display_name or "")

@@ -198,3 +198,15 @@ def map_points(pillar_percent: np.ndarray, *, sample: int = 5_000, random_state:
     if len(rows) > sample:
         rows = np.random.default_rng(random_state).choice(rows, sample, replace=False)
     return rows, PCA(n_components=2, random_state=random_state).fit_transform(pillar_percent[rows])
+
+
+def cluster_firms(fw: Framework, latest, points: np.ndarray, *, k: int | None = None,
+                  features: str = "pillars"):
+    """Clusters of the firms of ``latest`` (each firm's latest assessment, with its criterion
+    ``points``) by pillars or by components: (the table with a "cluster" column, the model), or
+    None when there are fewer than 3 firms."""
+    if len(latest) < 3:
+        return None
+    x = component_percent_of(fw, points) if features == "components" else pillar_percent_of(fw, latest)
+    model, labels = fit_clusters(fw, x, k=k, features=features)
+    return latest.assign(cluster=labels).reset_index(drop=True), model

@@ -8,6 +8,13 @@
 | DBI_LOCALITIES_FILE | assessment/data/localities/son-la.yaml | the province's localities |
 | DBI_APP_URL | (empty) | public address of the app, used to print full resume links |
 | DBI_SQLITE_TIMEOUT | 30 | seconds a SQLite write waits for another writer before giving up |
+| DBI_AUTH | password | "oidc" signs the department in through the identity provider (st.login) |
+| DBI_ADMIN_USER | admin | the first admin, created on first start when no account exists ... |
+| DBI_ADMIN_PASSWORD | (empty) | ... with this password (no first admin when empty) |
+
+Every module takes its defaults from here (``settings()``, read when called so that tests can
+change the environment): the database of ``Store.open()``, the framework folder and default
+framework of ``framework.get_framework``, the localities of ``firms.localities``.
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ class Settings:
     app_url: str
     auth: str  # "password" (accounts here) or "oidc" (st.login, mapped to accounts by e-mail)
     sqlite_timeout: float = 30.0
+    admin_user: str = "admin"
+    admin_password: str = ""
 
 
 def settings() -> Settings:
@@ -42,6 +51,8 @@ def settings() -> Settings:
         app_url=(os.environ.get("DBI_APP_URL") or "").rstrip("/"),
         auth="oidc" if (os.environ.get("DBI_AUTH") or "").strip().lower() == "oidc" else "password",
         sqlite_timeout=_number(os.environ.get("DBI_SQLITE_TIMEOUT"), 30.0),
+        admin_user=os.environ.get("DBI_ADMIN_USER", "") or "admin",
+        admin_password=os.environ.get("DBI_ADMIN_PASSWORD", ""),
     )
 
 

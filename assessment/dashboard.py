@@ -1,7 +1,7 @@
 """Figures for the department's dashboard, computed with pandas before anything is plotted.
 
-Input: ``Store.submitted_frame`` (every submitted assessment). The latest assessment of each firm
-in the chosen period is the firm's state; the previous period gives the change.
+Input: ``frames.submitted_frame`` (every submitted assessment). The latest assessment of each firm
+in the chosen period (``frames.latest``) is the firm's state; the previous period gives the change.
 """
 
 from __future__ import annotations
@@ -10,35 +10,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from assessment.frames import Filters, latest
 from assessment.framework import Framework
-
-
-@dataclass(frozen=True)
-class Filters:
-    localities: tuple[str, ...] = ()
-    sectors: tuple[str, ...] = ()
-    sizes: tuple[str, ...] = ()
-    year: int | None = None  # assessment period (calendar year); None = all
-    clusters: tuple[int, ...] = ()  # needs a "cluster" column (see with_clusters)
-
-    def other_year(self, year: int | None) -> Filters:
-        return Filters(self.localities, self.sectors, self.sizes, year, self.clusters)
-
-
-def latest(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    """Each firm's latest submitted assessment within the filters."""
-    f = frame
-    if filters.year is not None:
-        f = f[f["submitted_at"].dt.year == filters.year]
-    if filters.localities:
-        f = f[f["locality"].isin(filters.localities)]
-    if filters.sectors:
-        f = f[f["sector"].isin(filters.sectors)]
-    if filters.sizes:
-        f = f[f["size_class"].isin(filters.sizes)]
-    if filters.clusters and "cluster" in f.columns:
-        f = f[f["cluster"].isin(filters.clusters)]
-    return f.sort_values(["firm_id", "submitted_at"]).drop_duplicates("firm_id", keep="last")
 
 
 @dataclass(frozen=True)

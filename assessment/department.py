@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import sessionmaker
 
+from assessment import versions
 from assessment.clustering import ClusterModel
 from assessment.framework import Framework
 from assessment.errors import UserError
@@ -48,10 +50,21 @@ class Progress:
     ratio: float  # current / target value, capped at 1, for a progress bar
 
 
+@dataclass(frozen=True)
+class KeptClustering:
+    """The clustering the department kept for a framework: the model, and who kept it, when, on
+    how many firms."""
+
+    model: ClusterModel
+    n_firms: int
+    created_by: str
+    created_at: dt.datetime
+
+
 class Department:
     def __init__(self, store: Store):
         self.store = store
-        self._session = store._session
+        self._session = sessionmaker(store.engine, expire_on_commit=False)
 
     # --- targets ----------------------------------------------------------------------------
     def targets(self, fw: Framework) -> list[Target]:
@@ -85,12 +98,14 @@ class Department:
                 s.add(row)
             row.metric, row.level, row.value, row.year = metric, level, float(value), int(year)
             row.note, row.updated_by = note.strip()[:300], who
+            versions.bump(s, "department")
             s.flush()
             return row.id
 
     def delete_target(self, target_id: int) -> None:
         with self._session.begin() as s:
             s.execute(delete(TargetRow).where(TargetRow.id == target_id))
+            versions.bump(s, "department")
 
     # --- the kept clustering --------------------------------------------------------------------
     def keep_cluster_model(self, model: ClusterModel, *, n_firms: int, who: str) -> int:
@@ -98,17 +113,20 @@ class Department:
             s.execute(update(ClusterModelRow).where(ClusterModelRow.framework == model.framework)
                       .values(active=False))
             row = ClusterModelRow(framework=model.framework, model=model.to_json(), n_firms=n_firms, created_by=who)
+            versions.bump(s, "department")
             s.add(row)
             s.flush()
             return row.id
 
-    def cluster_model(self, fw: Framework) -> tuple[ClusterModel, ClusterModelRow] | None:
-        """The kept clustering of this framework and its record (who kept it, when, on how many firms)."""
+    def cluster_model(self, fw: Framework) -> KeptClustering | None:
+        """The kept clustering of this framework, or None."""
         with self._session() as s:
             row = s.scalar(select(ClusterModelRow).where(ClusterModelRow.framework == fw.key,
                                                          ClusterModelRow.active.is_(True))
                            .order_by(ClusterModelRow.id.desc()).limit(1))
-            return (ClusterModel.from_json(row.model), row) if row is not None else None
+            if row is None:
+                return None
+            return KeptClustering(ClusterModel.from_json(row.model), row.n_firms, row.created_by, row.created_at)
 
 
 def progress(fw: Framework, target: Target, now: pd.DataFrame) -> Progress:

@@ -171,8 +171,15 @@ def size_class(sector_code: str, employees: float, revenue_bn: float | None, cap
     return by_id["large"]
 
 
+def localities(path: str | Path | None = None) -> dict[str, Locality]:
+    """The province's localities by code, from the configured file (DBI_LOCALITIES_FILE) or ``path``."""
+    from assessment.config import settings
+
+    return _localities(str(path or settings().localities_file))
+
+
 @lru_cache(maxsize=4)
-def localities(path: str) -> dict[str, Locality]:
+def _localities(path: str) -> dict[str, Locality]:
     data = _read_yaml(Path(path))
     out = {}
     for u in data["units"]:
@@ -230,7 +237,7 @@ def _figure(raw: Any, field: str, errors: list[FieldError], *, whole: bool = Fal
     return value
 
 
-def validate_profile(raw: dict[str, Any], *, localities_file: str) -> tuple[FirmProfile | None, list[FieldError]]:
+def validate_profile(raw: dict[str, Any]) -> tuple[FirmProfile | None, list[FieldError]]:
     """Check the profile form; return the profile, or None and every problem found."""
     errors: list[FieldError] = []
     key = tax_code_error(raw.get("tax_code", ""))
@@ -245,7 +252,7 @@ def validate_profile(raw: dict[str, Any], *, localities_file: str) -> tuple[Firm
     if sector not in sectors():
         errors.append(FieldError("sector", "err.sector.missing"))
     locality = raw.get("locality")
-    if locality not in localities(localities_file):
+    if locality not in localities():
         errors.append(FieldError("locality", "err.locality.missing"))
     employees = _figure(raw.get("employees"), "employees", errors, whole=True)
     if employees is None and not any(e.field == "employees" for e in errors):

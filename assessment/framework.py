@@ -10,10 +10,11 @@ framework exposes, so a new framework version needs no code change.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -45,11 +46,11 @@ class FrameworkError(DataFileError):
     """A framework file that cannot be used."""
 
 
-class _Model(BaseModel):
+class DataModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Text(_Model):
+class Text(DataModel):
     """A text in both languages of the product."""
 
     vi: str
@@ -67,18 +68,18 @@ class Text(_Model):
         return self.en if lang == "en" else self.vi
 
 
-class Option(_Model):
+class Option(DataModel):
     points: Annotated[int, Field(ge=0)]
     text: Text
 
 
-class Band(_Model):
+class Band(DataModel):
     up_to: float | None
     points: Annotated[int, Field(ge=0)]
     text: Text
 
 
-class YesNoPoints(_Model):
+class YesNoPoints(DataModel):
     no: Annotated[int, Field(ge=0)] = 0
     yes: Annotated[int, Field(ge=0)]
 
@@ -94,7 +95,7 @@ class YesNoPoints(_Model):
 CriterionType = Literal["choice", "yes_no", "share", "count"]
 
 
-class Criterion(_Model):
+class Criterion(DataModel):
     id: str
     title: Text
     question: Text
@@ -198,7 +199,7 @@ def _check_bands(bands: list[Band], kind: str) -> None:
     _check_non_decreasing([b.points for b in bands], "band points")
 
 
-class Component(_Model):
+class Component(DataModel):
     id: str
     name: Text
     max_points: Annotated[int, Field(gt=0)]
@@ -221,7 +222,7 @@ class Component(_Model):
         return self
 
 
-class Pillar(_Model):
+class Pillar(DataModel):
     id: str
     name: Text
     max_points: Annotated[int, Field(gt=0)]
@@ -243,20 +244,20 @@ class Pillar(_Model):
         return [c for comp in self.components for c in comp.criteria]
 
 
-class LevelName(_Model):
+class LevelName(DataModel):
     level: Annotated[int, Field(ge=0)]
     name: Text
     description: Text
 
 
-class PillarLevelRule(_Model):
+class PillarLevelRule(DataModel):
     level: Annotated[int, Field(ge=1)]
     min_percent: Annotated[float, Field(ge=0, le=100)]
     inclusive: bool = False
     assumptions: list[str] = []
 
 
-class OverallLevelRule(_Model):
+class OverallLevelRule(DataModel):
     level: Annotated[int, Field(ge=1)]
     min_total: Annotated[int, Field(ge=0)]
     inclusive: bool = False
@@ -265,17 +266,17 @@ class OverallLevelRule(_Model):
     assumptions: list[str] = []
 
 
-class Assumption(_Model):
+class Assumption(DataModel):
     id: str
     text: Text
 
 
-class Source(_Model):
+class Source(DataModel):
     id: str
     text: Text
 
 
-class FrameworkSpec(_Model):
+class FrameworkSpec(DataModel):
     """The validated content of a framework file."""
 
     schema_: Literal[1] = Field(alias="schema")
@@ -481,7 +482,7 @@ def _min_points_above(threshold: Fraction, inclusive: bool) -> int:
 # --- loading ---------------------------------------------------------------------------------
 
 
-def _place(loc: tuple[Any, ...], data: Any) -> str:
+def error_place(loc: tuple[Any, ...], data: Any) -> str:
     """Turn a pydantic error location into a readable place, naming ids where there are some."""
     parts: list[str] = []
     node = data
@@ -551,7 +552,7 @@ def parse_framework(data: Any, *, source: str = "<data>") -> Framework:
         err = exc.errors()[0]
         msg = err["msg"].removeprefix("Value error, ")
         more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
-        raise FrameworkError(source, _place(tuple(err["loc"]), data), msg + more) from None
+        raise FrameworkError(source, error_place(tuple(err["loc"]), data), msg + more) from None
     return Framework(spec=spec, path=source)
 
 
@@ -579,3 +580,48 @@ def available_frameworks(directory: str | Path = QUESTIONNAIRES_DIR) -> dict[str
 
 
 DEFAULT_FRAMEWORK_FILE = QUESTIONNAIRES_DIR / "dbi-2021-sme.yaml"
+
+
+# --- the registry: every lookup of a framework by name goes through here --------------------------
+
+
+def version_key(version: str) -> tuple:
+    """Order of versions: numeric parts as numbers, so "9" < "10" and "2021" < "2023.1".
+
+    Examples
+    --------
+    >>> sorted(["10", "9", "2021", "2021.2", "2021.10"], key=version_key)
+    ['9', '10', '2021', '2021.2', '2021.10']
+    """
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"[.\-_ ]+", version))
+
+
+@lru_cache(maxsize=16)
+def _folder(directory: str) -> dict[str, Framework]:
+    return available_frameworks(directory)
+
+
+def frameworks(directory: str | Path | None = None) -> dict[str, Framework]:
+    """Every framework of the configured folder (DBI_FRAMEWORKS_DIR, or ``directory``), keyed by
+    ``id@version``; each folder is read and validated once per process."""
+    from assessment.config import settings
+
+    return _folder(str(directory or settings().frameworks_dir))
+
+
+def get_framework(name: str | None = None, directory: str | Path | None = None) -> Framework:
+    """A framework by ``id@version``, by ``id`` (its highest version) or by file path; the configured
+    default (DBI_DEFAULT_FRAMEWORK) when ``name`` is None. FrameworkError when there is none."""
+    from assessment.config import settings
+
+    if name and Path(name).suffix in (".yaml", ".yml"):
+        return load_framework(name)
+    known = frameworks(directory)
+    name = name or settings().default_framework
+    if name in known:
+        return known[name]
+    same_id = sorted((fw for fw in known.values() if fw.id == name), key=lambda fw: version_key(fw.version))
+    if same_id:
+        return same_id[-1]
+    where = str(directory or settings().frameworks_dir)
+    raise FrameworkError(where, "", f"no framework {name!r}; available: {', '.join(sorted(known))}")

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from assessment import codes
+from assessment import codes, versions
 from assessment.errors import UserError
 from assessment.models import (
     PENDING,
@@ -183,7 +183,10 @@ class Claims:
         admins (or processes) deciding at the same moment exactly one succeeds; the row, or None."""
         done = s.execute(update(AssessmentRow).where(AssessmentRow.id == assessment_id,
                                                      AssessmentRow.claim.in_(before)).values(claim=after))
-        return s.get(AssessmentRow, assessment_id) if done.rowcount == 1 else None
+        if done.rowcount != 1:
+            return None
+        versions.bump(s, "assessments")  # the firm's records change for every reader
+        return s.get(AssessmentRow, assessment_id)
 
     def confirm(self, assessment_id: int, who: str, *, rename: bool = False) -> None:
         """The claim joins the firm's history (it may become its latest); ``rename`` also gives the

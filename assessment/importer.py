@@ -35,6 +35,7 @@ from assessment.errors import UserError
 from assessment.firms import FirmProfile, localities, normalise_tax_code, sectors, validate_profile
 from assessment.framework import Criterion, Framework, nfc
 from assessment.i18n import translate
+from assessment.models import answers_from_document
 
 MAX_BYTES = 48 * 1024 * 1024  # a 200,000-row file of the template is about 42 MB
 MAX_ROWS = 200_000
@@ -78,19 +79,21 @@ class ImportRow:
     codes: np.ndarray  # (n_criteria,) answer codes
     figures: tuple[tuple[str, float], ...] = ()  # criterion id -> the figure written on the form
 
+    def document(self, fw: Framework) -> dict[str, Any]:
+        """What the form said, in its stored form (assessment.models.answers_document): the box of
+        every criterion, with the figure where one was written. Built directly: an import stores
+        200,000 of these."""
+        document: dict[str, Any] = dict(zip(fw.criterion_ids, self.codes.tolist()))
+        for cid, figure in self.figures:
+            if fw.criterion_by_id[cid].type == "share":
+                document[cid] = [document[cid], figure, 100.0, None]
+            else:
+                document[cid] = [document[cid], None, None, figure]
+        return document
+
     def answers(self, fw: Framework) -> dict[str, Answer]:
         """What the form said, per criterion: the box, and the figure where one was written."""
-        written = dict(self.figures)
-        out = {}
-        for cid, code in zip(fw.criterion_ids, self.codes.tolist()):
-            figure = written.get(cid)
-            if figure is None:
-                out[cid] = Answer(int(code))
-            elif fw.criterion_by_id[cid].type == "share":
-                out[cid] = Answer(int(code), numerator=figure, denominator=100.0)
-            else:
-                out[cid] = Answer(int(code), value=figure)
-        return out
+        return answers_from_document(self.document(fw))
 
 
 @dataclass
@@ -114,7 +117,7 @@ class Report:
         return pd.DataFrame([(p.row or "", p.column or "", p.message(lang)) for p in self.problems[:MAX_LISTED]],
                             columns=list(head))
 
-    def preview(self, fw: Framework, lang: str, localities_file: str) -> pd.DataFrame:
+    def preview(self, fw: Framework, lang: str) -> pd.DataFrame:
         """What would be stored, one line per valid row: firm, tax code, locality, size class, total
         and level, so that a misread file is seen before anything is written."""
         from assessment.scoring import score_codes
@@ -124,7 +127,7 @@ class Report:
         if not self.valid:
             return pd.DataFrame(columns=list(head.values()))
         scores = score_codes(fw, np.stack([r.codes for r in self.valid]))
-        units = localities(localities_file)
+        units = localities()
         return pd.DataFrame({
             head["row"]: [r.row for r in self.valid],
             head["name"]: [r.profile.name for r in self.valid],
@@ -194,9 +197,9 @@ def guide_frame(fw: Framework, lang: str) -> pd.DataFrame:
     return pd.DataFrame([(translate("imp.guide_boxes", lang), "")] + rows, columns=list(head))
 
 
-def codes_frame(localities_file: str, lang: str) -> pd.DataFrame:
+def codes_frame(lang: str) -> pd.DataFrame:
     rows = [(translate("imp.sheet_sector", lang), s.code, s.name(lang)) for s in sectors().values()]
-    rows += [(translate("imp.sheet_locality", lang), u.code, u.name) for u in localities(localities_file).values()]
+    rows += [(translate("imp.sheet_locality", lang), u.code, u.name) for u in localities().values()]
     head = ("Loại", "Mã", "Tên") if lang == "vi" else ("Kind", "Code", "Name")
     return pd.DataFrame(rows, columns=list(head))
 
@@ -207,7 +210,7 @@ def template_csv(fw: Framework, lang: str) -> bytes:
     return exports.to_csv_bytes(pd.DataFrame(columns=template_columns(fw, lang)))
 
 
-def template_xlsx(fw: Framework, lang: str, localities_file: str) -> bytes:
+def template_xlsx(fw: Framework, lang: str) -> bytes:
     """The template: a data sheet with the headers (cells formatted as text, so a tax code keeps its
     leading zero), a guide per column, and the sector/locality codes."""
     from assessment import exports
@@ -215,7 +218,7 @@ def template_xlsx(fw: Framework, lang: str, localities_file: str) -> bytes:
     return exports.to_xlsx_sheets([
         (translate("imp.sheet_data", lang), pd.DataFrame(columns=template_columns(fw, lang))),
         (translate("imp.sheet_guide", lang), guide_frame(fw, lang)),
-        (translate("imp.sheet_codes", lang), codes_frame(localities_file, lang)),
+        (translate("imp.sheet_codes", lang), codes_frame(lang)),
     ], text_sheets={translate("imp.sheet_data", lang)})
 
 
@@ -344,7 +347,7 @@ def _as_sheet(data: pd.DataFrame | Sheet) -> Sheet:
     return Sheet(frame.reset_index(drop=True), None, np.arange(len(frame)) + 2)
 
 
-def validate(fw: Framework, data: pd.DataFrame | Sheet, *, localities_file: str,
+def validate(fw: Framework, data: pd.DataFrame | Sheet, *,
              existing: set[tuple[str, int]] = frozenset(), today: dt.date | None = None) -> Report:
     """Check every cell; ``existing`` holds (tax code, year) pairs already in the database."""
     today = today or dt.date.today()
@@ -402,7 +405,7 @@ def validate(fw: Framework, data: pd.DataFrame | Sheet, *, localities_file: str,
         unreadable = {p.column for p in bad_cells.get(i, ())}
         for cid, values in figure_values.items():
             raw[cid] = None if np.isnan(values[i]) else float(values[i])
-        profile, errors = validate_profile(raw, localities_file=localities_file)
+        profile, errors = validate_profile(raw)
         for e in errors:
             col = col_of.get(e.field) or col_of.get("revenue_bn") or col_of.get("capital_bn")
             if col in unreadable:
@@ -471,7 +474,7 @@ def _check_header(fw: Framework, columns: list[str]) -> dict[str, str] | list[Pr
     return problems or col_of
 
 
-def import_file(store, fw: Framework, data: bytes, filename: str, *, localities_file: str,
+def import_file(store, fw: Framework, data: bytes, filename: str, *,
                 today: dt.date | None = None) -> Report:
     """Read and validate a file against the framework and what the database already holds."""
     try:
@@ -483,4 +486,4 @@ def import_file(store, fw: Framework, data: bytes, filename: str, *, localities_
         if _HEADER_TO_ID.get(_norm(col)) == "tax_code":
             tax_codes = {normalise_tax_code(v) for v in sheet.frame[col]}
     existing = store.submitted_periods(fw.key, tax_codes) if tax_codes else set()
-    return validate(fw, sheet, localities_file=localities_file, existing=existing, today=today)
+    return validate(fw, sheet, existing=existing, today=today)

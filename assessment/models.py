@@ -11,7 +11,9 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, false, text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from assessment.answers import Answer
 
 DRAFT, SUBMITTED = "draft", "submitted"
 STAGED = "staged"  # written by an import that has not finished: invisible to every read
@@ -76,18 +78,31 @@ class AssessmentRow(Base):
     period: Mapped[int | None] = mapped_column(Integer, nullable=True)  # year of an imported assessment
     import_batch: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
 
-    answers: Mapped[list[AnswerRow]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    # the answers, one document per assessment (answers_document): {criterion id: code}, or
+    # [code, numerator, denominator, value] where figures were given. One row per assessment, not one
+    # per answer: an import or a national demo writes 60 times fewer rows, each with no key to check.
+    answers: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
-class AnswerRow(Base):
-    __tablename__ = "answers"
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), primary_key=True)
-    criterion_id: Mapped[str] = mapped_column(String(20), primary_key=True)
-    code: Mapped[int] = mapped_column(Integer)
-    numerator: Mapped[float | None] = mapped_column(Float, nullable=True)
-    denominator: Mapped[float | None] = mapped_column(Float, nullable=True)
-    value: Mapped[float | None] = mapped_column(Float, nullable=True)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+def answers_document(answers: dict[str, Answer]) -> dict[str, Any]:
+    """The stored form of answers (assessment.answers.Answer by criterion id)."""
+    return {cid: a.code if a.numerator is None and a.denominator is None and a.value is None
+            else [a.code, a.numerator, a.denominator, a.value] for cid, a in answers.items()}
+
+
+def answers_from_document(document: dict[str, Any] | None) -> dict[str, Answer]:
+    """Answers (assessment.answers.Answer by criterion id) from their stored form."""
+    def figure(x):
+        return None if x is None else float(x)
+
+    out = {}
+    for cid, cell in (document or {}).items():
+        if isinstance(cell, list):
+            code, numerator, denominator, value = cell
+            out[cid] = Answer(int(code), figure(numerator), figure(denominator), figure(value))
+        else:
+            out[cid] = Answer(int(cell))
+    return out
 
 
 class ScoreRow(Base):
@@ -102,9 +117,11 @@ class ScoreRow(Base):
 
 
 class CatalogueEntryRow(Base):
-    """The department's catalogue: one row per entry, its validated content as JSON."""
+    """The department's catalogue of a framework: one row per entry, its validated content as JSON.
+    Entries lift criteria of one framework, so each framework has its own catalogue."""
 
     __tablename__ = "catalogue_entries"
+    framework: Mapped[str] = mapped_column(String(160), primary_key=True)  # id@version
     id: Mapped[str] = mapped_column(String(60), primary_key=True)
     status: Mapped[str] = mapped_column(String(12), index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -117,6 +134,7 @@ class CatalogueChangeRow(Base):
 
     __tablename__ = "catalogue_changes"
     seq: Mapped[int] = mapped_column(primary_key=True)
+    framework: Mapped[str] = mapped_column(String(160), index=True)
     entry_id: Mapped[str] = mapped_column(String(60), index=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     who: Mapped[str] = mapped_column(String(100))
@@ -204,3 +222,13 @@ class ImportBatchRow(Base):
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class DataVersionRow(Base):
+    """A counter per kind of data that every write of that kind raises in its own transaction
+    (assessment.versions): cached reads are keyed on it, in every app process, so none shows data
+    older than the last write. Bookkeeping, not data: not in backups (a restore raises them)."""
+
+    __tablename__ = "data_versions"
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from assessment.framework import Framework
 from assessment.i18n import translate
-from assessment.scoring import FirmResult, NextLevelGap, explain, next_level_gap
+from assessment.roadmap import NextLevelGap, next_level_gap
+from assessment.scoring import FirmResult, explain
 
 
 def level_label(fw: Framework, level: int, lang: str) -> str:

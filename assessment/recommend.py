@@ -14,12 +14,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from assessment.catalogue import CATEGORIES, PRICE_BANDS, Entry
 from assessment.framework import Framework
 from assessment.i18n import translate
 from assessment.roadmap import INF, GapModel, GapState, Roadmap, exact_roadmap, nested_rules, points_needed
-from assessment.scoring import _overall_levels, _pillar_levels, score_points
+from assessment.scoring import overall_levels_of, pillar_levels_of, score_points
 
 
 @dataclass(frozen=True)
@@ -76,14 +77,17 @@ class Ranking:
     potential: np.ndarray  # (n_entries, n) points its lifts could add (0: not a candidate)
     level_after: np.ndarray  # (n_entries, n)
 
-    def for_firm(self, fw: Framework, i: int, criterion_points: dict[str, int]) -> list[Recommendation]:
+    def for_firm(self, fw: Framework, i: int, criterion_points: dict[str, int],
+                 road: Roadmap | None = None) -> list[Recommendation]:
+        """Firm ``i``'s recommendations; ``road`` (its roadmap) marks the lifts that are steps of it."""
+        on_road = {s.criterion_id for s in road.steps} if road is not None else set()
         out = []
         for e_pos in self.chosen[i]:
             if e_pos < 0:
                 break
             entry = self.entries[e_pos]
             lifts = tuple(
-                Lifted(lift.criterion, criterion_points[lift.criterion], lift.to, False)
+                Lifted(lift.criterion, criterion_points[lift.criterion], lift.to, lift.criterion in on_road)
                 for lift in entry.improves if criterion_points[lift.criterion] < lift.to
             )
             out.append(Recommendation(entry, lifts, int(self.progress[e_pos, i]), int(self.potential[e_pos, i]),
@@ -167,7 +171,7 @@ def rank_many(
         for j, to in zip(cols, tos):
             now = pts[j, rows]
             pp[model.pillar_of_col[j]] += np.maximum(now, to) - now
-        lv_after = _overall_levels(fw, pp.sum(axis=0), _pillar_levels(fw, pp)).astype(np.int64)
+        lv_after = overall_levels_of(fw, pp.sum(axis=0), pillar_levels_of(fw, pp)).astype(np.int64)
         if not nested:
             after_pts = pts[:, rows].copy()
             after_pts[cols] = np.maximum(after_pts[cols], tos[:, None])
@@ -233,7 +237,6 @@ def recommend(
     fw: Framework,
     entries: Iterable[Entry],
     criterion_points: dict[str, int],
-    level: int | None = None,
     road: Roadmap | None = None,
     *,
     size_class: str | None = None,
@@ -243,21 +246,13 @@ def recommend(
     categories: Iterable[str] | None = None,
     price_bands: Iterable[str] | None = None,
 ) -> list[Recommendation]:
-    """One firm's top entries (pass only published entries for what firms see).
-
-    ``level`` and ``road`` are accepted for the callers' convenience; the ranking derives both
-    from the answers, exactly as :func:`rank_many` does for a whole province.
-    """
+    """One firm's top entries (pass only published entries for what firms see), ranked from the
+    answers exactly as :func:`rank_many` ranks a whole province; ``road`` (the firm's roadmap)
+    marks which lifts are steps of it."""
     row = np.array([[criterion_points[c] for c in fw.criterion_ids]], dtype=np.int16)
     ranking = rank_many(fw, entries, row, size_classes=[size_class], sectors=[sector], top=top,
                         per_category=per_category, categories=categories, price_bands=price_bands)
-    road_ids = {s.criterion_id for s in road.steps} if road else set()
-    return [
-        Recommendation(rec.entry, tuple(Lifted(x.criterion_id, x.from_points, x.to_points, x.criterion_id in road_ids)
-                                        for x in rec.lifts),
-                       rec.roadmap_points, rec.potential_points, rec.level_after)
-        for rec in ranking.for_firm(fw, 0, criterion_points)
-    ]
+    return ranking.for_firm(fw, 0, criterion_points, road)
 
 
 def category_name(category: str, lang: str) -> str:
@@ -289,3 +284,38 @@ def category_counts(ranking: Ranking, rows: np.ndarray, *, top: int = 3) -> dict
     firm_cats = of_entry[chosen]  # chosen == -1 picks the last item, -1
     counts = {c: int((firm_cats == k).any(axis=1).sum()) for k, c in enumerate(cats)}
     return dict(sorted(((c, n) for c, n in counts.items() if n), key=lambda cn: (-cn[1], cn[0])))
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What the published catalogue recommends to each firm's latest assessment: per entry, how
+    many firms get it among their recommendations; per firm, its recommended entries by name."""
+
+    by_entry: list[tuple[Entry, int]]  # entries recommended to at least one firm, in catalogue order
+    per_firm: pd.DataFrame  # name, tax_code, level, top (names, comma-separated)
+
+
+def province_usage(fw: Framework, entries: Sequence[Entry], latest: pd.DataFrame, points: np.ndarray,
+                   *, top: int = 5) -> Usage | None:
+    """Recommendations for every firm of ``latest`` (one row per firm, with its criterion
+    ``points``); None when no firm is assessed."""
+    if latest.empty:
+        return None
+    ranking = rank_many(fw, entries, points, size_classes=latest["size_class"].tolist(),
+                        sectors=latest["sector"].tolist(), top=top)
+    chosen = ranking.chosen
+    counts = np.bincount(chosen[chosen >= 0], minlength=len(ranking.entries))
+    names = [e.name for e in ranking.entries]
+    per_firm = pd.DataFrame({"name": latest["name"].to_numpy(), "tax_code": latest["tax_code"].to_numpy(),
+                             "level": latest["level"].to_numpy(),
+                             "top": [", ".join(names[e] for e in row if e >= 0) for row in chosen]})
+    return Usage([(e, int(c)) for e, c in zip(ranking.entries, counts) if c], per_firm)
+
+
+def categories_by_group(fw: Framework, entries: Sequence[Entry], latest: pd.DataFrame, points: np.ndarray,
+                        labels: np.ndarray, n_groups: int, *, top: int = 3) -> list[dict[str, int]]:
+    """Per group of firms (``labels``, e.g. clusters): how many of its firms get each catalogue
+    category among their first ``top`` recommendations, most frequent first."""
+    ranking = rank_many(fw, entries, points, size_classes=latest["size_class"].tolist(),
+                        sectors=latest["sector"].tolist(), top=top)
+    return [category_counts(ranking, labels == g, top=top) for g in range(n_groups)]

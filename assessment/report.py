@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -244,82 +243,15 @@ class _Doc(FPDF):
             draw(r, "", False)
 
 
-@dataclass
-class ScorecardData:
-    """Everything a scorecard shows besides the record itself (optional parts may be empty)."""
-
-    history: list = field(default_factory=list)  # earlier AssessmentRecords, newest first
-    roadmap: object = None  # assessment.roadmap.Roadmap to the next level
-    recommendations: list = field(default_factory=list)  # assessment.recommend.Recommendation
-    peers: object = None  # assessment.peers.PeerResult
-    cluster: str | None = None  # the cluster's name in the scorecard's language
-
-
-def _standing(fw: Framework, record, lang: str, latest, peer_index, cluster_model):
-    """Peer percentiles (from a prepared ``peer_index`` or the ``latest`` table) and cluster name."""
-    from assessment.peers import benchmark
-
-    result, profile = record.result, record.profile
-    peers = None
-    if peer_index is not None or (latest is not None and len(latest)):
-        firm = {"firm_id": record.firm_id, "sector": profile.sector, "size_class": profile.size_class.id,
-                "locality": profile.locality, "total": result.total,
-                **{f"{p.id}_points": p.points for p in result.pillars}}
-        peers = peer_index.benchmark(firm) if peer_index is not None else benchmark(fw, latest, firm)
-    cluster = None
-    if cluster_model is not None and cluster_model.features == [p.id for p in fw.pillars]:
-        pct = np.array([[p.percent for p in result.pillars]])
-        cluster = cluster_model.name(int(cluster_model.predict(pct)[0]), lang)
-    return peers, cluster
-
-
-def gather(fw: Framework, record, lang: str, *, entries=(), history=(), latest=None, cluster_model=None,
-           top: int = 5, peer_index=None) -> ScorecardData:
-    """What a scorecard shows besides the record: the roadmap to the next level, the recommended
-    published ``entries``, percentiles among peers in ``latest`` (each firm's latest assessment, as
-    the dashboard reads it, or a prepared ``peer_index`` for many firms), the cluster of the kept
-    clustering, and the earlier assessments."""
-    return gather_many(fw, [record], lang, entries=entries, histories=[history], latest=latest,
-                       peer_index=peer_index, cluster_model=cluster_model, top=top)[0]
-
-
-def gather_many(fw: Framework, records: list, lang: str, *, entries=(), histories=None, latest=None,
-                peer_index=None, cluster_model=None, top: int = 5) -> list[ScorecardData]:
-    """:func:`gather` for many records of one framework at once: roadmaps and recommendations are
-    computed for all of them together (the same results as one by one, checked in the tests)."""
-    from assessment.recommend import Lifted, Recommendation, rank_many
-    from assessment.roadmap import roadmaps_many
-
-    if not records:
-        return []
-    points = np.array([[r.result.criterion_points[c] for c in fw.criterion_ids] for r in records], dtype=np.int16)
-    roads = roadmaps_many(fw, points)
-    ranking = rank_many(fw, entries, points, size_classes=[r.profile.size_class.id for r in records],
-                        sectors=[r.profile.sector for r in records], top=top) if entries else None
-    out = []
-    for i, record in enumerate(records):
-        road = roads.roadmap(i)
-        recs = []
-        if ranking is not None:
-            on_road = {s.criterion_id for s in road.steps}
-            recs = [Recommendation(rec.entry, tuple(Lifted(x.criterion_id, x.from_points, x.to_points,
-                                                           x.criterion_id in on_road) for x in rec.lifts),
-                                   rec.roadmap_points, rec.potential_points, rec.level_after)
-                    for rec in ranking.for_firm(fw, i, record.result.criterion_points)]
-        peers, cluster = _standing(fw, record, lang, latest, peer_index, cluster_model)
-        out.append(ScorecardData(list(histories[i]) if histories else [], road, recs, peers, cluster))
-    return out
-
-
-def scorecard_pdf(fw: Framework, record, lang: str, data: ScorecardData | None = None, *,
-                  localities_file: str, today: dt.date | None = None) -> bytes:
-    """One firm's scorecard as PDF bytes."""
-    data = data or ScorecardData()
+def scorecard_pdf(fw: Framework, view, lang: str, *, today: dt.date | None = None) -> bytes:
+    """One firm's scorecard as PDF bytes, from its view (assessment.firm_view.FirmView: the record,
+    and the roadmap, recommendations, peers, cluster and history gathered for it)."""
+    record, data = view.record, view
     today = today or dt.date.today()
     tr = lambda key, **kw: translate(key, lang, **kw)  # noqa: E731
     num = lambda v, d=1: number(v, lang, d)  # noqa: E731
     result, profile = record.result, record.profile
-    locs = localities(localities_file)
+    locs = localities()
     doc = _Doc(lang, tr("pdf.footer", date=today.strftime("%d/%m/%Y") if lang == "vi" else today.isoformat()))
     doc.add_page()
 
@@ -409,7 +341,7 @@ def scorecard_pdf(fw: Framework, record, lang: str, data: ScorecardData | None =
             doc.block(" ".join(rec.reasons(fw, lang, result.level)), 8, indent=4)
 
     # peers and cluster
-    if data.peers is not None or data.cluster:
+    if data.peers is not None or data.cluster is not None:
         doc.h2(tr("pdf.standing"))
         if data.peers is not None:
             res = data.peers
@@ -419,8 +351,8 @@ def scorecard_pdf(fw: Framework, record, lang: str, data: ScorecardData | None =
             doc.grid([tr("col.pillar"), tr("peers.col")],
                      [[f"{p.id}. {p.name(lang)}", f"{num(res.pillar_percentiles[p.id], 0)} %"] for p in fw.pillars],
                      (70, 30), align=("LEFT", "RIGHT"))
-        if data.cluster:
-            doc.para(tr("pdf.cluster", name=data.cluster), 9)
+        if data.cluster_name(lang):
+            doc.para(tr("pdf.cluster", name=data.cluster_name(lang)), 9)
 
     # history
     doc.h2(tr("results.history"))
@@ -500,7 +432,7 @@ def _chart(doc: _Doc, fw: Framework, result, lang: str) -> None:
 # --- the printable blank questionnaire ------------------------------------------------------------
 
 
-def blank_form_pdf(fw: Framework, lang: str, *, localities_file: str, today: dt.date | None = None) -> bytes:
+def blank_form_pdf(fw: Framework, lang: str, *, today: dt.date | None = None) -> bytes:
     """The questionnaire on paper: profile fields, then every criterion with its id and its options as
     tick boxes numbered as the import template expects (the option number is what is typed in)."""
     today = today or dt.date.today()
@@ -524,7 +456,7 @@ def blank_form_pdf(fw: Framework, lang: str, *, localities_file: str, today: dt.
         doc.ln(7.5)
     doc.para(tr("pdf.blank_codes_hint"), 7.5, "", MUTED)
     doc.para(", ".join(f"{s.code} {s.name(lang)}" for s in sectors().values()), 6.5, "", MUTED)
-    doc.para(", ".join(f"{u.code} {u.name}" for u in localities(localities_file).values()), 6.5, "", MUTED)
+    doc.para(", ".join(f"{u.code} {u.name}" for u in localities().values()), 6.5, "", MUTED)
     for p in fw.pillars:
         doc.h2(f"{p.id}. {p.name(lang)}")
         for c in p.criteria:

@@ -83,6 +83,78 @@ def _pillar_table(options: list[list[int]]) -> tuple[np.ndarray, list[np.ndarray
     return cost, choices
 
 
+def pillar_gain_at_least(pillar, criterion_points: dict[str, int], deficit: int) -> int | None:
+    """The fewest points a pillar can gain, by raising its answers, that are at least ``deficit``
+    (e.g. the strategy criterion moves in steps of 5 points, so a 1-point shortfall needs 5); None
+    when no answers reach it. The same table as the roadmap's search (:func:`_pillar_table`)."""
+    options = [[p - criterion_points.get(c.id, 0) for p in sorted(set(c.code_points))
+                if p >= criterion_points.get(c.id, 0)] for c in pillar.criteria]
+    cost, _picks = _pillar_table(options)
+    reachable = np.flatnonzero(cost[max(deficit, 0):] < INF)
+    return int(reachable[0]) + max(deficit, 0) if len(reachable) else None
+
+
+# --- what a firm lacks for the next level, in words (the conditions, not a path) ------------------
+
+
+@dataclass(frozen=True)
+class PillarShort:
+    pillar_id: str
+    level: int
+    points: int
+    points_needed: int  # more points this pillar needs to reach the required level
+
+
+@dataclass(frozen=True)
+class NextLevelGap:
+    """What a firm lacks for the next overall level."""
+
+    level: int
+    next_level: int | None  # None when the firm is already at the top level
+    total: int
+    min_total: int  # the total the next level needs
+    required_pillar_level: int
+    required_pillars: int  # how many pillars must be at that level
+    pillars_at_level: int
+    short_pillars: tuple[PillarShort, ...]  # pillars below the required level, fewest points first
+
+    @property
+    def points_short(self) -> int:
+        return max(0, self.min_total - self.total)
+
+    @property
+    def pillars_missing(self) -> int:
+        return max(0, self.required_pillars - self.pillars_at_level)
+
+
+def next_level_gap(fw: Framework, result) -> NextLevelGap:
+    """Points short of the next level's total and the pillars short of its required level."""
+    level = result.level
+    if level >= fw.max_level:
+        return NextLevelGap(level, None, result.total, 0, 0, 0, 0, ())
+    rule = fw.spec.overall_levels[level]  # rules are for levels 1..N, so index level is level+1
+    min_total = int(fw.overall_min_total[level])
+    short = []
+    for j, p in enumerate(result.pillars):
+        if p.level < rule.pillar_level:
+            deficit = int(fw.pillar_level_min_points[j, rule.pillar_level - 1]) - p.points
+            need = pillar_gain_at_least(fw.pillars[j], result.criterion_points, deficit)
+            if need is not None:  # a pillar that cannot reach the level is not a candidate
+                short.append(PillarShort(p.id, p.level, p.points, need))
+    short.sort(key=lambda s: s.points_needed)
+    at_level = sum(p.level >= rule.pillar_level for p in result.pillars)
+    return NextLevelGap(
+        level=level,
+        next_level=rule.level,
+        total=result.total,
+        min_total=min_total,
+        required_pillar_level=rule.pillar_level,
+        required_pillars=rule.min_pillars,
+        pillars_at_level=at_level,
+        short_pillars=tuple(short),
+    )
+
+
 def roadmap(fw: Framework, criterion_points: dict[str, int], target_level: int | None = None) -> Roadmap:
     """The cheapest way from the firm's current answers to ``target_level`` (default: next level).
 

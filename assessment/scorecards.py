@@ -1,8 +1,10 @@
 """Scorecards from the database: one firm's PDF, or many as a ZIP, in worker processes.
 
-Each worker opens its own connection, reads once what every scorecard needs (the framework, the
-published catalogue, each firm's latest assessment for the peer percentiles, the kept clustering)
-and then renders its share of the firms; the caller gets the files in order and a progress count.
+Each worker opens its own connection and reads once per framework what every scorecard needs (a
+firm_view.Context: the published catalogue, a peer index over each firm's latest assessment, the
+kept clustering), gathers the firms' views a chunk at a time and renders them; the caller gets the
+files in order and a progress count. The database, the frameworks and the localities are the
+configured ones (assessment.config), in the workers too.
 """
 
 from __future__ import annotations
@@ -11,89 +13,66 @@ import io
 import multiprocessing as mp
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 
-from assessment import report
+from assessment import firm_view, report
 
 BULK_MAX = 2_000  # scorecards per ZIP from the app; the CLI has no cap
 CHUNK = 25
 PARALLEL_FROM = 40
 
 
-@dataclass
-class _Context:
-    store: object
-    fws: dict
-    entries: dict
-    latest: dict
-    peers: dict
-    clusters: dict
-    localities_file: str
+class _Worker:
+    """A connection and the contexts read so far (one per framework)."""
+
+    def __init__(self, url: str | None = None):
+        from assessment.config import settings
+        from assessment.storage import Store
+
+        self.store = Store.from_url(url or settings().database_url)
+        self.contexts: dict[str, firm_view.Context] = {}
+
+    def context(self, fw) -> firm_view.Context:
+        if fw.key not in self.contexts:
+            self.contexts[fw.key] = firm_view.Context.read(self.store, fw)
+        return self.contexts[fw.key]
+
+    def render(self, ids: Sequence[int], lang: str) -> list[tuple[str, bytes]]:
+        """A chunk at once: the roadmaps and recommendations of its firms are computed together."""
+        from assessment.framework import get_framework
+
+        records = self.store.get_many(list(ids))
+        out: list[tuple[str, bytes] | None] = [None] * len(records)
+        by_framework: dict[str, list[int]] = {}
+        for k, record in enumerate(records):
+            by_framework.setdefault(record.framework_key, []).append(k)
+        for key, positions in by_framework.items():
+            fw = get_framework(key)
+            views = firm_view.gather(fw, [records[k] for k in positions], self.context(fw))
+            for k, view in zip(positions, views):
+                record = view.record
+                out[k] = (report.file_name(record.profile.tax_code, record.submitted_at, lang),
+                          report.scorecard_pdf(fw, view, lang))
+        return out
 
 
-_ctx: _Context | None = None
+_worker: _Worker | None = None
 
 
-def _context(url: str, frameworks_dir: str, localities_file: str) -> _Context:
-    from assessment.framework import available_frameworks
-    from assessment.storage import Store
-
-    return _Context(Store.from_url(url), available_frameworks(frameworks_dir), {}, {}, {}, {}, localities_file)
-
-
-def _init_worker(url: str, frameworks_dir: str, localities_file: str) -> None:
-    global _ctx
-    _ctx = _context(url, frameworks_dir, localities_file)
-
-
-def _framework_parts(ctx: _Context, key: str):
-    """The framework, its published entries, the latest frame and the kept clustering (read once)."""
-    from assessment import dashboard
-    from assessment.catalogue_store import CatalogueStore
-    from assessment.department import Department
-    from assessment.peers import PeerIndex
-
-    fw = ctx.fws[key]
-    if key not in ctx.entries:
-        cat = CatalogueStore(ctx.store, fw)
-        cat.seed_if_empty()
-        ctx.entries[key] = cat.published()
-        ctx.latest[key] = dashboard.latest(ctx.store.submitted_frame(key), dashboard.Filters())
-        ctx.peers[key] = PeerIndex(fw, ctx.latest[key]) if len(ctx.latest[key]) else None
-        kept = Department(ctx.store).cluster_model(fw)
-        ctx.clusters[key] = kept[0] if kept else None
-    return fw, ctx.entries[key], ctx.peers[key], ctx.clusters[key]
-
-
-def _render_chunk(ctx: _Context, ids: Sequence[int], lang: str) -> list[tuple[str, bytes]]:
-    """A chunk at once: the roadmaps and recommendations of its firms are computed together."""
-    records = ctx.store.get_many(list(ids))
-    out: list[tuple[str, bytes] | None] = [None] * len(records)
-    by_framework: dict[str, list[int]] = {}
-    for k, record in enumerate(records):
-        by_framework.setdefault(record.framework_key, []).append(k)
-    for key, positions in by_framework.items():
-        fw, entries, peers, model = _framework_parts(ctx, key)
-        group = [records[k] for k in positions]
-        data = report.gather_many(fw, group, lang, entries=entries, peer_index=peers, cluster_model=model,
-                                  histories=[ctx.store.history(r.id) for r in group])
-        for k, record, d in zip(positions, group, data):
-            pdf = report.scorecard_pdf(fw, record, lang, d, localities_file=ctx.localities_file)
-            out[k] = (report.file_name(record.profile.tax_code, record.submitted_at, lang), pdf)
-    return out
+def _init_worker(url: str | None) -> None:
+    global _worker
+    _worker = _Worker(url)
 
 
 def _worker_chunk(ids: Sequence[int], lang: str) -> list[tuple[str, bytes]]:
-    return _render_chunk(_ctx, ids, lang)
+    return _worker.render(ids, lang)
 
 
-def one(url: str, frameworks_dir: str, localities_file: str, assessment_id: int, lang: str) -> tuple[str, bytes]:
+def one(assessment_id: int, lang: str, *, url: str | None = None) -> tuple[str, bytes]:
     """A single scorecard: (file name, PDF bytes)."""
-    return _render_chunk(_context(url, frameworks_dir, localities_file), [assessment_id], lang)[0]
+    return _Worker(url).render([assessment_id], lang)[0]
 
 
-def many(url: str, frameworks_dir: str, localities_file: str, assessment_ids: Sequence[int], lang: str, *,
+def many(assessment_ids: Sequence[int], lang: str, *, url: str | None = None,
          workers: int | None = None) -> Iterator[tuple[str, bytes]]:
     """Scorecards of many assessments, in the order given, rendered by ``workers`` processes (by
     default both cores from PARALLEL_FROM firms on)."""
@@ -101,15 +80,17 @@ def many(url: str, frameworks_dir: str, localities_file: str, assessment_ids: Se
     if workers is None:
         workers = 2 if len(ids) >= PARALLEL_FROM and (mp.cpu_count() or 1) >= 2 else 1
     if workers < 2:
-        ctx = _context(url, frameworks_dir, localities_file)
+        worker = _Worker(url)
         for start in range(0, len(ids), CHUNK):
-            yield from _render_chunk(ctx, ids[start:start + CHUNK], lang)
+            yield from worker.render(ids[start:start + CHUNK], lang)
         return
+    from concurrent.futures import ProcessPoolExecutor
+
     chunks = [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
     # fork: a spawned or forkserver worker would re-import the parent's __main__ (under Streamlit or
     # AppTest, the page script); each worker opens its own database connection in the initializer
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
-                             initializer=_init_worker, initargs=(url, frameworks_dir, localities_file)) as pool:
+                             initializer=_init_worker, initargs=(url,)) as pool:
         for done in pool.map(_worker_chunk, chunks, [lang] * len(chunks)):
             yield from done
 

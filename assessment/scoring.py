@@ -297,18 +297,18 @@ def _score(fw: Framework, by_crit: np.ndarray, *, codes: bool) -> Scores:
     pillars = np.zeros((len(fw.pillars), n), dtype=acc)
     for k, i in enumerate(fw.pillar_of_component):
         np.add(pillars[i], components[k], out=pillars[i])
-    pillar_level = _pillar_levels(fw, pillars)
+    pillar_level = pillar_levels_of(fw, pillars)
     total = pillars.sum(axis=0, dtype=np.int32)
-    level = _overall_levels(fw, total, pillar_level)
+    level = overall_levels_of(fw, total, pillar_level)
     return Scores(fw, components.T, pillars.T, pillar_level.T, total, level, by_crit, codes)
 
 
 def pillar_levels(fw: Framework, pillar_points: np.ndarray) -> np.ndarray:
     """Level of each pillar for an (n, n_pillars) matrix of pillar points."""
-    return _pillar_levels(fw, np.ascontiguousarray(np.asarray(pillar_points).T)).T
+    return pillar_levels_of(fw, np.ascontiguousarray(np.asarray(pillar_points).T)).T
 
 
-def _pillar_levels(fw: Framework, by_pillar: np.ndarray) -> np.ndarray:
+def pillar_levels_of(fw: Framework, by_pillar: np.ndarray) -> np.ndarray:
     """(n_pillars, n) points -> levels, through each pillar's points-to-level table."""
     levels = np.empty(by_pillar.shape, dtype=np.int8)
     for i, table in enumerate(fw.pillar_level_table):
@@ -321,10 +321,10 @@ def overall_levels(fw: Framework, total: np.ndarray, pillar_level: np.ndarray) -
 
     ``pillar_level`` is (n, n_pillars).
     """
-    return _overall_levels(fw, np.asarray(total), np.ascontiguousarray(np.asarray(pillar_level).T))
+    return overall_levels_of(fw, np.asarray(total), np.ascontiguousarray(np.asarray(pillar_level).T))
 
 
-def _overall_levels(fw: Framework, total: np.ndarray, by_pillar_level: np.ndarray) -> np.ndarray:
+def overall_levels_of(fw: Framework, total: np.ndarray, by_pillar_level: np.ndarray) -> np.ndarray:
     level = np.zeros(total.shape, dtype=np.int8)
     n_at_least: dict[int, np.ndarray] = {}
     for rule, min_total in zip(fw.spec.overall_levels, fw.overall_min_total):
@@ -364,72 +364,3 @@ def explain(fw: Framework, criterion_points: dict[str, int], *, top: int = 3) ->
         rows.sort(key=lambda r: -r.lost)  # stable: ties stay in criterion order
         out[p.id] = rows[:top]
     return out
-
-
-@dataclass(frozen=True)
-class PillarShort:
-    pillar_id: str
-    level: int
-    points: int
-    points_needed: int  # more points this pillar needs to reach the required level
-
-
-@dataclass(frozen=True)
-class NextLevelGap:
-    """What a firm lacks for the next overall level."""
-
-    level: int
-    next_level: int | None  # None when the firm is already at the top level
-    total: int
-    min_total: int  # the total the next level needs
-    required_pillar_level: int
-    required_pillars: int  # how many pillars must be at that level
-    pillars_at_level: int
-    short_pillars: tuple[PillarShort, ...]  # pillars below the required level, fewest points first
-
-    @property
-    def points_short(self) -> int:
-        return max(0, self.min_total - self.total)
-
-    @property
-    def pillars_missing(self) -> int:
-        return max(0, self.required_pillars - self.pillars_at_level)
-
-
-def next_level_gap(fw: Framework, result: "FirmResult") -> NextLevelGap:
-    """Points short of the next level's total and the pillars short of its required level."""
-    level = result.level
-    if level >= fw.max_level:
-        return NextLevelGap(level, None, result.total, 0, 0, 0, 0, ())
-    rule = fw.spec.overall_levels[level]  # rules are for levels 1..N, so index level is level+1
-    min_total = int(fw.overall_min_total[level])
-    short = []
-    for j, p in enumerate(result.pillars):
-        if p.level < rule.pillar_level:
-            deficit = int(fw.pillar_level_min_points[j, rule.pillar_level - 1]) - p.points
-            reachable = _reachable_gains(fw.pillars[j], result.criterion_points)
-            need = min((g for g in reachable if g >= deficit), default=None)
-            if need is not None:  # a pillar that cannot reach the level is not a candidate
-                short.append(PillarShort(p.id, p.level, p.points, need))
-    short.sort(key=lambda s: s.points_needed)
-    at_level = sum(p.level >= rule.pillar_level for p in result.pillars)
-    return NextLevelGap(
-        level=level,
-        next_level=rule.level,
-        total=result.total,
-        min_total=min_total,
-        required_pillar_level=rule.pillar_level,
-        required_pillars=rule.min_pillars,
-        pillars_at_level=at_level,
-        short_pillars=tuple(short),
-    )
-
-
-def _reachable_gains(pillar, criterion_points: dict[str, int]) -> set[int]:
-    """Every exact gain a pillar can make by raising its answers (e.g. the strategy criterion
-    moves in steps of 5 points, so a 1-point shortfall there really needs 5)."""
-    sums = {0}
-    for crit in pillar.criteria:
-        now = criterion_points.get(crit.id, 0)
-        sums = {a + v - now for a in sums for v in set(crit.code_points) if v >= now}
-    return sums

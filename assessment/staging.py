@@ -14,22 +14,22 @@ moment write it once: the second final step fails on the index and its batch is 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections.abc import Callable
 
 import numpy as np
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import JSON, DateTime, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from assessment import codes, identity
+from assessment import codes, identity, versions
 from assessment.errors import UserError
-from assessment.storage import profile_columns, score_row
+from assessment.storage import profile_columns, score_forms
 from assessment.models import (
     IMPORTED,
     STAGED,
     SUBMITTED,
-    AnswerRow,
     AssessmentRow,
     FirmRow,
     ImportBatchRow,
@@ -37,8 +37,9 @@ from assessment.models import (
     utcnow,
 )
 
-# the bulk writes below name these tables and columns in SQL of their own
-assert AnswerRow.__tablename__ == "answers" and ScoreRow.__tablename__ == "assessment_scores"
+# the bulk writes below name these tables and their columns in SQL of their own
+assert (ScoreRow.__tablename__, AssessmentRow.__tablename__, FirmRow.__tablename__) == (
+    "assessment_scores", "assessments", "firms")
 
 CHUNK = 2_000  # rows per short transaction (SQLite on 2 cores: well under a second)
 PAUSE = 0.05  # s between chunks, so that a firm's save waiting for the lock gets it
@@ -70,39 +71,35 @@ def write_import(store, fw, rows, *, lang: str = "vi", who: str = "import", chun
     try:
         firm_id, names = _firms(session, rows, created)
         out: list[tuple[int, str, int, str]] = []
-        shares = {c.id for c in fw.criteria if c.type == "share"}
         for start in range(0, len(rows), chunk):
             part = range(start, min(start + chunk, len(rows)))
             # scored a chunk at a time: 200,000 results documents never sit in memory together
             scores = score_codes(fw, all_codes[part.start:part.stop])
-            results = scores.to_dicts()
-            score_rows = [score_row(pp, pl, cp) for pp, pl, cp in zip(
-                scores.pillar_points.tolist(), scores.pillar_level.tolist(), scores.criterion_points.tolist())]
+            forms = [score_forms(document) for document in scores.to_dicts()]
             assessments = []
             for k in part:
                 r = rows[k]
+                columns, _score = forms[k - start]
                 assessments.append({
                     "firm_id": firm_id[r.profile.tax_code], "framework_id": fw.id, "framework_version": fw.version,
                     "status": STAGED, "lang": lang, "resume_hash": codes.code_hash(access[k]), "previous_id": None,
                     "claim": None, "source": IMPORTED, "period": r.submitted_at.year, "import_batch": batch_id,
                     "step": 0, "created_at": r.submitted_at, "updated_at": r.submitted_at,
-                    "submitted_at": r.submitted_at, "total": results[k - start]["total"],
-                    "level": results[k - start]["level"], "results": results[k - start],
+                    "submitted_at": r.submitted_at, **columns, "answers": r.document(fw),
                     **profile_columns(r.profile)})
             with store.engine.begin() as conn:
                 if conn.dialect.name == "postgresql":
                     # staged rows are invisible and discarded if lost: no need to wait for the disk
                     # on each chunk (the final step commits synchronously)
                     conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
-                conn.execute(insert(AssessmentRow.__table__), assessments)
+                _bulk(conn, "assessments", tuple(assessments[0]), [_row(conn, a) for a in assessments])
                 # ids by resume hash (unique): RETURNING in parameter order makes SQLite insert row by row
                 # (probes of the unique index on resume_hash: no other condition, so no planner strays)
                 id_of = dict(conn.execute(select(AssessmentRow.resume_hash, AssessmentRow.id).where(
                     AssessmentRow.resume_hash.in_([a["resume_hash"] for a in assessments]))).all())
                 ids = [id_of[a["resume_hash"]] for a in assessments]
                 _bulk(conn, "assessment_scores", ("assessment_id", "pillar_points", "pillar_levels", "criterion_points"),
-                      [(aid, *score_rows[k - start]) for k, aid in zip(part, ids)])
-                _write_answers(conn, fw, rows, part, ids, shares)
+                      [(aid, *forms[k - start][1].values()) for k, aid in zip(part, ids)])
             out.extend((rows[k].row, rows[k].profile.tax_code, aid, access[k]) for k, aid in zip(part, ids))
             if progress is not None:
                 progress(part.stop, len(rows))
@@ -117,40 +114,22 @@ def write_import(store, fw, rows, *, lang: str = "vi", who: str = "import", chun
     return sorted(out)
 
 
-ANSWER_COLUMNS = ("assessment_id", "criterion_id", "code", "numerator", "denominator", "value", "updated_at")
+_JSON = {c.name for c in AssessmentRow.__table__.columns if isinstance(c.type, JSON)}
+_DATES = {c.name for c in AssessmentRow.__table__.columns if isinstance(c.type, DateTime)}
 
 
-def _write_answers(conn, fw, rows, part, ids, shares) -> None:
-    """The answers of a chunk: the box of every criterion, and the figure where the form had one.
-    On SQLite each assessment's boxes go in as one JSON object that SQLite itself spreads into rows
-    (json_each): five times faster than binding a million rows one by one from Python."""
+def _row(conn, values: dict) -> tuple:
+    """An assessment's values as the driver takes them in bulk: JSON as text, and on SQLite dates
+    in the text form SQLAlchemy reads back (on PostgreSQL COPY takes datetimes as they are)."""
     sqlite = conn.dialect.name == "sqlite"
-    figured, plain = [], []
-    for k, aid in zip(part, ids):
-        r = rows[k]
-        when = r.submitted_at.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else r.submitted_at
-        written = dict(r.figures)
-        boxes = {}
-        for cid, code in zip(fw.criterion_ids, r.codes.tolist()):
-            figure = written.get(cid)
-            if figure is None:
-                boxes[cid] = code
-            elif cid in shares:
-                figured.append((aid, cid, code, figure, 100.0, None, when))
-            else:
-                figured.append((aid, cid, code, None, None, figure, when))
-        plain.append((aid, when, boxes))
-    if sqlite:
-        import json
-
-        conn.exec_driver_sql(
-            "INSERT INTO answers (assessment_id, criterion_id, code, updated_at) "
-            "SELECT ?1, key, value, ?2 FROM json_each(?3)",
-            [(aid, when, json.dumps(boxes)) for aid, when, boxes in plain])
-    else:
-        figured = [(aid, cid, code, None, None, None, when) for aid, when, boxes in plain
-                   for cid, code in boxes.items()] + figured
-    _bulk(conn, "answers", ANSWER_COLUMNS, figured)
+    out = []
+    for name, value in values.items():
+        if name in _JSON and value is not None:
+            value = json.dumps(value, ensure_ascii=False)
+        elif sqlite and name in _DATES and value is not None:
+            value = value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        out.append(value)
+    return tuple(out)
 
 
 def _bulk(conn, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -159,10 +138,16 @@ def _bulk(conn, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None
     if not rows:
         return
     if conn.dialect.name == "postgresql":
+        import psycopg
+
         raw = conn.connection.driver_connection
-        with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        try:
+            with raw.cursor() as cur, cur.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.errors.IntegrityError as exc:  # as SQLAlchemy reports it for its own statements
+            raise IntegrityError(statement, None, exc) from None
         return
     marks = ", ".join("?" * len(columns))
     conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
@@ -185,10 +170,10 @@ def _firms(session, rows, created: list[int]) -> tuple[dict[str, int], dict[int,
         part = missing[start:start + 5_000]
         try:
             with session.begin() as s:
-                now = utcnow()
-                s.connection().execute(insert(FirmRow.__table__), [
-                    {"tax_code": c, "name": latest_name[c], "demo": False, "created_at": now, "updated_at": now}
-                    for c in part])
+                conn, now = s.connection(), utcnow()
+                when = now.strftime("%Y-%m-%d %H:%M:%S.%f") if conn.dialect.name == "sqlite" else now
+                _bulk(conn, "firms", ("tax_code", "name", "demo", "created_at", "updated_at"),
+                      [(c, latest_name[c], False, when, when) for c in part])
                 new = dict(s.execute(select(FirmRow.tax_code, FirmRow.id).where(FirmRow.tax_code.in_(part))).all())
             created.extend(new.values())
             firm_id.update(new)
@@ -215,6 +200,7 @@ def _finish(session, batch_id: int, names: dict[int, str], who: str) -> None:
                 identity.rename_firm(s, s.get(FirmRow, fid), name, who)
         s.execute(update(ImportBatchRow).where(ImportBatchRow.id == batch_id)
                   .values(status="done", finished_at=utcnow()))
+        versions.bump(s, "assessments")
 
 
 def discard(store, batch_id: int, created: list[int] = ()) -> None:
@@ -225,7 +211,6 @@ def discard(store, batch_id: int, created: list[int] = ()) -> None:
                                                 AssessmentRow.status == STAGED)
         firms = set(created) | set(s.scalars(select(AssessmentRow.firm_id).where(
             AssessmentRow.import_batch == batch_id, AssessmentRow.status == STAGED).distinct()))
-        s.execute(delete(AnswerRow).where(AnswerRow.assessment_id.in_(staged)))
         s.execute(delete(ScoreRow).where(ScoreRow.assessment_id.in_(staged)))
         s.execute(delete(AssessmentRow).where(AssessmentRow.import_batch == batch_id, AssessmentRow.status == STAGED))
         for fid in firms:

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import String, create_engine, delete, event, func, insert, select, type_coerce, update
+from sqlalchemy import create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from assessment import codes, identity
+from assessment import codes, identity, versions
 from assessment.answers import Answer
 from assessment.firms import FirmProfile
 from assessment.models import (  # noqa: F401 - the models are also reached through storage
@@ -29,7 +29,6 @@ from assessment.models import (  # noqa: F401 - the models are also reached thro
     SELF,
     STAGED,
     SUBMITTED,
-    AnswerRow,
     AssessmentRow,
     AuditRow,
     Base,
@@ -42,6 +41,8 @@ from assessment.models import (  # noqa: F401 - the models are also reached thro
     ScoreRow,
     TargetRow,
     UserRow,
+    answers_document,
+    answers_from_document,
     utcnow,
 )
 from assessment.scoring import FirmResult
@@ -128,6 +129,13 @@ class Store:
     def from_url(cls, url: str) -> Store:
         return cls(make_engine(url))
 
+    @classmethod
+    def open(cls) -> Store:
+        """The configured database (DBI_DATABASE_URL, else the SQLite file under var/)."""
+        from assessment.config import settings
+
+        return cls.from_url(settings().database_url)
+
     # --- creating -------------------------------------------------------------------------
     def create_assessment(
         self, profile: FirmProfile, framework_key: str, *, lang: str = "vi", previous_id: int | None = None,
@@ -204,21 +212,16 @@ class Store:
 
     def save_answers(self, assessment_id: int, answers: dict[str, Answer], *, step: int | None = None,
                      clear: tuple[str, ...] = ()) -> None:
-        """Write (insert or replace) the given answers only; ``clear`` removes answers."""
+        """Write (insert or replace) the given answers only; ``clear`` removes answers. The draft is
+        locked first, so a second tab saving another step at the same moment keeps this one's."""
         with self._session.begin() as s:
             row = self._draft(s, assessment_id)
-            existing = {a.criterion_id: a for a in row.answers}
-            for cid, ans in answers.items():
-                target = existing.get(cid)
-                if target is None:
-                    target = AnswerRow(assessment_id=assessment_id, criterion_id=cid)
-                    row.answers.append(target)
-                target.code, target.numerator = ans.code, ans.numerator
-                target.denominator, target.value = ans.denominator, ans.value
-                target.updated_at = utcnow()
+            document = dict(row.answers or {})
+            document.update(answers_document(answers))
             for cid in clear:
-                if cid in existing and cid not in answers:
-                    row.answers.remove(existing[cid])
+                if cid not in answers:
+                    document.pop(cid, None)
+            row.answers = document
             if step is not None:
                 row.step = step
             row.updated_at = utcnow()
@@ -232,14 +235,21 @@ class Store:
             row = self._draft(s, assessment_id)
             row.status = SUBMITTED
             row.submitted_at = utcnow()
-            row.total, row.level, row.results = result.total, result.level, result.to_dict()
-            s.add(ScoreRow(assessment_id=row.id, **score_columns(result)))
+            columns, score = score_forms(result.to_dict())
+            for name, value in columns.items():
+                setattr(row, name, value)
+            s.add(ScoreRow(assessment_id=row.id, **score))
+            versions.bump(s, "assessments")
             if row.claim is None:  # a claim never renames the firm
                 identity.rename_firm(s, s.get(FirmRow, row.firm_id), row.profile["name"], identity.firm_who(row.id),
                                      assessment_id=row.id)
 
     def _draft(self, s: Session, assessment_id: int) -> AssessmentRow:
-        row = s.get(AssessmentRow, assessment_id, with_for_update=True)
+        """The draft, locked for this transaction: the row on PostgreSQL, the database on SQLite (a
+        write first, so the read below sees every save committed before it)."""
+        s.execute(update(AssessmentRow).where(AssessmentRow.id == assessment_id)
+                  .values(updated_at=AssessmentRow.updated_at))
+        row = s.get(AssessmentRow, assessment_id, with_for_update=True, populate_existing=True)
         if row is None:
             raise NotFound(assessment_id)
         if row.status == SUBMITTED:
@@ -302,21 +312,6 @@ class Store:
                     out.append(_record(row))
             return out
 
-    def latest_submitted(self, framework_key: str) -> list[AssessmentRecord]:
-        """Each firm's latest submitted assessment answered with this framework."""
-        fw_id, _, fw_version = framework_key.partition("@")
-        with self._session() as s:
-            rows = s.scalars(
-                select(AssessmentRow)
-                .where(AssessmentRow.status == SUBMITTED, AssessmentRow.claim.is_(None),
-                       AssessmentRow.framework_id == fw_id, AssessmentRow.framework_version == fw_version)
-                .order_by(AssessmentRow.firm_id, AssessmentRow.submitted_at.desc(), AssessmentRow.id.desc())
-            ).all()
-            latest: dict[int, AssessmentRow] = {}
-            for row in rows:
-                latest.setdefault(row.firm_id, row)
-            return [_record(row) for row in latest.values()]
-
     def replace_demo(self, fw, firms) -> int:
         """Remove what an earlier `demo` wrote (rows marked as demo, never chosen by their name),
         then store ``firms`` (assessment.demo.DemoFirm) as submitted demo assessments, in one
@@ -329,13 +324,13 @@ class Store:
             old_ids = s.scalars(select(AssessmentRow.id).where(AssessmentRow.source == DEMO)).all()
             for start in range(0, len(old_ids), 5_000):
                 chunk = old_ids[start:start + 5_000]
-                s.execute(delete(AnswerRow).where(AnswerRow.assessment_id.in_(chunk)))
                 s.execute(delete(ScoreRow).where(ScoreRow.assessment_id.in_(chunk)))
                 s.execute(update(AssessmentRow).where(AssessmentRow.previous_id.in_(chunk)).values(previous_id=None))
             s.execute(delete(AssessmentRow).where(AssessmentRow.source == DEMO))
             s.execute(delete(FirmRow).where(FirmRow.demo.is_(True),
                                             ~select(AssessmentRow.id).where(AssessmentRow.firm_id == FirmRow.id)
                                             .exists()))
+            versions.bump(s, "assessments")
             wanted = [f.profile.tax_code for f in firms]
             taken: set[str] = set()
             for start in range(0, len(wanted), 5_000):
@@ -353,22 +348,21 @@ class Store:
 
             def rows(indices, scores, when, codes_of):
                 out = []
-                for k, i in enumerate(indices):
+                for i, document in zip(indices, scores.to_dicts()):
                     f = firms[i]
-                    result = scores.firm(k)
+                    columns, score = score_forms(document)
                     out.append({
                         "firm_id": firm_id[f.profile.tax_code], "framework_id": fw_id, "framework_version": fw_version,
                         "status": SUBMITTED, "lang": "vi", "resume_hash": codes.code_hash(codes.new_code()),
                         "source": DEMO,
                         "created_at": when(f), "updated_at": when(f), "submitted_at": when(f),
-                        "total": result.total, "level": result.level, "results": result.to_dict(),
-                        "step": 0, **profile_columns(f.profile), "_codes": codes_of(f),
-                        "_scores": score_columns(result),
+                        **columns, "step": 0, **profile_columns(f.profile),
+                        "answers": dict(zip(fw.criterion_ids, map(int, codes_of(f)))),
+                        "_scores": score,
                     })
                 return out
 
             def write(batch, previous=None):
-                codes_rows = [row.pop("_codes") for row in batch]
                 scores_rows = [row.pop("_scores") for row in batch]
                 if previous is not None:
                     for row in batch:
@@ -380,13 +374,9 @@ class Store:
                 for start in range(0, len(batch), 5_000):  # many rows per statement, ids in order
                     ids += s.scalars(insert(AssessmentRow).returning(AssessmentRow.id, sort_by_parameter_order=True),
                                      batch[start:start + 5_000]).all()
-                # Core executemany (not the ORM's bulk path): millions of answer rows stay quick
-                conn, now = s.connection(), utcnow()
-                conn.execute(ScoreRow.__table__.insert(), [{"assessment_id": aid, **sc} for aid, sc in zip(ids, scores_rows)])
-                answers = [{"assessment_id": aid, "criterion_id": cid, "code": int(c), "updated_at": now}
-                           for aid, codes_row in zip(ids, codes_rows) for cid, c in zip(fw.criterion_ids, codes_row)]
-                for start in range(0, len(answers), 50_000):
-                    conn.execute(AnswerRow.__table__.insert(), answers[start:start + 50_000])
+                # Core executemany (not the ORM's bulk path): many score rows stay quick
+                s.connection().execute(ScoreRow.__table__.insert(),
+                                       [{"assessment_id": aid, **sc} for aid, sc in zip(ids, scores_rows)])
                 return ids
 
             earlier_ids = write(rows(with_earlier, earlier, lambda f: f.earlier_at, lambda f: f.earlier_codes)) \
@@ -394,69 +384,6 @@ class Store:
             previous = {firm_id[firms[i].profile.tax_code]: aid for i, aid in zip(with_earlier, earlier_ids)}
             write(rows(range(len(firms)), current, lambda f: f.submitted_at, lambda f: f.codes), previous)
         return len(firms) + len(with_earlier)
-
-    def submitted_frame(self, framework_key: str, *, criteria: bool = False):
-        """Every submitted assessment of a framework as a pandas DataFrame, one row each, with the
-        profile columns, total, level and per pillar its points and level (for dashboards);
-        ``criteria=True`` returns (frame, points) with the (n, n_criteria) criterion points too."""
-        import pandas as pd
-
-        self._backfill_scores()
-        fw_id, _, fw_version = framework_key.partition("@")
-        # on SQLite the dates arrive as text: pandas parses them all at once, faster than row by row
-        when = (type_coerce(AssessmentRow.submitted_at, String) if self.engine.dialect.name == "sqlite"
-                else AssessmentRow.submitted_at)
-        query = (
-            select(AssessmentRow.id, AssessmentRow.firm_id, FirmRow.tax_code, FirmRow.name, AssessmentRow.sector,
-                   AssessmentRow.locality, AssessmentRow.size_class, when,
-                   AssessmentRow.total, AssessmentRow.level, ScoreRow.pillar_points, ScoreRow.pillar_levels,
-                   *([ScoreRow.criterion_points] if criteria else []))
-            .join(FirmRow, FirmRow.id == AssessmentRow.firm_id)
-            .join(ScoreRow, ScoreRow.assessment_id == AssessmentRow.id)
-            .where(AssessmentRow.status == SUBMITTED, AssessmentRow.claim.is_(None),
-                   AssessmentRow.framework_id == fw_id, AssessmentRow.framework_version == fw_version)
-            .order_by(AssessmentRow.id)
-        )
-        columns = ["assessment_id", "firm_id", "tax_code", "name", "sector", "locality", "size_class",
-                   "submitted_at", "total", "level", "pillar_points", "pillar_levels"]
-        columns += ["criterion_points"] if criteria else []
-        with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        # column by column: much faster than letting pandas inspect each row object
-        frame = pd.DataFrame({name: list(values) for name, values in zip(columns, zip(*rows))} if rows
-                             else {name: [] for name in columns})
-        frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], format="ISO8601")
-        points = _int_matrix(frame.pop("pillar_points"))
-        levels = _int_matrix(frame.pop("pillar_levels"))
-        pillar_ids = self._pillar_ids(framework_key) if len(frame) else []
-        for k, pid in enumerate(pillar_ids):
-            frame[f"{pid}_points"] = points[:, k]
-            frame[f"{pid}_level"] = levels[:, k]
-        if criteria:
-            return frame, _int_matrix(frame.pop("criterion_points"))
-        return frame
-
-    def _pillar_ids(self, framework_key: str) -> list[str]:
-        fw_id, _, fw_version = framework_key.partition("@")
-        with self._session() as s:
-            results = s.scalar(select(AssessmentRow.results).where(
-                AssessmentRow.status == SUBMITTED, AssessmentRow.framework_id == fw_id,
-                AssessmentRow.framework_version == fw_version).limit(1))
-        return [p["id"] for p in results["pillars"]] if results else []
-
-    def _backfill_scores(self) -> int:
-        """Write the compact score row of submitted assessments stored before that table existed."""
-        with self._session.begin() as s:
-            missing = s.execute(
-                select(AssessmentRow.id, AssessmentRow.results)
-                .outerjoin(ScoreRow, ScoreRow.assessment_id == AssessmentRow.id)
-                .where(AssessmentRow.status == SUBMITTED, ScoreRow.assessment_id.is_(None))
-            ).all()
-            if missing:
-                s.execute(insert(ScoreRow), [
-                    {"assessment_id": aid, **score_columns(FirmResult.from_dict(results))} for aid, results in missing
-                ])
-            return len(missing)
 
     def submitted_periods(self, framework_key: str, tax_codes: set[str]) -> set[tuple[str, int]]:
         """(tax code, year) of the submitted assessments of these firms with this framework."""
@@ -491,23 +418,17 @@ class Store:
             return s.scalar(select(func.count()).select_from(AssessmentRow))
 
 
-def score_row(pillar_points, pillar_levels, criterion_points) -> tuple[str, str, str]:
-    """A score row's three columns: comma-separated integers in framework order."""
-    return (",".join(map(str, pillar_points)), ",".join(map(str, pillar_levels)), ",".join(map(str, criterion_points)))
-
-
-def score_columns(result: FirmResult) -> dict[str, str]:
-    row = score_row([p.points for p in result.pillars], [p.level for p in result.pillars],
-                    result.criterion_points.values())
-    return dict(zip(("pillar_points", "pillar_levels", "criterion_points"), row))
-
-
-def _int_matrix(cells) -> np.ndarray:
-    """Comma-separated integers, one string per row, as an (n, width) int array (all rows alike)."""
-    if len(cells) == 0:
-        return np.zeros((0, 0), dtype=np.int32)
-    flat = ",".join(cells.tolist()).split(",")
-    return np.array(flat, dtype=np.int32).reshape(len(cells), -1)
+def score_forms(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """A submitted assessment's score in the three forms it is stored in, from its results document
+    (FirmResult.to_dict(), or a row of FirmScores.to_dicts()): the assessment's columns (total,
+    level, and the document itself) and its compact score row (comma-separated integers in
+    framework order, which dashboards read without decoding documents). Submit, import and demo
+    all store scores through here."""
+    pillars = document["pillars"]
+    return ({"total": document["total"], "level": document["level"], "results": document},
+            {"pillar_points": ",".join(str(p["points"]) for p in pillars),
+             "pillar_levels": ",".join(str(p["level"]) for p in pillars),
+             "criterion_points": ",".join(map(str, document["criterion_points"].values()))})
 
 
 def profile_columns(profile: FirmProfile) -> dict[str, Any]:
@@ -529,9 +450,7 @@ def _record(row: AssessmentRow) -> AssessmentRecord:
         lang=row.lang,
         step=row.step,
         profile=FirmProfile(**row.profile),
-        answers={
-            a.criterion_id: Answer(a.code, a.numerator, a.denominator, a.value) for a in row.answers
-        },
+        answers=answers_from_document(row.answers),
         created_at=row.created_at,
         updated_at=row.updated_at,
         submitted_at=row.submitted_at,

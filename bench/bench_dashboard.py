@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def first_render(url: str) -> dict:
-    from assessment import dashboard
+    from assessment import dashboard, frames
     from assessment.department import Department
     from assessment.framework import DEFAULT_FRAMEWORK_FILE, load_framework
     from assessment.storage import Store
@@ -39,18 +39,18 @@ def first_render(url: str) -> dict:
     fw = load_framework(DEFAULT_FRAMEWORK_FILE)
     t0 = time.perf_counter()
     store = Store.from_url(url)
-    frame = store.submitted_frame(fw.key)
+    frame = frames.submitted_frame(store, fw.key)
     t_frame = time.perf_counter() - t0
     kept = Department(store).cluster_model(fw)
-    frame = dashboard.with_clusters(fw, frame, kept[0] if kept else None)
+    frame = dashboard.with_clusters(fw, frame, kept.model if kept else None)
     year = int(frame["submitted_at"].dt.year.max())
-    filters = dashboard.Filters(year=year)
+    filters = frames.Filters(year=year)
     head = dashboard.headline(fw, frame, filters)
-    now = dashboard.latest(frame, filters)
+    now = frames.latest(frame, filters)
     dashboard.locality_pillar(fw, now)
     dashboard.sector_comparison(fw, now)
     dashboard.trend(frame, filters.other_year(None))
-    table = dashboard.firm_table(fw, now, kept[0] if kept else None)
+    table = dashboard.firm_table(fw, now, kept.model if kept else None)
     total = time.perf_counter() - t0
     store.engine.dispose()
     return {"total_s": total, "frame_s": t_frame, "rows": len(frame), "firms": head.firms, "table": len(table),

@@ -92,10 +92,9 @@ def saver(url: str, aid: int, stop, out) -> None:
 
 
 def one(url: str, csv_path: Path, baseline: bool) -> dict:
-    from assessment import importer
+    from assessment import frames, importer
     from assessment.firms import FirmProfile
     from assessment.framework import DEFAULT_FRAMEWORK_FILE, load_framework
-    from assessment.config import settings
     from assessment.storage import Store
 
     fw = load_framework(DEFAULT_FRAMEWORK_FILE)
@@ -110,7 +109,7 @@ def one(url: str, csv_path: Path, baseline: bool) -> dict:
     try:
         data = csv_path.read_bytes()
         t0 = time.perf_counter()
-        report = importer.import_file(store, fw, data, csv_path.name, localities_file=str(settings().localities_file))
+        report = importer.import_file(store, fw, data, csv_path.name)
         t1 = time.perf_counter()
         assert report.ok, report.table("en").head().to_string()
         if baseline:
@@ -123,7 +122,7 @@ def one(url: str, csv_path: Path, baseline: bool) -> dict:
         stop.set()
     saves = out.get(timeout=60)
     proc.join(timeout=30)
-    assert len(written) == len(report.valid) == len(store.submitted_frame(fw.key))
+    assert len(written) == len(report.valid) == len(frames.submitted_frame(store, fw.key))
     lat = sorted(saves["latencies"])
     p = (lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]) if lat else (lambda q: float("nan"))
     return {"rows": len(report.valid), "validate_s": t1 - t0, "write_s": t2 - t1, "total_s": t2 - t0,
@@ -135,18 +134,19 @@ def one(url: str, csv_path: Path, baseline: bool) -> dict:
 def baseline_import(store, fw, rows):
     """The import as it was before this issue (commit 37d7c37): one transaction for the whole file,
     an ORM object and a flush per row, the lock held from the first row to the commit."""
-    from sqlalchemy import insert, select
+    from sqlalchemy import select
+    from sqlalchemy.orm import sessionmaker
 
     from assessment import codes
-    from assessment.models import IMPORTED, SUBMITTED, AnswerRow, AssessmentRow, FirmRow, ScoreRow
+    from assessment.models import IMPORTED, SUBMITTED, AssessmentRow, FirmRow, ScoreRow, answers_document
     from assessment.scoring import score_codes
-    from assessment.storage import profile_columns, score_columns
+    from assessment.storage import profile_columns, score_forms
 
     import numpy as np
 
     scores = score_codes(fw, np.stack([r.codes for r in rows]))
     out = []
-    with store._session.begin() as s:
+    with sessionmaker(store.engine).begin() as s:
         for k, r in sorted(enumerate(rows), key=lambda kr: kr[1].submitted_at):
             firm = s.scalar(select(FirmRow).where(FirmRow.tax_code == r.profile.tax_code))
             if firm is None:
@@ -162,13 +162,11 @@ def baseline_import(store, fw, rows):
                                 lang="vi", resume_hash=codes.code_hash(code), previous_id=previous,
                                 created_at=r.submitted_at, updated_at=r.submitted_at, submitted_at=r.submitted_at,
                                 total=result.total, level=result.level, results=result.to_dict(), source=IMPORTED,
-                                period=r.submitted_at.year, **profile_columns(r.profile))
+                                period=r.submitted_at.year, answers=answers_document(r.answers(fw)),
+                                **profile_columns(r.profile))
             s.add(row)
             s.flush()
-            s.execute(insert(AnswerRow), [{"assessment_id": row.id, "criterion_id": cid, "code": a.code,
-                                           "numerator": a.numerator, "denominator": a.denominator, "value": a.value}
-                                          for cid, a in r.answers(fw).items()])
-            s.add(ScoreRow(assessment_id=row.id, **score_columns(result)))
+            s.add(ScoreRow(assessment_id=row.id, **score_forms(result.to_dict())[1]))
             out.append((r.row, r.profile.tax_code, row.id, code))
     return out
 

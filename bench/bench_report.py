@@ -8,7 +8,7 @@ The database is the dashboard benchmark's demo province (filled with 2,000 demo 
 exist). In the same run:
 - one scorecard: ``report.scorecard_pdf`` for a demo firm with its roadmap, five recommendations,
   peer percentiles, cluster and history already gathered (median of --repeat), and the same with
-  ``report.gather`` included;
+  the firm view gathered (``firm_view.view``) included;
 - floor: an fpdf2 document of the same page count with the same two Open Sans faces and a few lines
   of text per page (font embedding and subsetting, page output), no content logic;
 - bulk: ``scorecards.many`` + ``zip_of`` for --bulk firms in two worker processes, everything
@@ -58,7 +58,8 @@ def main() -> None:
     args = ap.parse_args()
     from pypdf import PdfReader
 
-    from assessment import dashboard, report, scorecards
+    from assessment import firm_view, frames, report, scorecards
+    from assessment.framework import get_framework
     from assessment.config import settings
     from assessment.storage import FirmRow, Store
     from bench_scoring import machine
@@ -73,28 +74,28 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "assessment", "demo", "--firms", str(max(2_000, args.bulk))],
                        check=True, env={**__import__("os").environ, "DBI_DATABASE_URL": args.db},
                        cwd=Path(__file__).resolve().parent.parent)
-    latest = dashboard.latest(store.submitted_frame(cfg.default_framework), dashboard.Filters())
+    latest = frames.latest_frame(store, cfg.default_framework)
     ids = latest.sort_values("assessment_id")["assessment_id"].tolist()
 
     # one scorecard, with a firm that has history
-    ctx = scorecards._context(args.db, str(cfg.frameworks_dir), str(cfg.localities_file))
     with_history = latest[latest["assessment_id"].isin(
-        [aid for aid in ids[:400] if ctx.store.get(aid).previous_id is not None])]
+        [aid for aid in ids[:400] if store.get(aid).previous_id is not None])]
     aid = int(with_history["assessment_id"].iloc[0]) if len(with_history) else ids[0]
-    record = ctx.store.get(aid)
-    fw, entries, peers, model = scorecards._framework_parts(ctx, record.framework_key)
-    history = ctx.store.history(aid)
-    data = report.gather(fw, record, "vi", entries=entries, history=history, peer_index=peers, cluster_model=model)
-    pdf = report.scorecard_pdf(fw, record, "vi", data, localities_file=ctx.localities_file)
+    record = store.get(aid)
+    fw = get_framework(record.framework_key)
+    ctx = firm_view.Context.read(store, fw)
+    data = firm_view.view(fw, record, ctx)
+    history = data.history
+    pdf = report.scorecard_pdf(fw, data, "vi")
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
     render, full, floor = [], [], []
     for _ in range(args.repeat):
         t = time.perf_counter()
-        report.scorecard_pdf(fw, record, "vi", data, localities_file=ctx.localities_file)
+        report.scorecard_pdf(fw, data, "vi")
         render.append(time.perf_counter() - t)
         t = time.perf_counter()
-        d = report.gather(fw, record, "vi", entries=entries, history=history, peer_index=peers, cluster_model=model)
-        report.scorecard_pdf(fw, record, "vi", d, localities_file=ctx.localities_file)
+        d = firm_view.view(fw, record, ctx)
+        report.scorecard_pdf(fw, d, "vi")
         full.append(time.perf_counter() - t)
         t = time.perf_counter()
         floor_pdf(pages)
@@ -103,8 +104,7 @@ def main() -> None:
     # bulk
     chosen = ids[: args.bulk]
     t = time.perf_counter()
-    data_zip = scorecards.zip_of(scorecards.many(args.db, str(cfg.frameworks_dir), str(cfg.localities_file), chosen,
-                                                 "vi", workers=2), total=len(chosen))
+    data_zip = scorecards.zip_of(scorecards.many(chosen, "vi", url=args.db, workers=2), total=len(chosen))
     bulk = time.perf_counter() - t
     rss_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rss_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

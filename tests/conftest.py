@@ -80,3 +80,10 @@ def tax_code(i: int, prefix: str = "55") -> str:
             found.append(code)
         k += 1
     return found[i]
+
+
+def latest_records(store, fw):
+    """Each firm's latest submitted assessment of ``fw``, as records (the dashboard's definition)."""
+    from assessment.frames import latest_frame
+
+    return store.get_many(latest_frame(store, fw)["assessment_id"].tolist())

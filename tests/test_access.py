@@ -12,10 +12,11 @@ from streamlit.testing.v1 import AppTest
 from assessment import codes, demo
 from assessment.accounts import Accounts
 from assessment.storage import Store
+from tests.conftest import latest_records
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PASSWORD = "mat khau du dai 2026"
-PAGES = ["dashboard_page", "clusters_page", "import_page", "catalogue_page"]
+PAGES = ["dashboard_page", "clusters_page", "import_page", "catalogue_page", "claims_page", "accounts_page"]
 
 
 @pytest.fixture
@@ -35,10 +36,10 @@ def _page_script():
 
     import streamlit as st
 
-    from assessment.ui import nav
+    from assessment.ui import state
 
     st.session_state.setdefault("lang", "vi")
-    nav.pages("vi")
+    state.pages("vi")
     importlib.import_module(f"assessment.ui.{os.environ['TEST_PAGE']}").render()
 
 
@@ -99,7 +100,7 @@ def test_a_viewer_promoted_or_demoted_sees_it_at_once(db, monkeypatch):
 
 
 def test_query_parameters_never_open_another_firm(db, dbi):
-    aid = db.latest_submitted(dbi.key)[0].id
+    aid = latest_records(db, dbi)[0].id
     for params in ({"assessment_id": str(aid)}, {"firm": "9901000001"}, {"id": str(aid)},
                    {"code": codes.new_code()}, {"code": "' OR 1=1 --"}, {"code": "A" * 5000}):
         at = AppTest.from_file(APP, default_timeout=60)
@@ -127,11 +128,11 @@ def _results_script():
 
     import streamlit as st
 
-    from assessment.ui import nav, results_page
+    from assessment.ui import state, results_page
 
     st.session_state.setdefault("lang", "vi")
     st.session_state.setdefault("assessment_id", int(os.environ["TEST_ASSESSMENT"]))
-    nav.pages("vi")
+    state.pages("vi")
     results_page.render()
 
 

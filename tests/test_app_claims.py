@@ -12,7 +12,8 @@ from assessment.firms import FirmProfile
 from assessment.i18n import translate
 from assessment.identity import Claims
 from assessment.storage import PENDING, Store
-from tests.conftest import tax_code
+from assessment import frames
+from tests.conftest import tax_code, latest_records
 from tests.test_app_flow import PASSWORD, _sign_in, db, errors, fill_profile, new_app  # noqa: F401 - db is a fixture
 
 OWNER = FirmProfile(tax_code=tax_code(3), name="HTX Chè Tà Xùa", sector="A", employees=8, revenue_bn=2.0,
@@ -43,7 +44,7 @@ def test_typing_a_registered_tax_code_explains_and_makes_a_claim(db, dbi):  # no
     assert not at.exception and not errors(at)
     aid = at.session_state["assessment_id"]
     rec = store.get(aid)
-    assert rec.claim == PENDING and rec.firm_id == store.latest_submitted(dbi.key)[0].firm_id
+    assert rec.claim == PENDING and rec.firm_id == latest_records(store, dbi)[0].firm_id
     assert translate("claim.draft_notice", "vi", tax_code=OWNER.tax_code) in [c.value for c in at.caption]
     # finished and submitted, it is scored and shown to its maker, with the notice and a way to link
     store.save_answers(aid, {c: Answer(2) for c in dbi.criterion_ids})
@@ -54,7 +55,7 @@ def test_typing_a_registered_tax_code_explains_and_makes_a_claim(db, dbi):  # no
     assert translate("claim.pending_notice", "vi", tax_code=OWNER.tax_code) in _warnings(results)
     assert {m.label for m in results.metric} >= {"Tổng điểm"}
     # the firm keeps its name and its latest assessment
-    assert store.submitted_frame(dbi.key)["name"].tolist() == ["HTX Chè Tà Xùa"]
+    assert frames.submitted_frame(store, dbi.key)["name"].tolist() == ["HTX Chè Tà Xùa"]
 
 
 def test_in_english_too(db, dbi):  # noqa: F811
@@ -94,7 +95,7 @@ def test_a_claim_is_linked_later_from_its_results(db, dbi):  # noqa: F811
     at.button(key=f"claim_link_go_{aid}").click().run()
     assert not at.exception and not _warnings(at)
     assert store.get(aid).claim is None
-    assert store.submitted_frame(dbi.key).sort_values("submitted_at")["name"].tolist()[-1] == "HTX Chè Tà Xùa Mới"
+    assert frames.submitted_frame(store, dbi.key).sort_values("submitted_at")["name"].tolist()[-1] == "HTX Chè Tà Xùa Mới"
 
 
 def _claims_script():
@@ -102,10 +103,10 @@ def _claims_script():
 
     import streamlit as st
 
-    from assessment.ui import claims_page, nav
+    from assessment.ui import claims_page, state
 
     st.session_state.setdefault("lang", os.environ.get("TEST_LANG", "vi"))
-    nav.pages(st.session_state["lang"])
+    state.pages(st.session_state["lang"])
     claims_page.render()
 
 
@@ -139,7 +140,7 @@ def test_admins_confirm_or_reject_claims_and_viewers_only_see_them(db, dbi, monk
     at.button(key="claims_reject").click().run()
     assert not at.exception
     assert translate("claims.none", "vi") in [s.value for s in at.success]
-    assert store.submitted_frame(dbi.key)["name"].tolist()[-1] == "HTX Chè Shan Tuyết Tà Xùa"
+    assert frames.submitted_frame(store, dbi.key)["name"].tolist()[-1] == "HTX Chè Shan Tuyết Tà Xùa"
     log = at.dataframe[-1].value
     assert log[translate("admin.col_who", "vi")].tolist()[:3] == ["admin", "admin", "admin"]
     assert log[translate("admin.col_action", "vi")].tolist()[:3] == [

@@ -8,13 +8,12 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assessment.config import settings
 from assessment.firms import localities
 from assessment.scoring import score_codes
 from assessment.storage import Store
 from tests.conftest import POSTGRES_SKIP, POSTGRES_URL, _postgres_schema_url, tax_code
 
-LOCALITY_CODES = list(localities(str(settings().localities_file)))
+LOCALITY_CODES = list(localities())
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
@@ -289,11 +288,11 @@ def _results_script():
 
     import streamlit as st
 
-    from assessment.ui import nav, results_page
+    from assessment.ui import state, results_page
 
     st.session_state.setdefault("lang", os.environ.get("TEST_LANG", "vi"))
     st.session_state.setdefault("assessment_id", int(os.environ["TEST_ASSESSMENT"]))
-    nav.pages(st.session_state["lang"])
+    state.pages(st.session_state["lang"])
     results_page.render()
 
 
@@ -335,7 +334,7 @@ def test_results_page_shows_roadmap_and_recommendations(db, dbi, monkeypatch):
     assert any("Zalo" in c for c in cards) and not any("Sapo" in c for c in cards)
     # the scorecard in each language (the bytes are built on click: tested in test_report)
     assert {b.key for b in at.get("download_button")} >= {"pdf_vi", "pdf_en"}
-    from assessment.ui.results_page import _scorecard_bytes
+    from assessment.ui.components import _scorecard_bytes
 
     pdf = _scorecard_bytes(int(at.session_state["assessment_id"]), "en")
     assert pdf.startswith(b"%PDF") and b"%%EOF" in pdf[-64:]
@@ -344,10 +343,10 @@ def test_results_page_shows_roadmap_and_recommendations(db, dbi, monkeypatch):
 def _catalogue_script():
     import streamlit as st
 
-    from assessment.ui import catalogue_page, nav
+    from assessment.ui import catalogue_page, state
 
     st.session_state.setdefault("lang", "vi")
-    nav.pages("vi")
+    state.pages("vi")
     catalogue_page.render()
 
 
@@ -405,7 +404,41 @@ def test_viewer_cannot_reach_admin_actions(db, monkeypatch):
     assert not at.exception
     assert [tab.label for tab in at.tabs] == ["Danh sách", "Gợi ý nhiều nhất", "Nhật ký thay đổi"]
     assert not [b for b in at.button if b.key in ("adm_retired", "adm_published", "adm_demo", "adm_add_user")]
-    assert "Tài khoản xem: sửa danh mục và quản lý tài khoản dành cho quản trị viên." in [i.value for i in at.info]
+    assert "Tài khoản xem: sửa danh mục dành cho quản trị viên." in [i.value for i in at.info]
+
+
+def _accounts_script():
+    import streamlit as st
+
+    from assessment.ui import accounts_page, state
+
+    st.session_state.setdefault("lang", "vi")
+    state.pages("vi")
+    accounts_page.render()
+
+
+def test_accounts_have_a_page_of_their_own(db, monkeypatch):
+    from assessment.accounts import Accounts
+
+    accounts = Accounts(Store.from_url(db))
+    accounts.add("admin", PASSWORD, role="admin")
+    accounts.add("xem", PASSWORD, role="viewer")
+    viewer = AppTest.from_function(_accounts_script, default_timeout=60).run()
+    _sign_in(viewer, "xem")
+    assert not viewer.exception
+    assert not [b for b in viewer.button if b.key in ("adm_disable_user", "adm_enable_user")]
+    assert "Tài khoản xem: thêm, khóa và mở tài khoản dành cho quản trị viên." in [i.value for i in viewer.info]
+    at = AppTest.from_function(_accounts_script, default_timeout=60).run()
+    _sign_in(at)
+    table = at.dataframe[0].value
+    assert sorted(table["Tên đăng nhập"]) == ["admin", "xem"] and set(table["Vai trò"]) == {"Quản trị", "Xem"}
+    at.text_input(key="adm_new_username").input("lan")
+    at.text_input(key="adm_new_password").input("ngắn")
+    at.button(key="adm_add_user").click().run()  # a short password: a message, no crash, nobody added
+    assert not at.exception and errors(at) and "lan" not in {u.username for u in accounts.list()}
+    at.text_input(key="adm_new_password").input("một mật khẩu đủ dài 2026")
+    at.button(key="adm_add_user").click().run()
+    assert not at.exception and "lan" in {u.username for u in accounts.list()}
 
 
 def test_sign_in_locks_after_five_wrong_passwords(db, monkeypatch):
@@ -448,8 +481,12 @@ def test_demo_province_is_one_click_away(db, monkeypatch):
     monkeypatch.setenv("DBI_ADMIN_PASSWORD", PASSWORD)
     at = AppTest.from_function(_catalogue_script, default_timeout=120).run()
     _sign_in(at)
-    assert "Chưa có doanh nghiệp nào gửi bản đánh giá." in [c.value for c in at.caption]
-    at.button(key="adm_demo").click().run()
+    assert any(c.value.startswith("Chưa có doanh nghiệp nào gửi bản đánh giá.") for c in at.caption)
+    imp = AppTest.from_function(_import_script, default_timeout=120).run()
+    _sign_in(imp)
+    imp.button(key="adm_demo").click().run()
+    assert not imp.exception and "Đã tạo" in imp.success[0].value
+    at.run()  # the catalogue page sees the new data at once (the data version changed)
     assert not at.exception
     assert any(c.value.startswith("Gợi ý hiện nay cho 500 doanh nghiệp") for c in at.caption)
     per_firm = next(d.value for d in at.dataframe if "Các giải pháp gợi ý" in d.value.columns)
@@ -459,10 +496,10 @@ def test_demo_province_is_one_click_away(db, monkeypatch):
 def _dashboard_script():
     import streamlit as st
 
-    from assessment.ui import dashboard_page, nav
+    from assessment.ui import dashboard_page, state
 
     st.session_state.setdefault("lang", "vi")
-    nav.pages("vi")
+    state.pages("vi")
     dashboard_page.render()
 
 
@@ -496,15 +533,15 @@ def _firm_detail_script():
 
     import streamlit as st
 
-    from assessment.ui import dashboard_page, nav
+    from assessment.ui import dashboard_page, state
 
     st.session_state.setdefault("lang", "vi")
-    nav.pages("vi")
+    state.pages("vi")
     dashboard_page._firm_detail(int(os.environ["TEST_ASSESSMENT"]))
 
 
 def test_department_targets_clusters_filter_and_firm_detail(db, dbi, monkeypatch):
-    from assessment import dashboard, demo
+    from assessment import frames, demo
     from assessment.accounts import Accounts
     from assessment.clustering import fit_clusters, pillar_percent_of
     from assessment.department import Department
@@ -512,8 +549,8 @@ def test_department_targets_clusters_filter_and_firm_detail(db, dbi, monkeypatch
     store = Store.from_url(db)
     Accounts(store).add("admin", PASSWORD, role="admin")
     store.replace_demo(dbi, demo.generate(dbi, 150, seed=4, localities=LOCALITY_CODES))
-    frame = store.submitted_frame(dbi.key)
-    now = dashboard.latest(frame, dashboard.Filters(year=int(frame["submitted_at"].dt.year.max())))
+    frame = frames.submitted_frame(store, dbi.key)
+    now = frames.latest(frame, frames.Filters(year=int(frame["submitted_at"].dt.year.max())))
     model, labels = fit_clusters(dbi, pillar_percent_of(dbi, now), k=3)
     Department(store).keep_cluster_model(model, n_firms=len(now), who="admin")
     at = AppTest.from_function(_dashboard_script, default_timeout=60).run()
@@ -599,10 +636,10 @@ def test_results_page_compares_with_peers_anonymously(db, dbi, monkeypatch):
 def _clusters_script():
     import streamlit as st
 
-    from assessment.ui import clusters_page, nav
+    from assessment.ui import clusters_page, state
 
     st.session_state.setdefault("lang", "vi")
-    nav.pages("vi")
+    state.pages("vi")
     clusters_page.render()
 
 
@@ -646,18 +683,18 @@ def test_admin_keeps_a_clustering_for_the_dashboard(db, dbi):
     at.selectbox(key="clu_k").select(3).run()
     at.button(key="clu_keep").click().run()
     assert not at.exception
-    kept, row = Department(store).cluster_model(dbi)
-    assert kept.k == 3 and row.n_firms == 90 and row.created_by == "admin"
+    kept = Department(store).cluster_model(dbi)
+    assert kept.model.k == 3 and kept.n_firms == 90 and kept.created_by == "admin"
     assert any(c.value.startswith("Bảng điều khiển đang dùng cách phân nhóm đã lưu: 3 nhóm") for c in at.caption)
 
 
 def _import_script():
     import streamlit as st
 
-    from assessment.ui import import_page, nav
+    from assessment.ui import import_page, state
 
     st.session_state.setdefault("lang", "vi")
-    nav.pages("vi")
+    state.pages("vi")
     import_page.render()
 
 

@@ -111,13 +111,13 @@ def test_publishing_and_retiring_change_what_firms_see_at_once(store, dbi):
     cat = CatalogueStore(store, dbi)
     cat.seed_if_empty()
     points = {c: 0 for c in dbi.criterion_ids}
-    top = recommend(dbi, cat.published(), points, 0, size_class="micro", sector="G", top=1)[0].entry
+    top = recommend(dbi, cat.published(), points, size_class="micro", sector="G", top=1)[0].entry
     cat.set_status(top.id, "retired", who="x")
     assert top.id not in {e.id for e in cat.published()}
-    after = recommend(dbi, cat.published(), points, 0, size_class="micro", sector="G", top=5)
+    after = recommend(dbi, cat.published(), points, size_class="micro", sector="G", top=5)
     assert top.id not in [r.entry.id for r in after]
     cat.set_status(top.id, "published", who="x")
-    again = recommend(dbi, cat.published(), points, 0, size_class="micro", sector="G", top=1)
+    again = recommend(dbi, cat.published(), points, size_class="micro", sector="G", top=1)
     assert again[0].entry.id == top.id
     assert [c.action for c in cat.changes(top.id)][:2] == ["publish", "retire"]
 

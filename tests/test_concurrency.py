@@ -18,6 +18,7 @@ from assessment.answers import Answer
 from assessment.firms import FirmProfile
 from assessment.framework import DEFAULT_FRAMEWORK_FILE, load_framework
 from assessment.storage import Store
+from assessment import frames
 from tests.conftest import tax_code
 
 N_FIRMS = 200
@@ -61,7 +62,7 @@ def _process_batch(args: tuple[str, list[int]]) -> list[int]:
 
 def _check(store: Store, fw, ids_by_firm: dict[int, int]) -> None:
     assert store.count_assessments() == N_FIRMS and len(set(ids_by_firm.values())) == N_FIRMS
-    frame = store.submitted_frame(fw.key)
+    frame = frames.submitted_frame(store, fw.key)
     assert len(frame) == N_FIRMS and frame["tax_code"].nunique() == N_FIRMS
     for i, aid in ids_by_firm.items():
         rec = store.get(aid)

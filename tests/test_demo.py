@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 
 from assessment import demo
-from assessment.config import settings
 from assessment.firms import localities, tax_code_error
+from tests.conftest import latest_records
 
-UNITS = list(localities(str(settings().localities_file)))
+UNITS = list(localities())
 
 
 def test_same_seed_same_province(dbi):
@@ -58,7 +58,7 @@ def test_demo_replaces_only_demo_firms(store, dbi):
     assert store.replace_demo(dbi, firms) == written  # again: replaced, not doubled
     assert store.count_assessments() == written + 1
     assert store.get(aid).answers == {"1.1.1": Answer(2)}  # the real firm's draft is untouched
-    latest = store.latest_submitted(dbi.key)
+    latest = latest_records(store, dbi)
     assert len(latest) == 50
     with_history = [r for r in latest if store.history(r.id)]
     assert len(with_history) == sum(f.earlier_codes is not None for f in firms)
@@ -84,7 +84,7 @@ def test_a_real_firm_named_like_demo_data_is_never_touched(store, dbi):
     assert first == second == sum(1 + (f.earlier_codes is not None) for f in firms if f.profile.tax_code != real.tax_code)
     kept = store.get(aid)
     assert kept.submitted and kept.profile.name == real.name
-    latest = {r.profile.tax_code: r for r in store.latest_submitted(dbi.key)}
+    latest = {r.profile.tax_code: r for r in latest_records(store, dbi)}
     assert latest[real.tax_code].id == aid and len(latest) == 20  # 19 demo firms and the real one
 
 

@@ -22,7 +22,6 @@ import pandas as pd
 import pytest
 
 from assessment import exports, importer
-from assessment.config import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ["=HYPERLINK(\"http://x\",\"y\")", "+1+2", "-3+4", "@SUM(A1:A2)", "\t=1", "\r=2", "x\r=1+2", "a\n=3+4"]
@@ -76,7 +75,7 @@ def test_the_import_problem_report_is_one_row_per_problem_whatever_the_cells_hel
     from tests.test_import import _row
 
     rows = [_row(dbi, **{"Tên doanh nghiệp": h, dbi.criterion_ids[0]: h}) for h in HOSTILE]
-    report = importer.validate(dbi, pd.DataFrame(rows), localities_file=str(settings().localities_file))
+    report = importer.validate(dbi, pd.DataFrame(rows))
     data = exports.to_csv_bytes(report.table("vi"))
     table = assert_safe_csv(data, rows=len(report.problems[:importer.MAX_LISTED]) + 1)
     assert [r[2] for r in table[1:]] == [exports.restore(m) for m in report.table("vi").iloc[:, 2]]  # one cell each
@@ -87,12 +86,12 @@ def test_import_preview_templates_and_codes(dbi, store):
 
     rows = [_row(dbi, **{"Tên doanh nghiệp": h, "Mã số thuế": code})
             for h, code in zip(HOSTILE, ("0101248141", "0300588569", "0100109106", "5500123457"))]
-    report = importer.validate(dbi, pd.DataFrame(rows), localities_file=str(settings().localities_file))
-    preview = report.preview(dbi, "vi", str(settings().localities_file))
+    report = importer.validate(dbi, pd.DataFrame(rows))
+    preview = report.preview(dbi, "vi")
     assert_safe_csv(exports.to_csv_bytes(preview), rows=len(rows) + 1)
     assert_safe_xlsx(exports.to_xlsx_bytes(preview))
     assert_safe_csv(importer.template_csv(dbi, "vi"), rows=1)
-    assert_safe_xlsx(importer.template_xlsx(dbi, "en", str(settings().localities_file)))
+    assert_safe_xlsx(importer.template_xlsx(dbi, "en"))
     written = store.import_assessments(dbi, report.valid)
     codes = pd.DataFrame(written, columns=["row", "tax_code", "assessment_id", "access_code"])
     table = assert_safe_csv(exports.to_csv_bytes(codes), rows=len(rows) + 1)

@@ -8,6 +8,7 @@ import openpyxl
 import pandas as pd
 
 from assessment.exports import neutralise, to_csv_bytes, to_xlsx_bytes
+from assessment import frames
 
 FRAME = pd.DataFrame({
     "name": ["Hợp tác xã Chè Tà Xùa", "=HYPERLINK(\"http://x\",\"bấm\")", "+84 912", "-1+1", "@SUM(A1)", "bình thường"],
@@ -45,8 +46,8 @@ def test_dashboard_firm_table_round_trips_through_xlsx_and_csv(store, dbi):
 
     firms = demo.generate(dbi, 40, seed=3, localities=["SL-MC", "SL-BY"])
     store.replace_demo(dbi, firms)
-    frame = store.submitted_frame(dbi.key)
-    now = dashboard.latest(frame, dashboard.Filters())
+    frame = frames.submitted_frame(store, dbi.key)
+    now = frames.latest(frame)
     model, _ = fit_clusters(dbi, pillar_percent_of(dbi, now), k=3)
     table = dashboard.firm_table(dbi, dashboard.with_clusters(dbi, now, model), model, "vi")
     assert {"P1_points", "P6_level", "percent", "cluster", "size_class"} <= set(table.columns)
@@ -67,10 +68,9 @@ def test_control_characters_never_break_an_xlsx_export():
 
 
 def test_firm_names_lose_invisible_control_characters():
-    from assessment.config import settings
     from assessment.firms import validate_profile
 
     profile, errors = validate_profile(
         {"tax_code": "5500123464", "name": "\u202eHTX\x1f Chè\u200b", "sector": "A", "locality": "SL-MC",
-         "employees": "3", "revenue_bn": "1"}, localities_file=str(settings().localities_file))
+         "employees": "3", "revenue_bn": "1"})
     assert not errors and profile.name == "HTX Chè"

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assessment.config import settings
 from assessment.firms import localities, sectors, size_class, tax_code_error, validate_profile
 
-LOCALITIES = str(settings().localities_file)
 
 
 @pytest.mark.parametrize("code", ["5500123464", " 5500123464 ", "5500123464-001", "5500123464–001"])
@@ -73,7 +71,7 @@ def test_size_class_decree_80(sector, employees, revenue, capital, expected):
 
 def test_reference_tables_load():
     assert list(sectors())[:3] == ["A", "B", "C"] and len(sectors()) == 21
-    locs = localities(LOCALITIES)
+    locs = localities()
     assert "SL-MC" in locs and locs["SL-MC"].name == "Mộc Châu" and len(locs) == 12
 
 
@@ -85,7 +83,7 @@ def _raw(**over):
 
 
 def test_valid_profile():
-    profile, errors = validate_profile(_raw(), localities_file=LOCALITIES)
+    profile, errors = validate_profile(_raw())
     assert errors == []
     assert profile.revenue_bn == 2.5 and profile.size_class.id == "micro"
 
@@ -110,12 +108,12 @@ def test_valid_profile():
     ],
 )
 def test_profile_errors_name_the_field(over, field, key):
-    profile, errors = validate_profile(_raw(**over), localities_file=LOCALITIES)
+    profile, errors = validate_profile(_raw(**over))
     assert profile is None
     assert (field, key) in [(e.field, e.key) for e in errors]
 
 
 def test_profile_text_is_stored_nfc():
     decomposed = "Ho\u031b\u0323p ta\u0301c xa\u0303"  # NFD input
-    profile, _ = validate_profile(_raw(name=decomposed), localities_file=LOCALITIES)
+    profile, _ = validate_profile(_raw(name=decomposed))
     assert profile.name == "Hợp tác xã"

@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from assessment import importer
 from assessment.catalogue import CATALOGUE_FILE, CatalogueError, load_catalogue
 from assessment.cli import main
-from assessment.config import settings as app_settings
 from assessment.framework import DEFAULT_FRAMEWORK_FILE, FrameworkError, load_framework
 from tests.conftest import tax_code
 
@@ -138,7 +137,7 @@ def test_importer_reports_problems_for_any_damaged_table(dbi, tmp_path_factory, 
     except importer.FileProblem as exc:
         assert not exc.problem.message("vi").startswith("[")
         return
-    report = importer.validate(dbi, table, localities_file=str(app_settings().localities_file))
+    report = importer.validate(dbi, table)
     for p in report.problems:
         assert p.message("vi") and not p.message("en").startswith("[")
         assert p.row is None or 1 <= p.row <= len(frame) + 1
@@ -146,7 +145,6 @@ def test_importer_reports_problems_for_any_damaged_table(dbi, tmp_path_factory, 
 
 
 def test_spreadsheets_with_merged_cells_formulas_and_empty_sheets(dbi, tmp_path):
-    lf = str(app_settings().localities_file)
     frame = _valid_rows(dbi, 3)
     buf = io.BytesIO()
     frame.to_excel(buf, index=False)
@@ -156,7 +154,7 @@ def test_spreadsheets_with_merged_cells_formulas_and_empty_sheets(dbi, tmp_path)
     ws["E4"] = "=2+3"  # a formula where employees go
     out = io.BytesIO()
     wb.save(out)
-    report = importer.validate(dbi, importer.read_table(out.getvalue(), "m.xlsx", dbi), localities_file=lf)
+    report = importer.validate(dbi, importer.read_table(out.getvalue(), "m.xlsx", dbi))
     rows_with_problems = {p.row for p in report.problems}
     assert 3 in rows_with_problems  # the merged-away name is missing on the second row
     assert 4 in rows_with_problems  # a formula is not a number of employees

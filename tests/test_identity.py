@@ -11,13 +11,13 @@ import threading
 import numpy as np
 import pytest
 
-from assessment import dashboard, identity, workflow
+from assessment import frames, identity, workflow
 from assessment.answers import Answer
 from assessment.firms import FirmProfile
 from assessment.identity import ClaimError, Claims
 from assessment.peers import benchmark
 from assessment.storage import PENDING, REJECTED
-from tests.conftest import tax_code
+from tests.conftest import tax_code, latest_records
 
 OWNER = FirmProfile(tax_code=tax_code(0), name="HTX Chè Tà Xùa", sector="A", employees=8, revenue_bn=2.0,
                     capital_bn=None, locality="SL-BY")
@@ -46,10 +46,10 @@ def test_a_stranger_naming_a_registered_tax_code_makes_a_claim_that_changes_noth
     assert rec.submitted and rec.claim == PENDING and rec.result.level > store.get(own).result.level
     assert store.find_by_code(claim_code) == claim
     # ... but the firm keeps its name, and its latest is still its own assessment everywhere
-    frame = store.submitted_frame(dbi.key)
+    frame = frames.submitted_frame(store, dbi.key)
     assert frame["assessment_id"].tolist() == [own] and frame["name"].tolist() == ["HTX Chè Tà Xùa"]
-    assert [r.id for r in store.latest_submitted(dbi.key)] == [own]
-    assert dashboard.latest(frame, dashboard.Filters())["assessment_id"].tolist() == [own]
+    assert [r.id for r in latest_records(store, dbi)] == [own]
+    assert frames.latest(frame)["assessment_id"].tolist() == [own]
     assert store.submitted_periods(dbi.key, {OWNER.tax_code}) == {(OWNER.tax_code, store.get(own).submitted_at.year)}
     # the claim sees no history of the firm, the firm's own record none of the claim
     assert store.history(claim) == [] and store.history(own) == []
@@ -60,9 +60,9 @@ def test_a_stranger_naming_a_registered_tax_code_makes_a_claim_that_changes_noth
 def test_peers_never_count_a_claim(store, dbi):
     for i in range(6):
         _submitted(store, dbi, FirmProfile(**{**OWNER.to_dict(), "tax_code": tax_code(10 + i)}), 1 + i % 3)
-    before = dashboard.latest(store.submitted_frame(dbi.key), dashboard.Filters())
+    before = frames.latest_frame(store, dbi.key)
     _submitted(store, dbi, _stranger(tax_code=tax_code(10)), 5)
-    after = dashboard.latest(store.submitted_frame(dbi.key), dashboard.Filters())
+    after = frames.latest_frame(store, dbi.key)
     firm = {"firm_id": -1, "sector": "A", "size_class": "micro", "locality": "SL-BY", "total": 100,
             **{f"{p.id}_points": 10 for p in dbi.pillars}}
     assert after.equals(before) and benchmark(dbi, after, firm) == benchmark(dbi, before, firm)
@@ -82,8 +82,8 @@ def test_one_of_the_firms_codes_makes_the_assessment_the_firms_own(store, dbi, h
     new, _ = _submitted(store, dbi, _stranger(name="HTX Chè Tà Xùa Mới"), 3, firm_code=firm_code)
     rec = store.get(new)
     assert rec.claim is None
-    frame = store.submitted_frame(dbi.key)
-    latest = dashboard.latest(frame, dashboard.Filters())
+    frame = frames.submitted_frame(store, dbi.key)
+    latest = frames.latest(frame)
     assert latest["assessment_id"].tolist() == [new] and latest["name"].tolist() == ["HTX Chè Tà Xùa Mới"]
     assert [h.id for h in store.history(new)] == [own]  # the firm's history
     assert store.code_opens_firm(firm_code, OWNER.tax_code) and not store.code_opens_firm(firm_code, tax_code(5))
@@ -105,7 +105,7 @@ def test_a_claims_code_is_not_a_firm_code_and_its_reassessment_stays_a_claim(sto
     store.save_answers(re_id, _answers(dbi, 4))
     workflow.submit(store, dbi, re_id)
     assert [h.id for h in store.history(re_id)] == [claim]  # its own chain only
-    assert len(store.submitted_frame(dbi.key)) == 1
+    assert len(frames.submitted_frame(store, dbi.key)) == 1
 
 
 def test_reassessing_from_the_firms_own_record_stays_the_firms(store, dbi):
@@ -120,7 +120,7 @@ def test_the_department_confirms_a_claim_into_the_firms_history_and_may_rename(s
     claims = Claims(store)
     claims.confirm(claim, "lo.minh", rename=True)
     assert store.get(claim).claim is None and claims.pending() == []
-    latest = dashboard.latest(store.submitted_frame(dbi.key), dashboard.Filters())
+    latest = frames.latest_frame(store, dbi.key)
     assert latest["assessment_id"].tolist() == [claim] and latest["name"].tolist() == ["HTX Chè Shan Tuyết Tà Xùa"]
     assert [h.id for h in store.history(claim)] == [own]
     log = claims.log()
@@ -135,7 +135,7 @@ def test_confirming_without_renaming_keeps_the_name(store, dbi):
     _submitted(store, dbi, OWNER, 1)
     claim, _ = _submitted(store, dbi, _stranger(), 3)
     Claims(store).confirm(claim, "lo.minh")
-    assert store.submitted_frame(dbi.key)["name"].unique().tolist() == ["HTX Chè Tà Xùa"]
+    assert frames.submitted_frame(store, dbi.key)["name"].unique().tolist() == ["HTX Chè Tà Xùa"]
 
 
 def test_a_rejected_claim_stays_out_and_stays_visible_to_its_maker(store, dbi):
@@ -143,7 +143,7 @@ def test_a_rejected_claim_stays_out_and_stays_visible_to_its_maker(store, dbi):
     claim, code = _submitted(store, dbi, _stranger(), 3)
     Claims(store).reject(claim, "lo.minh")
     assert store.get(claim).claim == REJECTED and store.find_by_code(code) == claim
-    assert store.submitted_frame(dbi.key)["assessment_id"].tolist() == [own]
+    assert frames.submitted_frame(store, dbi.key)["assessment_id"].tolist() == [own]
     assert Claims(store).log()[0].action == "claim_reject" and Claims(store).log()[0].who == "lo.minh"
 
 
@@ -155,7 +155,7 @@ def test_the_claimant_links_with_a_firm_code_later(store, dbi):
     assert store.get(claim).claim == PENDING
     assert claims.link_with_code(claim, firm_code)
     assert store.get(claim).claim is None
-    assert store.submitted_frame(dbi.key)["name"].tolist()[-1] == "HTX Chè Tà Xùa (mới)"
+    assert frames.submitted_frame(store, dbi.key)["name"].tolist()[-1] == "HTX Chè Tà Xùa (mới)"
     assert claims.log()[1].action == "claim_linked" and claims.log()[1].who == identity.firm_who(claim)
 
 
@@ -171,7 +171,7 @@ def test_changing_a_drafts_tax_code_to_a_registered_one_makes_it_a_claim(store, 
 
 
 def _own_id(store, dbi) -> int:
-    return store.latest_submitted(dbi.key)[0].id
+    return latest_records(store, dbi)[0].id
 
 
 def test_every_profile_change_is_recorded_with_before_after_and_who(store, dbi):

@@ -13,13 +13,11 @@ from assessment import importer
 from assessment.cli import main
 from assessment.config import settings
 from assessment.scoring import score_codes
+from assessment import frames
 from tests.conftest import tax_code
 
 TODAY = dt.date(2026, 11, 27)
 
-
-def _lf() -> str:
-    return str(settings().localities_file)
 
 
 def _row(fw, lang="vi", **changes) -> dict:
@@ -36,7 +34,7 @@ def _row(fw, lang="vi", **changes) -> dict:
 
 
 def _validate(fw, rows, existing=frozenset()):
-    return importer.validate(fw, pd.DataFrame(rows), localities_file=_lf(), existing=set(existing), today=TODAY)
+    return importer.validate(fw, pd.DataFrame(rows), existing=set(existing), today=TODAY)
 
 
 def _problem_keys(report):
@@ -146,7 +144,7 @@ def test_unreadable_files_get_one_clear_message(name, data, key, dbi):
 
 
 def test_xlsx_template_round_trip(dbi):
-    data = importer.template_xlsx(dbi, "vi", _lf())
+    data = importer.template_xlsx(dbi, "vi")
     sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=str)
     assert list(sheets) == ["Dữ liệu", "Hướng dẫn", "Bảng mã"]
     assert list(sheets["Dữ liệu"].columns) == importer.template_columns(dbi, "vi")
@@ -163,7 +161,7 @@ def test_xlsx_template_round_trip(dbi):
             filled[c.id] = int(row[c.id])
     buf = io.BytesIO()
     filled.to_excel(buf, index=False)
-    report = importer.validate(dbi, importer.read_table(buf.getvalue(), "x.xlsx", dbi), localities_file=_lf(),
+    report = importer.validate(dbi, importer.read_table(buf.getvalue(), "x.xlsx", dbi),
                                today=TODAY)
     assert report.ok, report.table("en")
     assert report.valid[0].submitted_at == dt.datetime(2026, 10, 27)
@@ -185,7 +183,7 @@ def test_store_writes_scored_assessments_with_history(store, dbi):
     assert len(rec.answers) == len(dbi.criteria)
     assert [h.submitted_at.year for h in store.history(aid)] == [2025]
     assert store.submitted_periods(dbi.key, {"5500123464"}) == {("5500123464", 2025), ("5500123464", 2026)}
-    frame = store.submitted_frame(dbi.key)
+    frame = frames.submitted_frame(store, dbi.key)
     assert len(frame) == 2 and set(frame["name"]) == {"HTX Chè Tà Xùa (đổi tên)"}
 
 

@@ -25,7 +25,7 @@ import pypdf
 import pytest
 
 from assessment import cells, importer
-from assessment.config import settings
+from assessment import frames
 from assessment.report import blank_form_pdf
 from assessment.scoring import score_codes
 from assessment.staging import ImportConflict
@@ -34,9 +34,6 @@ from tests.conftest import tax_code
 TODAY = dt.date(2026, 11, 27)
 LIBREOFFICE = Path(__file__).resolve().parent / "fixtures" / "libreoffice"
 
-
-def _lf() -> str:
-    return str(settings().localities_file)
 
 
 def _profile(i: int, lang: str = "vi") -> dict:
@@ -54,12 +51,12 @@ def _form(fw, boxes: dict[str, str], i: int = 0, lang: str = "vi") -> dict:
 
 
 def _validate(fw, rows, **kw):
-    return importer.validate(fw, pd.DataFrame(rows), localities_file=_lf(), today=TODAY, **kw)
+    return importer.validate(fw, pd.DataFrame(rows), today=TODAY, **kw)
 
 
 def printed_boxes(fw, lang: str) -> dict[str, list[tuple[int, str]]]:
     """Per criterion, (number printed beside the box, the option's text) read back from the PDF."""
-    pdf = blank_form_pdf(fw, lang, localities_file=_lf(), today=TODAY)
+    pdf = blank_form_pdf(fw, lang, today=TODAY)
     text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
     text = unicodedata.normalize("NFC", text)
     out: dict[str, list[tuple[int, str]]] = {}
@@ -201,7 +198,7 @@ def test_csv_cells_are_trimmed_and_normalised_like_xlsx(mini):
                 yes_no.id: unicodedata.normalize("NFD", "Có ")})
     frame = pd.DataFrame([row])
     data = frame.to_csv(index=False).encode("utf-8")
-    report = importer.import_file(_NoDb(), dbi, data, "phieu.csv", localities_file=_lf(), today=TODAY)
+    report = importer.import_file(_NoDb(), dbi, data, "phieu.csv", today=TODAY)
     assert report.ok, report.table("en").to_string()
     r = report.valid[0]
     assert (r.profile.sector, r.profile.locality, r.profile.name) == ("A", "SL-MC", "HTX Chè")
@@ -218,10 +215,10 @@ def test_blank_rows_are_ignored_and_a_title_row_gives_one_message(dbi):
     header = list(row)
     body = [list(row.values()), [""] * len(header), [""] * len(header)]
     ok = _csv([header, *body])
-    report = importer.import_file(_NoDb(), dbi, ok, "a.csv", localities_file=_lf(), today=TODAY)
+    report = importer.import_file(_NoDb(), dbi, ok, "a.csv", today=TODAY)
     assert report.ok and report.n_rows == 1
     titled = _csv([["Phiếu khảo sát chuyển đổi số xã Mộc Châu 2026"] + [""] * (len(header) - 1), header, *body])
-    report = importer.import_file(_NoDb(), dbi, titled, "b.csv", localities_file=_lf(), today=TODAY)
+    report = importer.import_file(_NoDb(), dbi, titled, "b.csv", today=TODAY)
     assert [(p.row, p.key) for p in report.problems] == [(2, "imp.header_below")]
     assert "dòng 2" in report.problems[0].message("vi")
 
@@ -250,13 +247,13 @@ def test_only_the_data_sheet_is_read_and_hidden_sheets_never(dbi):
     data.append(list(row.values()))
     buf = io.BytesIO()
     wb.save(buf)
-    report = importer.import_file(_NoDb(), dbi, buf.getvalue(), "x.xlsx", localities_file=_lf(), today=TODAY)
+    report = importer.import_file(_NoDb(), dbi, buf.getvalue(), "x.xlsx", today=TODAY)
     assert report.ok and len(report.valid) == 1
     # without a sheet named as the template's, the first visible one is read (here: the notes)
     del wb["Dữ liệu"]
     buf = io.BytesIO()
     wb.save(buf)
-    report = importer.import_file(_NoDb(), dbi, buf.getvalue(), "x.xlsx", localities_file=_lf(), today=TODAY)
+    report = importer.import_file(_NoDb(), dbi, buf.getvalue(), "x.xlsx", today=TODAY)
     assert report.file_error and [p.key for p in report.problems] == ["imp.no_header"]
 
 
@@ -273,7 +270,7 @@ def test_a_percent_formatted_cell_is_a_percentage(dbi):
     ws.cell(row=2, column=list(row).index(share.id) + 1).number_format = "0%"
     buf = io.BytesIO()
     wb.save(buf)
-    report = importer.import_file(_NoDb(), dbi, buf.getvalue(), "x.xlsx", localities_file=_lf(), today=TODAY)
+    report = importer.import_file(_NoDb(), dbi, buf.getvalue(), "x.xlsx", today=TODAY)
     assert report.ok, report.table("en").to_string()
     r = report.valid[0]
     assert r.answers(dbi)[share.id].numerator == pytest.approx(35.0)
@@ -284,20 +281,20 @@ def test_the_preview_shows_what_will_be_stored(dbi):
     rows = [_form(dbi, {c.id: str(len(c.choices) - 1) for c in dbi.criteria}, 0),
             _form(dbi, {c.id: "0" for c in dbi.criteria}, 1)]
     report = _validate(dbi, rows)
-    preview = report.preview(dbi, "vi", _lf())
+    preview = report.preview(dbi, "vi")
     assert list(preview.columns) == ["Dòng", "Doanh nghiệp", "Mã số thuế", "Địa bàn", "Quy mô", "Ngày", "Tổng điểm",
                                      "Mức"]
     assert preview["Tổng điểm"].tolist() == [320, 0]
     assert preview["Mức"].tolist() == [dbi.level_name(5, "vi"), dbi.level_name(0, "vi")]
     assert preview["Địa bàn"].iloc[0] != "SL-MC"  # the locality's name, not its code
-    assert list(report.preview(dbi, "en", _lf()).columns)[:3] == ["Row", "Firm", "Tax code"]
+    assert list(report.preview(dbi, "en").columns)[:3] == ["Row", "Firm", "Tax code"]
 
 
 # --- files saved by LibreOffice Calc in the Vietnamese locale --------------------------------------
 
 def test_a_file_saved_by_libreoffice_in_the_vietnamese_locale_imports_as_typed(dbi):
     data = (LIBREOFFICE / "phieu-vi.xlsx").read_bytes()
-    report = importer.import_file(_NoDb(), dbi, data, "phieu-vi.xlsx", localities_file=_lf(), today=TODAY)
+    report = importer.import_file(_NoDb(), dbi, data, "phieu-vi.xlsx", today=TODAY)
     typed = pd.read_csv(LIBREOFFICE / "phieu-vi.csv", dtype=str, keep_default_na=False)
     share = next(c for c in dbi.criteria if c.type == "share")
     by_row = {r.row: r for r in report.valid}
@@ -337,6 +334,6 @@ def test_two_admins_confirming_the_same_file_at_once_write_it_once(dbi, store):
     for th in threads:
         th.join()
     assert sorted(outcomes) == ["refused", "written"]
-    frame = store.submitted_frame(dbi.key)
+    frame = frames.submitted_frame(store, dbi.key)
     assert len(frame) == 30 and frame["tax_code"].nunique() == 30
     assert store.count_assessments() == 30  # nothing of the refused one is left, staged or not

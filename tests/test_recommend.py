@@ -49,7 +49,7 @@ def test_golden_shop_roadmap(dbi):
 def test_golden_shop_recommendations(dbi, published):
     points = shop(dbi)
     road = roadmap(dbi, points)
-    recs = recommend(dbi, published, points, road.level, road, size_class="micro", sector="G")
+    recs = recommend(dbi, published, points, road, size_class="micro", sector="G")
     assert [r.entry.id for r in recs] == ["sapo", "kiotviet", "misa-sme", "zalo-oa", "bkav-ca"]
     first = recs[0]
     # Sapo's website and online catalogue lift P1 and its stock database lifts P6: level 1 on its own
@@ -71,7 +71,7 @@ def test_golden_manufacturer(dbi, published):
     # P1 needs 27 (+8) and P5 needs 21 (+7): 15 points.
     assert (road.level, road.target_level, road.points_to_gain) == (2, 3, 15)
     assert {s.pillar_id for s in road.steps} == {"P1", "P5"}
-    recs = recommend(dbi, published, points, road.level, road, size_class="medium", sector="C")
+    recs = recommend(dbi, published, points, road, size_class="medium", sector="C")
     assert [r.entry.id for r in recs] == ["haravan", "sendo", "tiki", "sapo", "zalo-oa"]
     assert all(r.roadmap_points > 0 for r in recs)
     assert max(sum(r.entry.category == c for r in recs) for c in {r.entry.category for r in recs}) <= 2
@@ -81,7 +81,7 @@ def test_golden_level_5_firm(dbi, published):
     points = {c.id: c.max_points for c in dbi.criteria}
     road = roadmap(dbi, points)
     assert road.level == 5 and road.target_level is None and not road.steps
-    assert recommend(dbi, published, points, 5, road, size_class="small", sector="I") == []
+    assert recommend(dbi, published, points, road, size_class="small", sector="I") == []
 
 
 def test_step_helpers_name_platforms(dbi, published):
@@ -98,8 +98,8 @@ def test_recommendation_properties(dbi, published, data):
     size = data.draw(st.sampled_from(["micro", "small", "medium"]))
     sector = data.draw(st.sampled_from(["A", "C", "G", "I"]))
     road = roadmap(dbi, points)
-    recs = recommend(dbi, published, points, road.level, road, size_class=size, sector=sector)
-    again = recommend(dbi, published, points, road.level, road, size_class=size, sector=sector)
+    recs = recommend(dbi, published, points, road, size_class=size, sector=sector)
+    again = recommend(dbi, published, points, road, size_class=size, sector=sector)
     assert [r.entry.id for r in recs] == [r.entry.id for r in again]  # deterministic
     assert len(recs) <= 5
     for rec in recs:

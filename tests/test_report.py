@@ -11,23 +11,19 @@ import numpy as np
 import pytest
 from pypdf import PdfReader
 
-from assessment import demo, report, scorecards
+from assessment import demo, firm_view, report, scorecards
 from assessment.answers import Answer
 from assessment.catalogue import CATALOGUE_FILE, load_catalogue
 from assessment.cli import main
 from assessment.clustering import fit_clusters
-from assessment.config import settings
 from assessment.firms import FirmProfile
+from assessment.peers import PeerIndex
 from assessment.scoring import score_codes
 from assessment.storage import Store
 from tests.conftest import tax_code
 
 TODAY = dt.date(2026, 11, 27)
 NAME = "Hợp tác xã Chè Shan Tuyết Tà Xùa – Bắc Yên"
-
-
-def _lf() -> str:
-    return str(settings().localities_file)
 
 
 def _submitted(store, fw, *, name=NAME, tax_code="5500123464", seed=3):
@@ -38,6 +34,11 @@ def _submitted(store, fw, *, name=NAME, tax_code="5500123464", seed=3):
     store.save_answers(aid, {c.id: Answer(int(v)) for c, v in zip(fw.criteria, codes)})
     store.submit(aid, score_codes(fw, codes[None, :]).firm(0))
     return store.get(aid)
+
+
+def _view(fw, record):
+    """A view with nothing from the province (no catalogue, peers, cluster or history)."""
+    return firm_view.view(fw, record, firm_view.Context())
 
 
 def _text(pdf: bytes) -> tuple[str, PdfReader]:
@@ -55,8 +56,8 @@ def sqlite_store(tmp_path):
 def test_scorecard_shows_the_same_numbers_as_the_scoring_in_vietnamese(sqlite_store, dbi):
     record = _submitted(sqlite_store, dbi)
     entries = load_catalogue(CATALOGUE_FILE, dbi).published()
-    data = report.gather(dbi, record, "vi", entries=entries)
-    pdf = report.scorecard_pdf(dbi, record, "vi", data, localities_file=_lf(), today=TODAY)
+    data = firm_view.view(dbi, record, firm_view.Context(entries=entries))
+    pdf = report.scorecard_pdf(dbi, data, "vi", today=TODAY)
     text, reader = _text(pdf)
     result = record.result
     assert NAME in text and "5500123464" in text and "Bắc Yên" in text
@@ -89,16 +90,18 @@ def test_english_scorecard_with_peers_cluster_and_history(sqlite_store, dbi):
     sqlite_store.save_answers(aid, {c.id: Answer(int(v)) for c, v in zip(dbi.criteria, codes)})
     sqlite_store.submit(aid, score_codes(dbi, codes[None, :]).firm(0))
     record = sqlite_store.get(aid)
-    from assessment import dashboard
+    from assessment import frames
     from assessment.clustering import pillar_percent_of
 
-    latest = dashboard.latest(sqlite_store.submitted_frame(dbi.key), dashboard.Filters())
+    latest = frames.latest_frame(sqlite_store, dbi.key)
     model, _ = fit_clusters(dbi, pillar_percent_of(dbi, latest), k=3)
-    data = report.gather(dbi, record, "en", history=sqlite_store.history(aid), latest=latest, cluster_model=model)
-    pdf = report.scorecard_pdf(dbi, record, "en", data, localities_file=_lf(), today=TODAY)
+    data = firm_view.view(dbi, record, firm_view.Context(peers=PeerIndex(dbi, latest), cluster_model=model,
+                                                         store=sqlite_store))
+    pdf = report.scorecard_pdf(dbi, data, "en", today=TODAY)
     text, reader = _text(pdf)
     assert "DIGITAL TRANSFORMATION SCORECARD" in text and f"Total {record.result.total}/320" in text
-    assert data.peers is not None and data.cluster in text.replace("\n", " ")
+    assert data.peers is not None and data.cluster_name("en") in text.replace("\n", " ")
+    assert [r.id for r in data.history] == [first.id]
     assert f"{data.peers.n_peers} other firms" in text
     assert "Earlier assessments" in text and first.submitted_at.strftime("%Y-%m-%d") in text
     assert "generated 2026-11-27" in reader.pages[-1].extract_text()
@@ -114,7 +117,7 @@ def test_english_scorecard_with_peers_cluster_and_history(sqlite_store, dbi):
 ])
 def test_hostile_names_neither_crash_nor_overflow(sqlite_store, dbi, name):
     record = _submitted(sqlite_store, dbi, name=name[:300])
-    pdf = report.scorecard_pdf(dbi, record, "vi", localities_file=_lf(), today=TODAY)
+    pdf = report.scorecard_pdf(dbi, _view(dbi, record), "vi", today=TODAY)
     reader = PdfReader(io.BytesIO(pdf))
     first = reader.pages[0]
     width = float(first.mediabox.width)
@@ -145,7 +148,7 @@ def test_clean_text():
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_blank_form_lists_every_criterion_and_option_numbers(dbi, mini, lang):
     for fw in (dbi, mini):
-        pdf = report.blank_form_pdf(fw, lang, localities_file=_lf(), today=TODAY)
+        pdf = report.blank_form_pdf(fw, lang, today=TODAY)
         text, reader = _text(pdf)
         for c in fw.criteria:
             assert f"{c.id} " in text, c.id
@@ -159,13 +162,12 @@ def test_bulk_zip_in_two_processes_and_cli(tmp_path, monkeypatch, dbi):
     monkeypatch.setenv("DBI_DATABASE_URL", url)
     store = Store.from_url(url)
     store.replace_demo(dbi, demo.generate(dbi, 45, seed=2, localities=["SL-BY", "SL-MC", "SL-SM"]))
-    from assessment import dashboard
+    from assessment import frames
 
-    latest = dashboard.latest(store.submitted_frame(dbi.key), dashboard.Filters())
+    latest = frames.latest_frame(store, dbi.key)
     ids = latest["assessment_id"].tolist()
-    cfg = settings()
     done = []
-    data = scorecards.zip_of(scorecards.many(url, str(cfg.frameworks_dir), _lf(), ids, "vi", workers=2),
+    data = scorecards.zip_of(scorecards.many(ids, "vi", workers=2),
                              total=len(ids), progress=lambda k, n: done.append((k, n)))
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         names = zf.namelist()
@@ -192,31 +194,6 @@ def test_scorecard_numbers_match_for_many_random_firms(sqlite_store, dbi):
     rng = np.random.default_rng(4)
     for i in range(5):
         record = _submitted(sqlite_store, dbi, tax_code=tax_code(i, "5500"), seed=int(rng.integers(1000)))
-        text, _ = _text(report.scorecard_pdf(dbi, record, "en", localities_file=_lf(), today=TODAY))
+        text, _ = _text(report.scorecard_pdf(dbi, _view(dbi, record), "en", today=TODAY))
         assert f"Total {record.result.total}/320" in text
         assert f"Level {record.result.level} – {dbi.level_name(record.result.level, 'en')}" in text
-
-
-def test_gathering_many_equals_gathering_one_by_one(sqlite_store, dbi):
-    sqlite_store.replace_demo(dbi, demo.generate(dbi, 40, seed=7, localities=["SL-BY", "SL-MC"]))
-    from assessment import dashboard
-    from assessment.peers import PeerIndex
-
-    latest = dashboard.latest(sqlite_store.submitted_frame(dbi.key), dashboard.Filters())
-    records = [sqlite_store.get(int(a)) for a in latest["assessment_id"]]
-    entries = load_catalogue(CATALOGUE_FILE, dbi).published()
-    many = report.gather_many(dbi, records, "vi", entries=entries, peer_index=PeerIndex(dbi, latest))
-    from assessment.peers import benchmark
-    from assessment.recommend import recommend
-    from assessment.roadmap import roadmap
-
-    for record, got in zip(records, many):  # one by one, with the single-firm functions the pages use
-        road = roadmap(dbi, record.result.criterion_points)
-        firm = {"firm_id": record.firm_id, "sector": record.profile.sector,
-                "size_class": record.profile.size_class.id, "locality": record.profile.locality,
-                "total": record.result.total, **{f"{p.id}_points": p.points for p in record.result.pillars}}
-        one = report.ScorecardData([], road, recommend(
-            dbi, entries, record.result.criterion_points, record.result.level, road,
-            size_class=record.profile.size_class.id, sector=record.profile.sector), benchmark(dbi, latest, firm))
-        assert got.roadmap == one.roadmap and got.peers == one.peers
-        assert got.recommendations == one.recommendations

@@ -13,9 +13,11 @@ from sqlalchemy import create_engine, text
 from streamlit.testing.v1 import AppTest
 
 from assessment import schema
+from assessment.answers import Answer
 from assessment.cli import main
 from assessment.scoring import score_codes
 from assessment.storage import Base, Store
+from assessment import frames
 
 
 def _raw_engine(url):
@@ -54,17 +56,24 @@ def test_a_first_release_database_upgrades_in_place_with_its_data(db_url, dbi):
             {"firm": firm_id, "h": "a" * 64, "p": json.dumps(profile, ensure_ascii=False), "total": result.total, "level": result.level,
              "r": json.dumps(result.to_dict())})
         aid = conn.execute(text("SELECT id FROM assessments")).scalar_one()
+        share = next(c.id for c in dbi.criteria if c.type == "share")
+        count = next(c.id for c in dbi.criteria if c.type == "count")
+        figures = {share: (35.5, 100.0, None), count: (None, None, 3.0)}  # carried over exactly (0004)
         for cid, code in zip(dbi.criterion_ids, codes):
-            conn.execute(text("INSERT INTO answers (assessment_id, criterion_id, code, updated_at) "
-                              "VALUES (:a, :c, :code, '2025-10-01 09:00:00')"), {"a": aid, "c": cid, "code": code})
+            numerator, denominator, value = figures.get(cid, (None, None, None))
+            conn.execute(text("INSERT INTO answers (assessment_id, criterion_id, code, numerator, denominator, value, "
+                              "updated_at) VALUES (:a, :c, :code, :n, :d, :v, '2025-10-01 09:00:00')"),
+                         {"a": aid, "c": cid, "code": code, "n": numerator, "d": denominator, "v": value})
     engine.dispose()
 
     store = Store.from_url(db_url)  # the new version opens it
     assert schema.current(store.engine) == schema.head()
     record = store.get(aid)
     assert record.profile.name == "HTX Chè Tà Xùa" and record.result.total == result.total
-    assert len(record.answers) == len(dbi.criteria)
-    frame = store.submitted_frame(dbi.key)  # compact score rows written for the old assessment
+    assert {c: a.code for c, a in record.answers.items()} == dict(zip(dbi.criterion_ids, codes))
+    assert record.answers[share] == Answer(record.answers[share].code, 35.5, 100.0)
+    assert record.answers[count] == Answer(record.answers[count].code, value=3.0)
+    frame = frames.submitted_frame(store, dbi.key)  # compact score rows written for the old assessment
     assert frame["P1_points"].tolist() == [result.pillars[0].points]
     # and it keeps working: a new assessment for the same firm
     new_id, _ = store.start_reassessment(aid, dbi.key)

@@ -11,13 +11,14 @@ from assessment.scoring import (
     AnswerError,
     check_points,
     explain,
-    next_level_gap,
     overall_levels,
     pillar_levels,
     points_from_codes,
     score_codes,
     score_points,
 )
+
+from assessment.roadmap import exact_roadmap, next_level_gap, pillar_gain_at_least
 
 # Upper bound (in points) of levels 1..5 per pillar, as tabulated in the T2 transcription
 # (dbi-2021-sme-criteria.md, table 1.2). Independent of the percentages in the framework file.
@@ -329,3 +330,23 @@ def test_all_results_at_once_equal_each_firms_result(dbi):
     codes = np.stack([rng.integers(0, len(c.choices), 50) for c in dbi.criteria], axis=1)
     scores = score_codes(dbi, codes)
     assert scores.to_dicts() == [scores.firm(i).to_dict() for i in range(50)]
+
+
+def test_next_level_gap_is_a_lower_bound_of_the_exact_roadmap(dbi):
+    """The words (points short, pillars short) never promise less than the exact cheapest path
+    needs, and each pillar's need is a gain its answers can make."""
+    rng = np.random.default_rng(11)
+    for _ in range(60):
+        codes = np.array([[rng.integers(0, len(c.choices)) for c in dbi.criteria]], dtype=np.int16)
+        res = score_codes(dbi, codes).firm(0)
+        gap = next_level_gap(dbi, res)
+        road = exact_roadmap(dbi, res.criterion_points)
+        if gap.next_level is None:
+            assert road.target_level is None
+            continue
+        bound = max(gap.points_short,
+                    sum(p.points_needed for p in gap.short_pillars[:gap.pillars_missing]))
+        assert road.reachable and road.points_to_gain >= bound
+        for short in gap.short_pillars:  # each need is a gain the pillar's answers can make exactly
+            pillar = dbi.pillars[[p.id for p in dbi.pillars].index(short.pillar_id)]
+            assert pillar_gain_at_least(pillar, res.criterion_points, short.points_needed) == short.points_needed

@@ -6,10 +6,9 @@ import streamlit as st
 
 from assessment import firms, workflow
 from assessment.answers import Answer, AnswerInputError, make_answer, missing, share_of
-from assessment.config import settings
 from assessment.framework import Criterion, Framework
 from assessment.storage import AlreadySubmitted, AssessmentRecord
-from assessment.ui import common, nav
+from assessment.ui import common, state
 from assessment.ui.common import lang, t
 from assessment.ui.text import plain
 
@@ -17,15 +16,15 @@ from assessment.ui.text import plain
 def render() -> None:
     record = common.current()
     if record is not None and record.submitted:
-        nav.go("results")
+        state.go("results")
     fw = common.framework(record.framework_key if record else None)
     all_steps = workflow.steps(fw)
-    step = st.session_state.get("step", record.step if record else 0)
+    step = st.session_state.get(state.STEP, record.step if record else 0)
     step = min(max(step, 0), len(all_steps) - 1)
 
     st.title(t("assess.title"))
     common.scroll_to_top()
-    if st.session_state.pop("link_error", False):
+    if st.session_state.pop(state.LINK_ERROR, False):
         st.error(t("resume.link_wrong"))
     _show_new_code()
     if record is None:
@@ -46,8 +45,8 @@ def render() -> None:
 
 
 def _go(step: int) -> None:
-    st.session_state["step"] = step
-    st.session_state["_scroll_top"] = True
+    st.session_state[state.STEP] = step
+    st.session_state[state.SCROLL_TOP] = True
     record = common.current()
     if record is not None and not record.submitted:
         with common.guard("err.kept.nothing") as outcome:
@@ -70,7 +69,7 @@ def _step_label(fw: Framework, all_steps, step: int) -> str:
 
 
 def _show_new_code() -> None:
-    code = st.session_state.get("new_code")
+    code = st.session_state.get(state.NEW_CODE)
     if not code:
         return
     with st.container(border=True):
@@ -80,7 +79,7 @@ def _show_new_code() -> None:
         st.code(common.resume_link(code), language=None)
         st.warning(t("code.shown_once"))
         if st.button(t("code.saved_it"), key="code_saved"):
-            st.session_state.pop("new_code", None)
+            st.session_state.pop(state.NEW_CODE, None)
             st.rerun()
 
 
@@ -88,10 +87,9 @@ def _show_new_code() -> None:
 
 
 def _profile_step(fw: Framework, record: AssessmentRecord | None) -> None:
-    cfg = settings()
     sectors = firms.sectors()
     localities = {
-        code: loc for code, loc in firms.localities(str(cfg.localities_file)).items()
+        code: loc for code, loc in firms.localities().items()
     }
     prev = record.profile.to_dict() if record else {}
     slots: dict = {}
@@ -99,7 +97,7 @@ def _profile_step(fw: Framework, record: AssessmentRecord | None) -> None:
         c1, c2 = st.columns([3, 1], vertical_alignment="center")
         c1.caption(t("assess.have_code"))
         if c2.button(t("resume.open_page"), key="have_code", icon="🔑"):
-            nav.go("resume")
+            state.go("resume")
     with st.form("profile"):
         st.subheader(t("profile.heading"))
         values = {}
@@ -161,8 +159,8 @@ def _profile_step(fw: Framework, record: AssessmentRecord | None) -> None:
     if not saved:
         _registered_choice(fw, record)
         return
-    st.session_state.pop("claim_profile", None)
-    profile, errors = firms.validate_profile(values, localities_file=str(cfg.localities_file))
+    st.session_state.pop(state.CLAIM_PROFILE, None)
+    profile, errors = firms.validate_profile(values)
     if errors:
         st.error(t("common.fix_errors"))
         common.field_errors(errors, slots)
@@ -171,7 +169,7 @@ def _profile_step(fw: Framework, record: AssessmentRecord | None) -> None:
     if moving and common.store().is_registered(profile.tax_code):
         firm_code = (firm_code or "").strip()
         if not firm_code:  # a tax code identifies, it does not authenticate: ask for the firm's code
-            st.session_state["claim_profile"] = profile.to_dict()
+            st.session_state[state.CLAIM_PROFILE] = profile.to_dict()
             _registered_choice(fw, record)
             return
         if common.codes_blocked() or not common.store().code_opens_firm(firm_code, profile.tax_code):
@@ -188,7 +186,7 @@ def _save_profile(fw: Framework, record: AssessmentRecord | None, profile: firms
         if record is None:
             aid, code = common.store().create_assessment(profile, fw.key, lang=lang(), firm_code=firm_code)
             common.open_assessment(aid)
-            st.session_state["new_code"] = code
+            st.session_state[state.NEW_CODE] = code
         else:
             common.store().update_profile(record.id, profile, firm_code=firm_code)
     if not outcome.ok:
@@ -200,12 +198,12 @@ def _save_profile(fw: Framework, record: AssessmentRecord | None, profile: firms
 def _registered_choice(fw: Framework, record: AssessmentRecord | None) -> None:
     """The tax code is registered and no code of the firm was given: say so plainly, and let the
     person go on (the assessment is then a claim the department checks)."""
-    pending = st.session_state.get("claim_profile")
+    pending = st.session_state.get(state.CLAIM_PROFILE)
     if not pending:
         return
     st.warning(t("claim.registered", tax_code=pending["tax_code"]), icon="🔒")
     if st.button(t("claim.continue"), key="claim_continue"):
-        st.session_state.pop("claim_profile", None)
+        st.session_state.pop(state.CLAIM_PROFILE, None)
         _save_profile(fw, record, firms.FirmProfile(**pending), firm_code=None)
 
 
@@ -355,28 +353,28 @@ def _review_step(fw: Framework, record: AssessmentRecord | None) -> None:
             if not outcome.ok:
                 return
         except workflow.IncompleteAnswers as exc:
-            st.session_state["review_missing"] = exc.missing_ids
+            st.session_state[state.REVIEW_MISSING] = exc.missing_ids
             st.rerun()  # the list and its button are drawn below, outside this click
         except AlreadySubmitted:
             pass
-        st.session_state.pop("step", None)
-        nav.go("results")
+        st.session_state.pop(state.STEP, None)
+        state.go("results")
 
 
 def _missing_after_submit(fw: Framework, still_missing: list[str]) -> None:
     """After a refused submit: what is missing, and a button to the first pillar with a gap (drawn
     on every run, so that its click is seen)."""
-    asked = st.session_state.get("review_missing")
+    asked = st.session_state.get(state.REVIEW_MISSING)
     if not asked:
         return
     gaps = [cid for cid in asked if cid in still_missing]
     if not gaps:
-        st.session_state.pop("review_missing", None)
+        st.session_state.pop(state.REVIEW_MISSING, None)
         return
     st.error(t("review.missing", n=len(gaps)))
     first = fw.pillar_of[gaps[0]]
     if st.button(t("review.go_first_missing", pillar=first.id), key="go_missing", type="primary"):
-        st.session_state.pop("review_missing", None)
+        st.session_state.pop(state.REVIEW_MISSING, None)
         _go(1 + [p.id for p in fw.pillars].index(first.id))
     st.markdown("\n".join(f"- **{cid}** ({fw.pillar_of[cid].id}) {fw.criterion_by_id[cid].title(lang())}"
                            for cid in gaps))

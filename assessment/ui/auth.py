@@ -8,7 +8,7 @@ import streamlit as st
 
 from assessment.accounts import AccountError, Accounts, User
 from assessment.config import settings
-from assessment.ui import common
+from assessment.ui import common, state
 from assessment.ui.common import t
 
 SESSION_MINUTES = 30
@@ -16,7 +16,7 @@ SESSION_MINUTES = 30
 
 @st.cache_resource(show_spinner=False)
 def _accounts(url: str) -> Accounts:
-    accounts = Accounts(common._store(url))
+    accounts = Accounts(common.store_at(url))
     try:
         accounts.ensure_first_admin()
     except AccountError:
@@ -30,14 +30,14 @@ def accounts() -> Accounts:
 
 def current_user() -> User | None:
     """The signed-in user; the session ends after SESSION_MINUTES without activity."""
-    user, seen = st.session_state.get("dept_user"), st.session_state.get("dept_seen", 0.0)
+    user, seen = st.session_state.get(state.USER), st.session_state.get(state.USER_SEEN, 0.0)
     if user is not None and time.time() - seen < SESSION_MINUTES * 60:
         # the account as it is now: a disabled account or a changed role applies at once
         user = accounts().current(user.username)
         if user is not None:
-            st.session_state["dept_user"], st.session_state["dept_seen"] = user, time.time()
+            st.session_state[state.USER], st.session_state[state.USER_SEEN] = user, time.time()
             return user
-    st.session_state.pop("dept_user", None)
+    st.session_state.pop(state.USER, None)
     return None
 
 
@@ -48,7 +48,7 @@ def require_user() -> User | None:
         c1, c2 = st.columns([3, 1])
         c1.caption(t("admin.signed_in_as", name=f"{user.display_name} ({user.role})"))
         if c2.button(t("admin.sign_out"), key="dept_sign_out"):
-            st.session_state.pop("dept_user", None)
+            st.session_state.pop(state.USER, None)
             st.rerun()
         return user
     if accounts().count() == 0:
@@ -66,7 +66,7 @@ def require_user() -> User | None:
         except AccountError as exc:
             st.error(t(exc.key, **exc.params))
             return None
-        st.session_state["dept_user"], st.session_state["dept_seen"] = user, time.time()
+        st.session_state[state.USER], st.session_state[state.USER_SEEN] = user, time.time()
         st.rerun()
     return None
 
@@ -93,5 +93,5 @@ def _single_sign_on() -> User | None:
         if st.button(t("admin.sign_out"), key="sso_logout"):
             st.logout()
         return None
-    st.session_state["dept_user"], st.session_state["dept_seen"] = user, time.time()
+    st.session_state[state.USER], st.session_state[state.USER_SEEN] = user, time.time()
     st.rerun()

@@ -1,7 +1,7 @@
 """The department's platform catalogue: list, filter, add, edit, publish, retire, import, export.
 
 Behind the department sign-in (assessment.ui.auth): viewers see the lists, the change log and
-what is recommended most; admins also edit, import and manage accounts. The change log records
+what is recommended most; admins also edit and import entries. The change log records
 the signed-in person's name.
 """
 
@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from assessment.catalogue import CATEGORIES, PRICE_BANDS, SIZES, STATUSES, CatalogueError
 from assessment.catalogue_store import entry_fields, entry_from_fields, rows_from_csv, rows_from_yaml, to_csv, to_yaml
-from assessment.recommend import category_name, price_name, rank_many
-from assessment.ui import auth, common
+from assessment.recommend import category_name, price_name
+from assessment.ui import auth, common, data
 from assessment.ui.common import lang, t
 
 UPLOAD_LIMIT = 2 * 1024 * 1024
@@ -28,16 +27,16 @@ def render() -> None:
     if user is None:
         return
     who = user.display_name
-    cat = common.catalogue()
+    cat = common.catalogue(common.framework_choice("adm_fw"))
     names = [t("admin.tab_list"), t("admin.tab_usage"), t("admin.tab_log")]
     if user.is_admin:
-        names += [t("admin.tab_edit"), t("admin.tab_files"), t("admin.tab_users")]
+        names += [t("admin.tab_edit"), t("admin.tab_files")]
     tabs = st.tabs(names)
     entries = cat.entries()
     with tabs[0]:
         _list(entries)
     with tabs[1]:
-        _most_recommended(cat, user.is_admin)
+        _most_recommended(cat)
     with tabs[2]:
         log = cat.changes(limit=100)
         st.dataframe(
@@ -51,38 +50,6 @@ def render() -> None:
         _edit(cat, entries, who)
     with tabs[4]:
         _files(cat, entries, who)
-    with tabs[5]:
-        _users()
-
-
-def _users() -> None:
-    """Admins manage the department's accounts."""
-    accounts = auth.accounts()
-    st.dataframe(
-        pd.DataFrame([{t("admin.username"): u.username, t("admin.role"): u.role,
-                       t("admin.status"): t("admin.active") if u.active else t("admin.disabled")}
-                      for u in accounts.list()]),
-        hide_index=True, width="stretch",
-    )
-    with st.form("adm_new_user"):
-        name = st.text_input(t("admin.username"), key="adm_new_username")
-        role = st.selectbox(t("admin.role"), ["viewer", "admin"], key="adm_new_role")
-        password = st.text_input(t("admin.password"), type="password", key="adm_new_password")
-        add = st.form_submit_button(t("admin.add_user"), key="adm_add_user")
-    if add:
-        with common.guard("err.kept.action") as outcome:  # an AccountError says what to fix
-            accounts.add(name, password, role=role)
-        if outcome.ok:
-            st.success(t("admin.saved"))
-    usernames = [u.username for u in accounts.list()]
-    target = st.selectbox(t("admin.username"), usernames, key="adm_user_pick")
-    c1, c2 = st.columns(2)
-    if c1.button(t("admin.disable"), key="adm_disable_user"):
-        accounts.set_active(target, False)
-        st.rerun()
-    if c2.button(t("admin.enable"), key="adm_enable_user"):
-        accounts.set_active(target, True)
-        st.rerun()
 
 
 def _list(entries) -> None:
@@ -207,47 +174,14 @@ def _files(cat, entries, who: str) -> None:
         st.success(t("admin.imported", n=changed))
 
 
-@st.cache_data(ttl=600, show_spinner=False, max_entries=8)
-def _usage(url: str, framework_key: str, catalogue_version: int, n_assessments: int):
-    """Recommendations of the published catalogue for every firm's latest assessment; recomputed only
-    when the catalogue or the assessments change (the arguments after the URL say when)."""
-    from assessment import dashboard
-
-    cat = common.catalogue(framework_key)
-    frame, all_points = common._store(url).submitted_frame(framework_key, criteria=True)
-    now = dashboard.latest(frame, dashboard.Filters())
-    if now.empty:
-        return None
-    ranking = rank_many(cat.fw, cat.published(), all_points[now.index.to_numpy()],
-                        size_classes=now["size_class"].tolist(), sectors=now["sector"].tolist())
-    chosen = ranking.chosen
-    counts = np.bincount(chosen[chosen >= 0], minlength=len(ranking.entries))
-    names = [e.name for e in ranking.entries]
-    per_firm = pd.DataFrame({"name": now["name"].to_numpy(), "tax_code": now["tax_code"].to_numpy(),
-                             "level": now["level"].to_numpy(),
-                             "top": [", ".join(names[e] for e in row if e >= 0) for row in chosen]})
-    return [(e.name, e.category, int(c)) for e, c in zip(ranking.entries, counts) if c], per_firm
-
-
-def _most_recommended(cat, is_admin: bool = False) -> None:
+def _most_recommended(cat) -> None:
     """What the published catalogue recommends to the assessed firms: per entry and per firm."""
-    from assessment.config import settings
-
-    fw = cat.fw
-    latest_change = cat.changes(limit=1)
-    found = _usage(settings().database_url, fw.key, latest_change[0].seq if latest_change else 0,
-                   common.store().count_assessments())
+    found = data.usage(cat.fw)
     if found is None:
-        st.caption(t("admin.usage_none"))
-        if is_admin and st.button(t("admin.demo_button"), key="adm_demo"):
-            from assessment import demo
-            from assessment.firms import localities
-
-            firms = demo.generate(fw, 500, seed=1, localities=list(localities(str(settings().localities_file))))
-            common.store().replace_demo(fw, firms)
-            st.rerun()
+        st.caption(t("admin.usage_none") + " " + t("admin.usage_demo_hint"))
         return
-    by_entry_rows, per_firm = found
+    by_entry_rows = [(e.name, e.category, n) for e, n in found.by_entry]
+    per_firm = found.per_firm
     L = lang()
     st.caption(t("admin.usage_intro", n=len(per_firm)))
     by_entry = pd.DataFrame(

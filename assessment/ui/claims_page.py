@@ -93,6 +93,5 @@ def _decide(pending, user) -> None:
             common.claims().reject(pick, user.username)
     if not outcome.ok:
         return
-    st.cache_data.clear()  # a confirmed claim may be the firm's latest now
     st.toast(t("claims.confirmed" if confirm else "claims.rejected", id=pick))
     st.rerun()

@@ -9,40 +9,16 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from assessment import dashboard, exports
-from assessment.clustering import component_percent_of, fit_clusters, map_points, pillar_percent_of
-from assessment.config import settings
+from assessment import exports
+from assessment.clustering import map_points, pillar_percent_of
 from assessment.department import Department
 from assessment.firms import localities, sectors
-from assessment.recommend import category_counts, category_name, rank_many
-from assessment.ui import auth, common
+from assessment.recommend import category_name
+from assessment.ui import auth, common, data
 from assessment.ui.common import lang, t
 
 MAP_SAMPLE = 5_000
 LIST_MAX = 1_000
-
-
-@st.cache_data(ttl=300, show_spinner=False)
-def _clusters(url: str, framework_key: str, k: int | None, features: str):
-    fw = common.framework(framework_key)
-    frame, criterion_points = common._store(url).submitted_frame(framework_key, criteria=True)
-    now = dashboard.latest(frame, dashboard.Filters())
-    if len(now) < 3:
-        return None
-    points = criterion_points[now.index.to_numpy()]
-    x = component_percent_of(fw, points) if features == "components" else pillar_percent_of(fw, now)
-    model, labels = fit_clusters(fw, x, k=k, features=features)
-    return now.assign(cluster=labels).reset_index(drop=True), points, model
-
-
-@st.cache_data(ttl=300, show_spinner=False)
-def _categories(url: str, framework_key: str, k: int | None, features: str) -> list[dict[str, int]]:
-    """Per cluster, the catalogue categories among its firms' first three recommendations."""
-    now, points, model = _clusters(url, framework_key, k, features)
-    ranking = rank_many(common.framework(framework_key), common.catalogue(framework_key).published(), points,
-                        size_classes=now["size_class"].tolist(), sectors=now["sector"].tolist(), top=3)
-    labels = now["cluster"].to_numpy()
-    return [category_counts(ranking, labels == c, top=3) for c in range(model.k)]
 
 
 def render() -> None:
@@ -60,13 +36,12 @@ def render() -> None:
     features = c2.radio(t("clu.features"), list(feature_names), key="clu_feat", horizontal=True,
                         format_func=feature_names.get)
     k = None if choice == "auto" else int(choice)
-    url = settings().database_url
     with st.spinner(t("clu.working")):
-        found = _clusters(url, fw.key, k, features)
+        found = data.clusters(fw, k, features)
     if found is None:
         st.info(t("dash.empty"))
         return
-    now, _points, model = found
+    now, model, _points = found
     st.markdown(t("clu.summary", k=model.k, sil=common.num(model.silhouette, 2), ari=common.num(model.stability, 2)))
     st.caption(model.stability_words(L))
     _keep(fw, model, len(now), user, features)
@@ -74,10 +49,10 @@ def render() -> None:
     labels = now["cluster"].to_numpy()
     pct = pillar_percent_of(fw, now)
     province = pct.mean(axis=0)
-    locs = localities(str(settings().localities_file))
+    locs = localities()
     secs = sectors()
     with st.spinner(t("clu.working")):
-        cats = _categories(url, fw.key, k, features)
+        cats = data.cluster_categories(fw, k, features)
     st.subheader(t("clu.crosstab"))
     cross = pd.crosstab(pd.Series([f"{c}. {model.name(c, L)}" for c in labels], name=t("clu.cluster")),
                         pd.Series(now["level"].to_numpy(), name=t("col.level")))
@@ -132,16 +107,14 @@ def _keep(fw, model, n_firms: int, user, features: str) -> None:
     if kept is None:
         st.caption(t("clu.kept_none"))
     else:
-        km, row = kept
-        st.caption(t("clu.kept", k=km.k, n=row.n_firms, who=row.created_by, at=common.day(row.created_at)))
+        st.caption(t("clu.kept", k=kept.model.k, n=kept.n_firms, who=kept.created_by, at=common.day(kept.created_at)))
     if not auth.admin(user, "clu.viewer_note"):
         return
     if features != "pillars":
         st.caption(t("clu.keep_pillars_only"))
         return
-    if kept is not None and np.allclose(np.asarray(kept[0].centers), np.asarray(model.centers)):
+    if kept is not None and np.allclose(np.asarray(kept.model.centers), np.asarray(model.centers)):
         return
     if st.button(t("clu.keep"), key="clu_keep"):
         dept.keep_cluster_model(model, n_firms=n_firms, who=user.username)
-        st.cache_data.clear()
         st.rerun()

@@ -14,17 +14,16 @@ from assessment import i18n
 from assessment.catalogue_store import CatalogueStore
 from assessment.config import settings
 from assessment.errors import UserError
-from assessment.framework import Framework, available_frameworks
+from assessment import framework as framework_registry
+from assessment.framework import Framework
 from assessment.identity import Claims, CodeAttempts
 from assessment.storage import AssessmentRecord, NotFound, Store
+from assessment.ui import state
 
 log = logging.getLogger("assessment.ui")
 
-AID = "assessment_id"  # session key of the assessment this browser session works on
-
-
 def lang() -> str:
-    value = st.session_state.get("lang", i18n.DEFAULT_LANG)
+    value = st.session_state.get(state.LANG, i18n.DEFAULT_LANG)
     return value if value in i18n.LANGUAGES else i18n.DEFAULT_LANG
 
 
@@ -43,31 +42,38 @@ def day(value: dt.datetime | None) -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def _store(url: str) -> Store:
+def store_at(url: str) -> Store:
     return Store.from_url(url)
 
 
 def store() -> Store:
-    return _store(settings().database_url)
-
-
-@st.cache_resource(show_spinner=False)
-def _frameworks(directory: str) -> dict[str, Framework]:
-    return available_frameworks(directory)
+    return store_at(settings().database_url)
 
 
 def frameworks() -> dict[str, Framework]:
-    return _frameworks(str(settings().frameworks_dir))
+    return framework_registry.frameworks()
 
 
 def framework(key: str | None = None) -> Framework:
     """A framework by ``id@version``; the configured default when key is None."""
-    return frameworks()[key or settings().default_framework]
+    return framework_registry.get_framework(key)
+
+
+def framework_choice(key: str) -> str:
+    """The framework a department page works on: a choice when several are installed (the default
+    first), else the default; returns its id@version."""
+    fws = frameworks()
+    default = framework().key
+    if len(fws) < 2:
+        return default
+    keys = sorted(fws, key=lambda k: (k != default, framework_registry.version_key(fws[k].version), k))
+    return st.selectbox(t("dash.framework"), keys, key=key,
+                        format_func=lambda k, L=lang(): f"{fws[k].spec.title(L)} ({fws[k].version})")
 
 
 @st.cache_resource(show_spinner=False)
 def _catalogue(url: str, framework_key: str) -> CatalogueStore:
-    cat = CatalogueStore(_store(url), frameworks()[framework_key])
+    cat = CatalogueStore(store_at(url), frameworks()[framework_key])
     cat.seed_if_empty()
     return cat
 
@@ -79,7 +85,7 @@ def catalogue(framework_key: str | None = None) -> CatalogueStore:
 
 @st.cache_resource(show_spinner=False)
 def _claims(url: str) -> Claims:
-    return Claims(_store(url))
+    return Claims(store_at(url))
 
 
 def claims() -> Claims:
@@ -114,19 +120,19 @@ def claim_notice(record: AssessmentRecord) -> None:
 
 def current() -> AssessmentRecord | None:
     """The assessment this session works on, fresh from the database."""
-    aid = st.session_state.get(AID)
+    aid = st.session_state.get(state.ASSESSMENT)
     if aid is None:
         return None
     try:
         return store().get(aid)
     except NotFound:
-        st.session_state.pop(AID, None)
+        st.session_state.pop(state.ASSESSMENT, None)
         return None
 
 
 def open_assessment(assessment_id: int) -> None:
-    st.session_state[AID] = assessment_id
-    st.session_state.pop("step", None)
+    st.session_state[state.ASSESSMENT] = assessment_id
+    st.session_state.pop(state.STEP, None)
 
 
 def field_errors(errors, slots: dict) -> None:
@@ -146,14 +152,14 @@ def resume_link(code: str) -> str:
         except Exception:  # noqa: BLE001 - not available outside a browser session
             url = ""
         base = url.split("?", 1)[0].rstrip("/")
-        for suffix in ("/assess", "/results", "/resume", "/methodology", "/catalogue"):
-            base = base.removesuffix(suffix)
+        for path in state.URL_PATHS:
+            base = base.removesuffix(f"/{path}")
     return f"{base}/?code={code}" if base else f"?code={code}"
 
 
 def scroll_to_top() -> None:
     """Bring a new step into view from its top (Streamlit keeps the scroll position otherwise)."""
-    if st.session_state.pop("_scroll_top", False):
+    if st.session_state.pop(state.SCROLL_TOP, False):
         # A fixed script of ours (no user text), so running it is safe.
         st.html(
             "<script>const m = document.querySelector('[data-testid=\"stMain\"], section.main');"
@@ -237,7 +243,7 @@ def _client() -> str:
 
 @st.cache_resource(show_spinner=False)
 def _attempts(url: str) -> CodeAttempts:
-    return CodeAttempts(_store(url))
+    return CodeAttempts(store_at(url))
 
 
 def codes_blocked() -> bool:

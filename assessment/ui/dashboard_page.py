@@ -7,20 +7,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from assessment import dashboard, exports
-from assessment.config import settings
+from assessment import dashboard, exports, frames
 from assessment.department import METRICS, Department, TargetError, progress
 from assessment.firms import localities, sectors, size_classes
-from assessment.ui import auth, common, results_page
+from assessment.ui import auth, common, components, data, state
 from assessment.ui.common import lang, t
 from assessment.ui.text import plain
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@st.cache_data(ttl=60, show_spinner=False)
-def _frame(url: str, framework_key: str) -> pd.DataFrame:
-    return common._store(url).submitted_frame(framework_key)
 
 
 def render() -> None:
@@ -28,21 +22,16 @@ def render() -> None:
     user = auth.require_user()
     if user is None:
         return
-    fws = common.frameworks()
-    default = common.framework().key
-    keys = sorted(fws, key=lambda k: (k != default, k))
-    fw_key = st.selectbox(t("dash.framework"), keys, key="dash_fw", format_func=lambda k: fws[k].spec.title(lang())
-                          + f" ({fws[k].version})") if len(keys) > 1 else default
-    fw = fws[fw_key]
+    fw = common.framework(common.framework_choice("dash_fw"))
     dept = Department(common.store())
     kept = dept.cluster_model(fw)
-    model = kept[0] if kept else None
-    frame = dashboard.with_clusters(fw, _frame(settings().database_url, fw.key), model)
+    model = kept.model if kept else None
+    frame = dashboard.with_clusters(fw, data.submitted_frame(fw), model)
     if frame.empty:
         st.info(t("dash.empty"))
         return
     L = lang()
-    locs = localities(str(settings().localities_file))
+    locs = localities()
     secs, sizes = sectors(), size_classes()
     loc_name = lambda c: locs[c].name if c in locs else c  # noqa: E731
     years = sorted(frame["submitted_at"].dt.year.unique().tolist(), reverse=True)
@@ -61,10 +50,10 @@ def render() -> None:
     if model is not None:
         chosen_clusters = c5.multiselect(t("dash.cluster"), list(range(model.k)), key="dash_clu",
                                          format_func=lambda c, L=L: f"{c}. {model.name(c, L)}", placeholder=t("rec.all"))
-    filters = dashboard.Filters(tuple(chosen_locs), tuple(chosen_secs), tuple(chosen_sizes), int(year),
+    filters = frames.Filters(tuple(chosen_locs), tuple(chosen_secs), tuple(chosen_sizes), int(year),
                                 tuple(chosen_clusters))
     head = dashboard.headline(fw, frame, filters)
-    now = dashboard.latest(frame, filters)
+    now = frames.latest(frame, filters)
 
     m1, m2, m3 = st.columns(3)
     m1.metric(t("dash.firms"), f"{head.firms:,}".replace(",", "."))
@@ -123,7 +112,7 @@ def render() -> None:
 
 def _firm_table(fw, now: pd.DataFrame, model, year: int) -> None:
     L = lang()
-    locs = localities(str(settings().localities_file))
+    locs = localities()
     sizes = size_classes()
     st.subheader(t("dash.table"))
     st.caption(t("dash.table_hint"))
@@ -165,13 +154,12 @@ def _bulk_scorecards(ids: list[int], year: int) -> None:
         pdf_lang = st.radio(t("bulk.lang"), ["vi", "en"], key="bulk_lang", horizontal=True,
                             format_func=lambda x: {"vi": "Tiếng Việt", "en": "English"}[x])
         if st.button(t("bulk.make", n=len(ids)), key="bulk_make"):
-            cfg = settings()
             bar = st.progress(0.0, text=t("bulk.progress", done=0, n=len(ids)))
-            data = scorecards.zip_of(
-                scorecards.many(cfg.database_url, str(cfg.frameworks_dir), str(cfg.localities_file), ids, pdf_lang),
+            made = scorecards.zip_of(
+                scorecards.many(ids, pdf_lang),
                 total=len(ids), progress=lambda k, n: bar.progress(k / n, text=t("bulk.progress", done=k, n=n)))
-            st.session_state["bulk_zip"] = (tuple(ids), pdf_lang, data)
-        made = st.session_state.get("bulk_zip")
+            st.session_state[state.BULK_ZIP] = (tuple(ids), pdf_lang, made)
+        made = st.session_state.get(state.BULK_ZIP)
         if made is not None and made[0] == tuple(ids) and made[1] == pdf_lang:
             st.download_button(t("bulk.download", n=len(ids)), made[2], f"phieu-ket-qua_{year}_{pdf_lang}.zip",
                                "application/zip", key="bulk_zip_dl", on_click="ignore")
@@ -188,10 +176,11 @@ def _firm_detail(assessment_id: int) -> None:
     c1, c2 = st.columns(2)
     c1.metric(t("results.level"), f"{result.level} – {fw.level_name(result.level, lang())}")
     c2.metric(t("results.total"), f"{result.total}/{result.max_points}")
-    st.table(results_page.pillar_frame(record).set_index(t("col.pillar")))
-    results_page.peers_section(record)
-    results_page.history_section(record)
-    results_page.pdf_buttons(record, key="dash_pdf")
+    st.table(components.pillar_frame(record).set_index(t("col.pillar")))
+    view = data.view(record)
+    components.peers_section(view)
+    components.history_section(view)
+    components.pdf_buttons(record, key="dash_pdf")
 
 
 def _targets(fw, dept: Department, now: pd.DataFrame, user, year: int) -> None:

@@ -11,8 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from assessment import exports, importer
-from assessment.config import settings
-from assessment.ui import auth, common
+from assessment.ui import auth, common, state
 from assessment.ui.common import lang, t
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -26,11 +25,10 @@ def render() -> None:
         return
     fw = common.framework()
     L = lang()
-    lf = str(settings().localities_file)
     st.caption(t("imp.intro"))
     c1, c2 = st.columns(2)
     # built when clicked, not on every rerun of the page
-    c1.download_button(t("imp.template_xlsx"), partial(importer.template_xlsx, fw, L, lf),
+    c1.download_button(t("imp.template_xlsx"), partial(importer.template_xlsx, fw, L),
                        f"mau-nhap-{fw.id}-{L}.xlsx", XLSX, key="imp_tpl_xlsx", on_click="ignore")
     c2.download_button(t("imp.template_csv"), partial(importer.template_csv, fw, L), f"mau-nhap-{fw.id}-{L}.csv",
                        "text/csv", key="imp_tpl_csv", on_click="ignore")
@@ -40,22 +38,23 @@ def render() -> None:
     _written()
     if not auth.admin(user, "imp.admin_only"):
         return
+    _demo(fw)
     # a new key after each confirmed import: the file just written is not checked again
-    upload = st.file_uploader(t("imp.upload"), type=["csv", "xlsx"], key=f"imp_upload_{st.session_state.get('imp_n', 0)}",
+    upload = st.file_uploader(t("imp.upload"), type=["csv", "xlsx"], key=f"imp_upload_{st.session_state.get(state.IMPORT_N, 0)}",
                               max_upload_size=importer.MAX_BYTES // 2**20)
     if upload is None:
         return
     data = upload.getvalue()
     digest = hashlib.sha256(data).hexdigest()
-    cached = st.session_state.get("imp_report")
+    cached = st.session_state.get(state.IMPORT_REPORT)
     if cached is None or cached[0] != digest or cached[1] != L:
         with st.spinner(), common.guard("err.kept.import") as outcome:
-            report = importer.import_file(common.store(), fw, data, upload.name, localities_file=lf)
+            report = importer.import_file(common.store(), fw, data, upload.name)
         if not outcome.ok:
             return
-        preview = report.preview(fw, L, lf) if report.valid else None  # once per file, not every rerun
-        st.session_state["imp_report"] = (digest, L, report, preview)
-    _, _, report, preview = st.session_state["imp_report"]
+        preview = report.preview(fw, L) if report.valid else None  # once per file, not every rerun
+        st.session_state[state.IMPORT_REPORT] = (digest, L, report, preview)
+    _, _, report, preview = st.session_state[state.IMPORT_REPORT]
     if report.problems:
         st.error(t("imp.problems", n=len(report.problems), rows=len(report.bad_rows) or 1))
         st.dataframe(report.table(L), hide_index=True, width="stretch")
@@ -76,13 +75,27 @@ def render() -> None:
                 fw, report.valid, lang=L, who=user.username,
                 progress=lambda k, n: bar.progress(k / n, text=t("imp.writing", done=k, n=n)))
         if not outcome.ok:
-            st.session_state.pop("imp_report", None)  # checked again against the database next time
+            st.session_state.pop(state.IMPORT_REPORT, None)  # checked again against the database next time
             return
-        st.session_state["imp_done"] = written
-        st.session_state.pop("imp_report", None)
-        st.session_state["imp_n"] = st.session_state.get("imp_n", 0) + 1
-        st.cache_data.clear()  # the dashboard and clusters read the new assessments
+        st.session_state[state.IMPORT_DONE] = written
+        st.session_state.pop(state.IMPORT_REPORT, None)
+        st.session_state[state.IMPORT_N] = st.session_state.get(state.IMPORT_N, 0) + 1
         st.rerun()
+
+
+def _demo(fw) -> None:
+    """A synthetic province to try the tool with, one click away (replaces only earlier demo rows)."""
+    with st.expander(t("imp.demo_title")):
+        st.caption(t("imp.demo_hint"))
+        if st.button(t("admin.demo_button"), key="adm_demo"):
+            from assessment import demo
+            from assessment.firms import localities
+
+            with st.spinner(), common.guard("err.kept.nothing") as outcome:
+                written = common.store().replace_demo(fw, demo.generate(fw, 500, seed=1,
+                                                                        localities=list(localities())))
+            if outcome.ok:
+                st.success(t("imp.demo_done", n=written))
 
 
 def _preview(preview: pd.DataFrame) -> None:
@@ -98,7 +111,7 @@ def _preview(preview: pd.DataFrame) -> None:
 
 
 def _written() -> None:
-    done = st.session_state.get("imp_done")
+    done = st.session_state.get(state.IMPORT_DONE)
     if not done:
         return
     st.success(t("imp.done", n=len(done)))

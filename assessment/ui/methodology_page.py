@@ -12,10 +12,9 @@ from assessment.ui.common import lang, t
 
 
 def _blank_form(framework_key: str, pdf_lang: str) -> bytes:
-    from assessment.config import settings
     from assessment.report import blank_form_pdf
 
-    return blank_form_pdf(common.framework(framework_key), pdf_lang, localities_file=str(settings().localities_file))
+    return blank_form_pdf(common.framework(framework_key), pdf_lang)
 
 
 def blank_form_buttons(fw: Framework, key: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assessment.identity import WINDOW_MINUTES
-from assessment.ui import common, nav
+from assessment.ui import common, state
 from assessment.ui.common import t
 
 
@@ -42,4 +42,4 @@ def render() -> None:
         st.error(t("resume.wrong"))
         return
     record = common.current()
-    nav.go("results" if record.submitted else "assess")
+    state.go("results" if record.submitted else "assess")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment.ui import common, resume_page
+from assessment.ui import common, resume_page, state
 from assessment.ui.common import t
 
 
@@ -21,14 +21,14 @@ def check_database() -> None:
 
 def open_code_from_link(pages: dict) -> None:
     code = st.query_params.get("code")
-    if not code or st.session_state.get("_link_code") == code:
+    if not code or st.session_state.get(state.LINK_CODE) == code:
         return
-    st.session_state["_link_code"] = code  # handle each link once per session
+    st.session_state[state.LINK_CODE] = code  # handle each link once per session
     if resume_page.try_code(code):
         record = common.current()
         st.query_params.pop("code", None)
         st.switch_page(pages["results" if record.submitted else "assess"])
     else:
-        st.session_state["link_error"] = True  # the questionnaire page says so where it shows
+        st.session_state[state.LINK_ERROR] = True  # the questionnaire page says so where it shows
         st.query_params.pop("code", None)
         st.toast(t("resume.wrong"), icon="⚠️")

@@ -1,0 +1,122 @@
+"""A firm's results as every reader shows them: one gathering for the results page, the
+department's firm detail and the PDF scorecards.
+
+Besides the stored record (scores, answers, profile), a firm's view holds what is computed from
+the province's data: the cheapest path to the next level (and the one after), the recommended
+platforms of the published catalogue, the percentiles among its peers, its cluster in the kept
+clustering, and its earlier assessments. :class:`Context` reads what that needs once per
+framework (published entries, a peer index over each firm's latest assessment, the kept
+clustering); :func:`gather` computes the views of many firms together (roadmaps and rankings are
+vectorised over firms), :func:`view` one firm's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assessment.catalogue import Entry
+from assessment.framework import Framework
+from assessment.peers import PeerIndex, PeerResult
+from assessment.recommend import Recommendation, rank_many
+from assessment.roadmap import Roadmap, roadmap, roadmaps_many
+
+
+@dataclass(frozen=True)
+class FirmView:
+    """One submitted assessment with everything its readers show."""
+
+    record: object  # assessment.storage.AssessmentRecord (submitted)
+    roadmap: Roadmap  # the cheapest path to the next level
+    after_next: Roadmap | None = None  # the path to the level after that (asked for with after_next=True)
+    recommendations: tuple[Recommendation, ...] = ()
+    peers: PeerResult | None = None
+    cluster: int | None = None  # the firm's cluster in the kept clustering
+    history: tuple = ()  # earlier AssessmentRecords of the firm, newest first
+    cluster_model: object = field(default=None, repr=False, compare=False)
+
+    def cluster_name(self, lang: str) -> str | None:
+        if self.cluster is None or self.cluster_model is None:
+            return None
+        return self.cluster_model.name(self.cluster, lang)
+
+
+@dataclass
+class Context:
+    """What gathering reads once per framework: the published catalogue entries, a peer index over
+    each firm's latest assessment, the kept clustering, and the store (for histories)."""
+
+    entries: Sequence[Entry] = ()
+    peers: PeerIndex | None = None
+    cluster_model: object = None
+    store: object = None
+
+    @classmethod
+    def read(cls, store, fw: Framework) -> Context:
+        """Everything from the database, as firms see it now."""
+        from assessment.catalogue_store import CatalogueStore
+        from assessment.department import Department
+        from assessment.frames import latest_frame
+
+        catalogue = CatalogueStore(store, fw)
+        catalogue.seed_if_empty()
+        latest = latest_frame(store, fw)
+        kept = Department(store).cluster_model(fw)
+        return cls(entries=catalogue.published(), peers=PeerIndex(fw, latest) if len(latest) else None,
+                   cluster_model=kept.model if kept else None, store=store)
+
+
+def _firm_row(record) -> dict:
+    """The firm as the peer index reads it."""
+    result, profile = record.result, record.profile
+    return {"firm_id": record.firm_id, "sector": profile.sector, "size_class": profile.size_class.id,
+            "locality": profile.locality, "total": result.total,
+            **{f"{p.id}_points": p.points for p in result.pillars}}
+
+
+def gather(fw: Framework, records: Sequence, context: Context, *, top: int = 5, after_next: bool = False,
+           categories: Iterable[str] | None = None, price_bands: Iterable[str] | None = None,
+           histories: Sequence[Sequence] | None = None) -> list[FirmView]:
+    """The views of submitted ``records`` of one framework, in their order.
+
+    Roadmaps and recommendations are computed for all records together; ``categories`` and
+    ``price_bands`` narrow the recommendations (the results page's filters). Histories are read
+    from the context's store unless given.
+    """
+    if not records:
+        return []
+    points = np.array([[r.result.criterion_points[c] for c in fw.criterion_ids] for r in records], dtype=np.int16)
+    roads = roadmaps_many(fw, points)
+    ranking = None
+    if context.entries:
+        ranking = rank_many(fw, context.entries, points, size_classes=[r.profile.size_class.id for r in records],
+                            sectors=[r.profile.sector for r in records], top=top, categories=categories,
+                            price_bands=price_bands)
+    model = context.cluster_model
+    clusters = [None] * len(records)
+    if model is not None and model.features == [p.id for p in fw.pillars]:
+        pct = np.array([[p.percent for p in r.result.pillars] for r in records])
+        clusters = [int(c) for c in model.predict(pct)]
+    out = []
+    for i, record in enumerate(records):
+        road = roads.roadmap(i)
+        second = None
+        if after_next and road.target_level is not None and road.target_level < fw.max_level:
+            second = roadmap(fw, record.result.criterion_points, road.target_level + 1)
+        recs: tuple[Recommendation, ...] = ()
+        if ranking is not None:
+            recs = tuple(ranking.for_firm(fw, i, record.result.criterion_points, road))
+        peers = context.peers.benchmark(_firm_row(record)) if context.peers is not None else None
+        if histories is not None:
+            history = tuple(histories[i])
+        else:
+            history = tuple(context.store.history(record.id)) if context.store is not None else ()
+        out.append(FirmView(record, road, second, recs, peers, clusters[i], history, model))
+    return out
+
+
+def view(fw: Framework, record, context: Context, **kwargs) -> FirmView:
+    """One firm's view (see :func:`gather`)."""
+    return gather(fw, [record], context, **kwargs)[0]

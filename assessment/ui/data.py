@@ -1,0 +1,117 @@
+"""The pages' reads of the database that are worth caching, in one place.
+
+Every cached read is keyed on the data version of what it reads (assessment.versions): a submit,
+an import, a demo load or a claim decided raises ``assessments``; a catalogue change raises
+``catalogue``; a target or a kept clustering raises ``department``. Writes raise the counters in
+their own transactions, in whichever app process made them, and each page run reads the counters
+first (one small query), so no page shows data older than the last write it could know about.
+The caches only bound memory (a few versions of each read are kept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+import streamlit as st
+
+from assessment import clustering, firm_view, frames, recommend, versions
+from assessment.config import settings
+from assessment.framework import Framework
+from assessment.ui import common
+
+
+def current_versions() -> dict[str, int]:
+    """The data versions now (read on every call: one query of three rows)."""
+    return versions.read(common.store().engine)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _submitted(url: str, framework_key: str, version: int, criteria: bool):
+    return frames.submitted_frame(common.store_at(url), framework_key, criteria=criteria)
+
+
+def submitted_frame(fw: Framework) -> pd.DataFrame:
+    """Every submitted assessment of the framework (frames.submitted_frame)."""
+    return _submitted(settings().database_url, fw.key, current_versions()["assessments"], False)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _latest(url: str, framework_key: str, version: int):
+    return frames.latest_frame(common.store_at(url), framework_key, criteria=True)
+
+
+def latest_frame(fw: Framework) -> tuple[pd.DataFrame, object]:
+    """Each firm's latest submitted assessment and its criterion points (frames.latest_frame)."""
+    return _latest(settings().database_url, fw.key, current_versions()["assessments"])
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _context(url: str, framework_key: str, assessments: int, catalogue: int, department: int) -> firm_view.Context:
+    return firm_view.Context.read(common.store_at(url), common.framework(framework_key))
+
+
+def context(fw: Framework) -> firm_view.Context:
+    """What a firm's view reads of the province (firm_view.Context), for the current data."""
+    v = current_versions()
+    return _context(settings().database_url, fw.key, v["assessments"], v["catalogue"], v["department"])
+
+
+@st.cache_data(show_spinner=False, max_entries=200)
+def _view(url: str, assessment_id: int, after_next: bool, categories: tuple[str, ...], prices: tuple[str, ...],
+          assessments: int, catalogue: int, department: int) -> firm_view.FirmView:
+    record = common.store_at(url).get(assessment_id)
+    fw = common.framework(record.framework_key)
+    ctx = _context(url, fw.key, assessments, catalogue, department)
+    return firm_view.view(fw, record, ctx, after_next=after_next, categories=categories or None,
+                          price_bands=prices or None)
+
+
+def view(record, *, after_next: bool = False, categories: Iterable[str] = (),
+         price_bands: Iterable[str] = ()) -> firm_view.FirmView:
+    """A submitted assessment's view (firm_view.FirmView): roadmaps, recommendations, peers,
+    cluster and history, as every reader shows them."""
+    v = current_versions()
+    return _view(settings().database_url, record.id, after_next, tuple(sorted(categories)),
+                 tuple(sorted(price_bands)), v["assessments"], v["catalogue"], v["department"])
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _clusters(url: str, framework_key: str, k: int | None, features: str, version: int):
+    fw = common.framework(framework_key)
+    latest, points = _latest(url, framework_key, version)
+    found = clustering.cluster_firms(fw, latest, points, k=k, features=features)
+    return None if found is None else (*found, points)
+
+
+def clusters(fw: Framework, k: int | None, features: str):
+    """(firms with their cluster, model, criterion points) of each firm's latest assessment, or None."""
+    return _clusters(settings().database_url, fw.key, k, features, current_versions()["assessments"])
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _cluster_categories(url: str, framework_key: str, k: int | None, features: str, assessments: int,
+                        catalogue: int) -> list[dict[str, int]]:
+    fw = common.framework(framework_key)
+    firms, model, points = _clusters(url, framework_key, k, features, assessments)
+    entries = common.catalogue(framework_key).published()
+    return recommend.categories_by_group(fw, entries, firms, points, firms["cluster"].to_numpy(), model.k)
+
+
+def cluster_categories(fw: Framework, k: int | None, features: str) -> list[dict[str, int]]:
+    """Per cluster, the catalogue categories among its firms' first three recommendations."""
+    v = current_versions()
+    return _cluster_categories(settings().database_url, fw.key, k, features, v["assessments"], v["catalogue"])
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _usage(url: str, framework_key: str, assessments: int, catalogue: int):
+    fw = common.framework(framework_key)
+    latest, points = _latest(url, framework_key, assessments)
+    return recommend.province_usage(fw, common.catalogue(framework_key).published(), latest, points)
+
+
+def usage(fw: Framework) -> recommend.Usage | None:
+    """What the published catalogue recommends to every firm (recommend.province_usage)."""
+    v = current_versions()
+    return _usage(settings().database_url, fw.key, v["assessments"], v["catalogue"])
