@@ -154,15 +154,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from collections import Counter
 
     from assessment import demo
-    from assessment.firms import localities
 
     if not 1 <= args.firms <= 999_999:
         print("error: --firms must be between 1 and 999999", file=sys.stderr)
         return 1
     fw = resolve_framework(args.framework)
     cfg = settings()
-    units = list(localities())
-    firms = demo.generate(fw, args.firms, seed=args.seed, localities=units)
+    firms = demo.generate(fw, args.firms, seed=args.seed)  # the province's communes, weighted
     written = Store.from_url(cfg.database_url).replace_demo(fw, firms)
     levels = Counter(int(x) for x in demo.scores_of(fw, firms).level)
     print(f"demo province: {len(firms)} firms, {written} submitted assessments ({fw.key}, seed {args.seed}) "

@@ -8,6 +8,8 @@
 | DBI_LOCALITIES_FILE | assessment/data/localities/son-la.yaml | the province's localities |
 | DBI_APP_URL | (empty) | public address of the app, used to print full resume links |
 | DBI_SQLITE_TIMEOUT | 30 | seconds a SQLite write waits for another writer before giving up |
+| DBI_DEPARTMENT | Sở Tài chính tỉnh Sơn La | the department that runs the tool, as shown in the menu, pages and scorecards |
+| DBI_DEPARTMENT_EN | Sơn La Department of Finance | the same in English |
 | DBI_AUTH | password | "oidc" signs the department in through the identity provider (st.login) |
 | DBI_ADMIN_USER | admin | the first admin, created on first start when no account exists ... |
 | DBI_ADMIN_PASSWORD | (empty) | ... with this password (no first admin when empty) |
@@ -38,6 +40,13 @@ class Settings:
     sqlite_timeout: float = 30.0
     admin_user: str = "admin"
     admin_password: str = ""
+    # since 2025 the Department of Finance holds the former Department of Planning and Investment's duties
+    department_vi: str = "Sở Tài chính tỉnh Sơn La"
+    department_en: str = "Sơn La Department of Finance"
+
+    def department(self, lang: str) -> str:
+        """The department's name in ``lang``."""
+        return self.department_en if lang == "en" else self.department_vi
 
 
 def settings() -> Settings:
@@ -53,6 +62,8 @@ def settings() -> Settings:
         sqlite_timeout=_number(os.environ.get("DBI_SQLITE_TIMEOUT"), 30.0),
         admin_user=os.environ.get("DBI_ADMIN_USER", "") or "admin",
         admin_password=os.environ.get("DBI_ADMIN_PASSWORD", ""),
+        department_vi=(os.environ.get("DBI_DEPARTMENT") or "").strip() or Settings.department_vi,
+        department_en=(os.environ.get("DBI_DEPARTMENT_EN") or "").strip() or Settings.department_en,
     )
 
 

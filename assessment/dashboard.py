@@ -37,15 +37,16 @@ def headline(fw: Framework, frame: pd.DataFrame, filters: Filters) -> Headline:
                     float(now["total"].mean()) if len(now) else 0.0, pillar, previous)
 
 
-def locality_pillar(fw: Framework, now: pd.DataFrame) -> pd.DataFrame:
-    """Mean pillar percentage per locality (long format for a heatmap)."""
+def place_pillar(fw: Framework, now: pd.DataFrame, by: str = "area") -> pd.DataFrame:
+    """Mean pillar percentage per place (long format for a heatmap): ``by`` "area" (the former
+    districts) or "locality" (communes and wards)."""
     rows = []
-    for loc, group in now.groupby("locality"):
+    for place, group in now.groupby(by):
         for p in fw.pillars:
-            rows.append({"locality": loc, "pillar": p.id,
+            rows.append({"place": place, "pillar": p.id,
                          "percent": round(100.0 * group[f"{p.id}_points"].mean() / p.max_points, 1),
                          "firms": len(group)})
-    return pd.DataFrame(rows, columns=["locality", "pillar", "percent", "firms"])
+    return pd.DataFrame(rows, columns=["place", "pillar", "percent", "firms"])
 
 
 def trend(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
@@ -68,10 +69,12 @@ def with_clusters(fw: Framework, frame: pd.DataFrame, model) -> pd.DataFrame:
 
 
 def sector_comparison(fw: Framework, now: pd.DataFrame) -> pd.DataFrame:
-    """Per sector: firms, mean total as a percentage of the maximum, share at level 2 or above."""
+    """Per VSIC 2025 section (2018 records mapped at section level where the correspondence is one
+    to one: frames.add_places): firms, mean total as a percentage of the maximum, share at level 2
+    or above."""
     if now.empty:
-        return pd.DataFrame(columns=["sector", "firms", "percent", "share_level2"])
-    g = now.groupby("sector")
+        return pd.DataFrame(columns=["section", "firms", "percent", "share_level2"])
+    g = now.groupby("section")
     out = pd.DataFrame({
         "firms": g.size(),
         "percent": (100.0 * g["total"].mean() / fw.spec.max_points).round(1),
@@ -81,10 +84,18 @@ def sector_comparison(fw: Framework, now: pd.DataFrame) -> pd.DataFrame:
 
 
 def firm_table(fw: Framework, now: pd.DataFrame, model=None, lang: str = "vi") -> pd.DataFrame:
-    """One row per firm for the table and the exports: profile, date, total, %, level, each pillar's
+    """One row per firm for the table and the exports: kind of unit, tax code, name, sector with its
+    VSIC version, commune code and name, area, size class, date, total, %, level, each pillar's
     points and level, and the cluster's name when a clustering is kept."""
-    cols = ["assessment_id", "tax_code", "name", "sector", "locality", "size_class", "submitted_at", "total"]
+    from assessment.firms import areas, localities
+
+    units, area_names = localities(), {a.code: a.name for a in areas().values()}
+    cols = ["assessment_id", "tax_code", "name", "kind", "sector", "sector_version", "locality", "size_class",
+            "submitted_at", "total"]
     out = now[cols].copy()
+    out.insert(out.columns.get_loc("locality") + 1, "locality_name",
+               [units[c].name if c in units else c for c in now["locality"]])
+    out.insert(out.columns.get_loc("locality_name") + 1, "area", [area_names.get(a, a) for a in now["area"]])
     out["percent"] = (100.0 * now["total"] / fw.spec.max_points).round(1)
     out["level"] = now["level"]
     for p in fw.pillars:

@@ -1,14 +1,17 @@
 """A synthetic, clearly labelled demo province, reproducible for a seed.
 
-Firms get Sơn La's localities, sectors weighted to the province's economy (farming and
-agro-processing, trade, tourism, construction, hydropower), a size mix dominated by micro and
-small firms, and answers drawn from a few latent profiles (traditional, online seller,
+Firms get Sơn La's communes and wards in proportions that look like the province (the weights in
+the localities file: most in the wards of Sơn La city and Mộc Châu, few in remote communes), VSIC
+2025 sections weighted to the province's economy (farming and agro-processing, trade, tourism,
+construction, hydropower), a mix of enterprises, cooperatives, branches and household businesses,
+a size mix dominated by micro and small firms, and answers drawn from a few latent profiles (traditional, online seller,
 infrastructure first, data-driven) around a firm-level maturity, so pillars correlate as they do in
 real surveys. Part of the firms also have an assessment a year earlier, with lower answers.
 
-Every demo firm's name starts with "[DEMO]" and its tax code with 99, a prefix no Vietnamese
-province uses, so demo data can never be mistaken for, or collide with, real firms; the codes
-carry a valid check digit, as every code the app accepts does.
+Every demo firm's name starts with "[DEMO]" and its tax code with 99 (a household business's
+12-digit identifier with 999), prefixes no Vietnamese province uses, so demo data can never be
+mistaken for, or collide with, real firms; the 10-digit codes carry a valid check digit, as every
+code the app accepts does.
 """
 
 from __future__ import annotations
@@ -18,12 +21,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assessment.firms import FirmProfile
+from assessment.firms import FirmProfile, sector_version_on
+from assessment.firms import sectors as sectors_of
 from assessment.framework import Framework
 from assessment.scoring import score_codes
 
 DEMO_PREFIX = "[DEMO] "
-SECTOR_WEIGHTS = {"A": 0.30, "C": 0.14, "G": 0.30, "I": 0.10, "F": 0.08, "H": 0.04, "D": 0.02, "S": 0.02}
+SECTOR_WEIGHTS = {"A": 0.30, "C": 0.14, "G": 0.30, "I": 0.10, "F": 0.08, "H": 0.04, "D": 0.02, "T": 0.02}  # VSIC 2025
+# household businesses are most of the province's businesses, but fewer of them self-assess (assumption)
+KIND_WEIGHTS = {"enterprise": 0.55, "cooperative": 0.12, "branch": 0.05, "household": 0.28}
 SIZE_WEIGHTS = {"micro": 0.66, "small": 0.27, "medium": 0.07}
 # latent profiles: propensity per pillar (P1..P6, or per pillar in order for other frameworks)
 PROFILES = {
@@ -41,8 +47,9 @@ NAME_PARTS = {
     "F": ["Công ty Xây dựng", "Đội Xây dựng"],
     "H": ["Công ty Vận tải", "Nhà xe"],
     "D": ["Công ty Thủy điện"],
-    "S": ["Cơ sở Dịch vụ"],
+    "T": ["Cơ sở Dịch vụ"],
 }
+HOUSEHOLD_NAMES = ["Hộ kinh doanh", "Quán", "Tạp hóa", "Homestay"]
 PLACE_WORDS = ["Mộc Châu", "Tà Xùa", "Chiềng Ve", "Bản Mòng", "Phiêng Khoài", "Nà Ka", "Tô Múa", "Long Hẹ",
                "Chiềng Sơn", "Mường Bú", "Vân Hồ", "Cò Nòi", "Hát Lót", "Ít Ong", "Sốp Cộp", "Suối Tọ"]
 
@@ -98,31 +105,46 @@ def answer_matrix(fw: Framework, n: int, *, seed: int) -> np.ndarray:
     return _draw(fw, n, np.random.default_rng(seed))[3]
 
 
-def generate(fw: Framework, n: int, *, seed: int, localities: list[str],
+def generate(fw: Framework, n: int, *, seed: int, localities: list[str] | None = None,
              today: dt.date | None = None, earlier_share: float = 0.35) -> list[DemoFirm]:
-    """``n`` demo firms, the same for the same seed."""
+    """``n`` demo firms, the same for the same seed. ``localities``: the unit codes to use, evenly;
+    by default the province's current communes and wards, weighted as in the localities file."""
+    from assessment.firms import current_localities
+
     rng = np.random.default_rng(seed)
     today = today or dt.date.today()
     sectors, sizes, propensity, codes = _draw(fw, n, rng)
     earlier = _answers(fw, rng, np.clip(propensity - rng.uniform(0.05, 0.2, (n, 1)), 0.0, 1.0))
     earlier = np.minimum(earlier, codes)  # a year ago the firm was not ahead of today
     has_earlier = rng.random(n) < earlier_share
-    loc = rng.choice(localities, size=n)
+    if localities is None:
+        units = list(current_localities(today).values())
+        weights = np.array([u.weight for u in units], dtype=float)
+        loc = rng.choice([u.code for u in units], size=n, p=weights / weights.sum())
+    else:
+        loc = rng.choice(localities, size=n)
+    kinds = rng.choice(list(KIND_WEIGHTS), size=n, p=list(KIND_WEIGHTS.values()))
     days_ago = rng.integers(0, 60, size=n)
     tax_codes = demo_tax_codes(n)
+    version = sector_version_on(today)
     out = []
     for i in range(n):
-        size = str(sizes[i])
+        size, sector, kind = str(sizes[i]), str(sectors[i]), str(kinds[i])
+        if kind == "household" or (kind == "cooperative" and size == "medium"):
+            kind = "household" if size == "micro" else "enterprise"  # households are micro; few big cooperatives
         employees, revenue = {
             "micro": (int(rng.integers(1, 11)), round(float(rng.uniform(0.3, 2.9)), 1)),
             "small": (int(rng.integers(11, 50)), round(float(rng.uniform(3.5, 45)), 1)),
             "medium": (int(rng.integers(51, 100)), round(float(rng.uniform(60, 190)), 1)),
         }[size]
-        sector = str(sectors[i])
-        name = f"{DEMO_PREFIX}{rng.choice(NAME_PARTS[sector])} {rng.choice(PLACE_WORDS)} {i + 1}"
+        if sector not in sectors_of(version):  # a framework date before VSIC 2025: the 2018 letter
+            sector = {"T": "S"}.get(sector, sector)
+        parts = HOUSEHOLD_NAMES if kind == "household" else NAME_PARTS[sector]
+        name = f"{DEMO_PREFIX}{rng.choice(parts)} {rng.choice(PLACE_WORDS)} {i + 1}"
+        code = {"household": f"999{i:09d}", "branch": f"{tax_codes[i]}-001"}.get(kind, tax_codes[i])
         profile = FirmProfile(
-            tax_code=tax_codes[i], name=name, sector=sector, employees=employees,
-            revenue_bn=revenue, capital_bn=None, locality=str(loc[i]),
+            tax_code=code, name=name, sector=sector, employees=employees,
+            revenue_bn=revenue, capital_bn=None, locality=str(loc[i]), kind=kind, sector_version=version,
         )
         at = dt.datetime.combine(today - dt.timedelta(days=int(days_ago[i])), dt.time(9, 0))
         out.append(DemoFirm(profile, codes[i], at, earlier[i] if has_earlier[i] else None,

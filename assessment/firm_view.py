@@ -19,7 +19,7 @@ import numpy as np
 
 from assessment.catalogue import Entry
 from assessment.framework import Framework
-from assessment.peers import PeerIndex, PeerResult
+from assessment.peers import PeerIndex, PeerResult, firm_of
 from assessment.recommend import Recommendation, rank_many
 from assessment.roadmap import Roadmap, roadmap, roadmaps_many
 
@@ -68,14 +68,6 @@ class Context:
                    cluster_model=kept.model if kept else None, store=store)
 
 
-def _firm_row(record) -> dict:
-    """The firm as the peer index reads it."""
-    result, profile = record.result, record.profile
-    return {"firm_id": record.firm_id, "sector": profile.sector, "size_class": profile.size_class.id,
-            "locality": profile.locality, "total": result.total,
-            **{f"{p.id}_points": p.points for p in result.pillars}}
-
-
 def gather(fw: Framework, records: Sequence, context: Context, *, top: int = 5, after_next: bool = False,
            categories: Iterable[str] | None = None, price_bands: Iterable[str] | None = None,
            histories: Sequence[Sequence] | None = None) -> list[FirmView]:
@@ -108,7 +100,7 @@ def gather(fw: Framework, records: Sequence, context: Context, *, top: int = 5, 
         recs: tuple[Recommendation, ...] = ()
         if ranking is not None:
             recs = tuple(ranking.for_firm(fw, i, record.result.criterion_points, road))
-        peers = context.peers.benchmark(_firm_row(record)) if context.peers is not None else None
+        peers = context.peers.benchmark(firm_of(record)) if context.peers is not None else None
         if histories is not None:
             history = tuple(histories[i])
         else:

@@ -1,4 +1,5 @@
-"""Firm profile: tax code, sector (VSIC 2018 section), size class (Decree 80/2021), locality.
+"""Firm profile: the kind of unit and its tax identifier, sector (VSIC 2018 or 2025 section), size
+class (Decree 80/2021), commune or ward (with the former units it absorbed, and its reporting area).
 
 Reference tables are data files under assessment/data/. Validation returns :class:`FieldError`
 records carrying a message key of the translation catalogue, so each page shows the message in the
@@ -65,16 +66,37 @@ def complete_tax_code(first_nine: str) -> str | None:
     return None if digit is None else f"{first_nine}{digit}"
 
 
-def tax_code_error(raw: str) -> str | None:
-    """Translation key of what is wrong with a tax code, or None when it is valid.
+KINDS = ("enterprise", "cooperative", "branch", "household")  # doanh nghiệp, hợp tác xã, chi nhánh, hộ kinh doanh
+PERSONAL_ID_RE = re.compile(r"^\d{12}$")
 
-    Valid: 10 digits (an enterprise or cooperative) or 10 digits, a dash and 3 digits (a branch or
-    dependent unit), the 10th digit matching the check digit of the first nine: a mistyped code
-    would otherwise create a phantom firm.
+
+def tax_code_error(raw: str, kind: str = "enterprise") -> str | None:
+    """Translation key of what is wrong with a tax identifier for this kind of unit, or None.
+
+    - enterprise, cooperative: 10 digits, the 10th the check digit of the first nine; a branch's
+      13-character code (10 digits, a dash, 3 digits) is accepted too, as firms type it;
+    - branch (dependent unit): 10 digits, a dash and 3 digits, the first ten checked the same way;
+    - household business: the owner's 12-digit personal identification number (Thông tư 86/2024/
+      TT-BTC, since 01/7/2025), which has no check digit.
+
+    A mistyped code would otherwise create a phantom firm.
+
+    Examples
+    --------
+    >>> tax_code_error("0300588569"), tax_code_error("0300588560")
+    (None, 'err.tax_code.check_digit')
+    >>> tax_code_error("0300588569-001", "branch"), tax_code_error("0300588569", "branch")
+    (None, 'err.tax_code.branch_format')
+    >>> tax_code_error("014203001234", "household"), tax_code_error("0300588569", "household")
+    (None, 'err.tax_code.household_format')
     """
     code = normalise_tax_code(raw)
     if not code:
         return "err.tax_code.missing"
+    if kind == "household":
+        return None if PERSONAL_ID_RE.fullmatch(code) else "err.tax_code.household_format"
+    if kind == "branch" and not re.fullmatch(r"\d{10}-\d{3}", code):
+        return "err.tax_code.branch_format"
     if not TAX_CODE_RE.fullmatch(code):
         return "err.tax_code.format"
     if check_digit(code[:9]) != int(code[9]):
@@ -88,9 +110,11 @@ def tax_code_error(raw: str) -> str | None:
 @dataclass(frozen=True)
 class Sector:
     code: str
-    group: str
+    group: str  # Decree 80/2021 art. 6: agri_industry or trade_services
     name_vi: str
     name_en: str
+    version: str = "2018"  # the VSIC system the letter belongs to: "2018" or "2025"
+    from_2018: tuple[str, ...] = ()  # (VSIC 2025) the 2018 sections it takes over, at section level
 
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" else self.name_vi
@@ -108,14 +132,27 @@ class SizeClass:
 
 @dataclass(frozen=True)
 class Locality:
+    """A commune-level unit (or, before 01/7/2025, a district-level one) with its reporting area
+    and, for units made by a merger, the former units it absorbed."""
+
     code: str
     name: str
     kind: str
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
+    area: str = ""  # the reporting area's code (the former district it lies in)
+    former: tuple[str, ...] = ()  # names of the former units merged into it
+    former_codes: tuple[str, ...] = ()
+    weight: float = 1.0  # demo data only: how many firms to place here, relatively
 
     def active_on(self, day: dt.date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class Area:
+    code: str
+    name: str
 
 
 def _read_yaml(path: Path) -> Any:
@@ -125,13 +162,49 @@ def _read_yaml(path: Path) -> Any:
     return read_yaml(Path(path), DataFileError)
 
 
-@lru_cache(maxsize=1)
-def sectors() -> dict[str, Sector]:
-    data = _read_yaml(DATA_DIR / "sectors.yaml")
+SECTOR_FILES = {"2018": "sectors.yaml", "2025": "sectors-vsic2025.yaml"}
+VSIC_2025_FROM = dt.date(2025, 11, 15)  # Quyết định 36/2025/QĐ-TTg in force
+
+
+def sector_version_on(day: dt.date) -> str:
+    """The sector system in force on ``day``: VSIC 2025 from 15/11/2025, VSIC 2018 before."""
+    return "2025" if day >= VSIC_2025_FROM else "2018"
+
+
+@lru_cache(maxsize=4)
+def sectors(version: str = "2025") -> dict[str, Sector]:
+    """The sections of a VSIC version by letter (a letter means something only with its version)."""
+    data = _read_yaml(DATA_DIR / SECTOR_FILES[version])
     return {
-        s["code"]: Sector(s["code"], s["group"], nfc(s["name"]["vi"]), nfc(s["name"]["en"]))
+        s["code"]: Sector(s["code"], s["group"], nfc(s["name"]["vi"]), nfc(s["name"]["en"]), version,
+                          tuple(s.get("from_2018", ())))
         for s in data["sections"]
     }
+
+
+@lru_cache(maxsize=1)
+def _from_2018() -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for sec in sectors("2025").values():
+        for old in sec.from_2018:
+            out.setdefault(old, []).append(sec.code)
+    return {old: tuple(new) for old, new in out.items()}
+
+
+def section_2025(code: str, version: str) -> str:
+    """The VSIC 2025 section a sector belongs to, for comparing like with like: a 2025 letter is
+    itself; a 2018 letter maps where the section-level correspondence is one to one (2018 K
+    finance is 2025 L, ...); 2018 J (information and communication), split into 2025 J and K, stays
+    apart as "J/K".
+
+    Examples
+    --------
+    >>> section_2025("K", "2018"), section_2025("K", "2025"), section_2025("J", "2018"), section_2025("A", "2018")
+    ('L', 'K', 'J/K', 'A')
+    """
+    if version == "2025":
+        return code
+    return "/".join(_from_2018().get(code, (code,)))
 
 
 @lru_cache(maxsize=1)
@@ -142,14 +215,20 @@ def _size_table() -> tuple[list[dict], dict]:
 
 @lru_cache(maxsize=1)
 def size_classes() -> dict[str, SizeClass]:
+    """The size classes by id, and "household" for household businesses (Decree 80 classes are
+    for enterprises; a household business is shown as what it is)."""
     classes, large = _size_table()
+    household = _read_yaml(DATA_DIR / "size_classes.yaml")["household"]
     return {
-        c["id"]: SizeClass(c["id"], nfc(c["name"]["vi"]), nfc(c["name"]["en"])) for c in [*classes, large]
+        c["id"]: SizeClass(c["id"], nfc(c["name"]["vi"]), nfc(c["name"]["en"])) for c in [*classes, large, household]
     }
 
 
-def size_class(sector_code: str, employees: float, revenue_bn: float | None, capital_bn: float | None) -> SizeClass:
-    """Size class by Decree 80/2021 art. 5: employees within the limit and revenue OR capital within.
+def size_class(sector_code: str, employees: float, revenue_bn: float | None, capital_bn: float | None, *,
+               version: str = "2025", kind: str = "enterprise") -> SizeClass:
+    """Size class by Decree 80/2021 art. 5: employees within the limit and revenue OR capital within,
+    the limits by the sector group of the firm's section (in its VSIC version); a household business
+    gets "household" instead.
 
     Examples
     --------
@@ -157,10 +236,14 @@ def size_class(sector_code: str, employees: float, revenue_bn: float | None, cap
     'micro'
     >>> size_class("C", 8, 9.5, None).id
     'small'
+    >>> size_class("G", 3, 0.5, None, version="2025", kind="household").id
+    'household'
     """
-    group = sectors()[sector_code].group
-    classes, _large = _size_table()
     by_id = size_classes()
+    if kind == "household":
+        return by_id["household"]
+    group = sectors(version)[sector_code].group
+    classes, _large = _size_table()
     for c in classes:
         lim = c["limits"][group]
         money_ok = (revenue_bn is not None and revenue_bn <= lim["revenue"]) or (
@@ -172,21 +255,124 @@ def size_class(sector_code: str, employees: float, revenue_bn: float | None, cap
 
 
 def localities(path: str | Path | None = None) -> dict[str, Locality]:
-    """The province's localities by code, from the configured file (DBI_LOCALITIES_FILE) or ``path``."""
+    """Every unit of the province by code, current and former, from the configured file
+    (DBI_LOCALITIES_FILE) or ``path``: a stored code always reads."""
+    return _locality_file(_path(path))[0]
+
+
+def areas(path: str | Path | None = None) -> dict[str, Area]:
+    """The reporting areas (the former districts) by code."""
+    return _locality_file(_path(path))[1]
+
+
+def current_localities(day: dt.date | None = None, path: str | Path | None = None) -> dict[str, Locality]:
+    """The units in force on ``day`` (today by default): what a firm picks from."""
+    day = day or dt.date.today()
+    return {code: loc for code, loc in localities(path).items() if loc.active_on(day)}
+
+
+def _path(path: str | Path | None) -> str:
     from assessment.config import settings
 
-    return _localities(str(path or settings().localities_file))
+    return str(path or settings().localities_file)
 
 
 @lru_cache(maxsize=4)
-def _localities(path: str) -> dict[str, Locality]:
+def _locality_file(path: str) -> tuple[dict[str, Locality], dict[str, Area]]:
     data = _read_yaml(Path(path))
-    out = {}
+    units = {}
     for u in data["units"]:
-        out[u["code"]] = Locality(
-            u["code"], nfc(u["name"]), u.get("kind", ""), u.get("valid_from"), u.get("valid_to")
+        code = str(u["code"])
+        units[code] = Locality(
+            code, nfc(u["name"]), u.get("kind", ""), u.get("valid_from"), u.get("valid_to"),
+            str(u.get("area") or code), tuple(nfc(x) for x in u.get("former", ())),
+            tuple(str(x) for x in u.get("former_codes", ())), float(u.get("weight", 1)),
         )
-    return out
+    declared = {str(a["code"]): Area(str(a["code"]), nfc(a["name"])) for a in data.get("areas", ())}
+    # a file without areas: each unit is its own area
+    found = {loc.area: declared.get(loc.area) or Area(loc.area, units[loc.area].name if loc.area in units else loc.area)
+             for loc in units.values()}
+    return units, {**declared, **found}
+
+
+_PREFIXES = ("thanh pho ", "thi xa ", "thi tran ", "phuong ", "huyen ", "xa ")
+
+
+def fold(text: str) -> str:
+    """A name as people type it without accents: lower case, no diacritics (đ as d), single spaces,
+    without a leading "Xã", "Phường", "Thị trấn", "Huyện", "Thị xã" or "Thành phố".
+
+    Examples
+    --------
+    >>> fold("Xã Chiềng Khương"), fold("  PHƯỜNG  Tô Hiệu "), fold("chieng khuong")
+    ('chieng khuong', 'to hieu', 'chieng khuong')
+    """
+    import unicodedata
+
+    text = unicodedata.normalize("NFD", str(text or "")).replace("đ", "d").replace("Đ", "D")  # no decomposition
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = " ".join(text.lower().split())
+    for prefix in _PREFIXES:
+        if text.startswith(prefix):
+            return text[len(prefix):]
+    return text
+
+
+@dataclass(frozen=True)
+class LocalityMatch:
+    locality: Locality
+    former: str | None = None  # the former unit's name the text matched, if it matched one
+
+
+def find_localities(text: str, *, day: dt.date | None = None, path: str | Path | None = None,
+                    limit: int = 20) -> list[LocalityMatch]:
+    """Current units whose name, or the name of a former unit they absorbed, contains ``text``
+    typed with or without accents ("chieng khuong", "moc chau"); exact names first."""
+    wanted = fold(text)
+    units = current_localities(day, path)
+    if not wanted:
+        return [LocalityMatch(loc) for loc in units.values()][:limit]
+    exact, partial, via_former = [], [], []
+    for loc in units.values():
+        name = fold(loc.name)
+        if name == wanted:
+            exact.append(LocalityMatch(loc))
+        elif wanted in name:
+            partial.append(LocalityMatch(loc))
+        else:
+            old = next((f for f in loc.former if wanted == fold(f)), None) or \
+                next((f for f in loc.former if wanted in fold(f)), None)
+            if old is not None:
+                via_former.append(LocalityMatch(loc, old))
+    return (exact + partial + via_former)[:limit]
+
+
+def resolve_locality(raw: str, *, day: dt.date | None = None,
+                     path: str | Path | None = None) -> LocalityMatch | None:
+    """The unit a cell means, on ``day``: its code (any unit's, former ones included), its name
+    (case, accents and "Xã"/"Phường" optional), or the name of a former unit it absorbed (the match
+    then names it, so the caller can say so). None when nothing or more than one unit fits."""
+    text = nfc(str(raw or "")).strip()
+    units = localities(path)
+    if text in units:
+        return LocalityMatch(units[text])
+    if text.upper() in units:
+        return LocalityMatch(units[text.upper()])
+    if text.isdigit() and text.zfill(5) in units:  # a spreadsheet that stored 03980 as the number 3980
+        return LocalityMatch(units[text.zfill(5)])
+    wanted = fold(text)
+    if not wanted:
+        return None
+    active = current_localities(day, path)
+    named = [loc for loc in active.values() if fold(loc.name) == wanted]
+    if len(named) == 1:
+        return LocalityMatch(named[0])
+    if named:
+        return None
+    former = [(loc, f) for loc in active.values() for f in loc.former if fold(f) == wanted]
+    if len({loc.code for loc, _ in former}) == 1:
+        return LocalityMatch(former[0][0], former[0][1])
+    return None
 
 
 # --- the profile a firm fills in --------------------------------------------------------------
@@ -204,10 +390,17 @@ class FirmProfile:
     contact_name: str = ""
     contact_phone: str = ""
     contact_email: str = ""
+    kind: str = "enterprise"  # one of KINDS
+    sector_version: str = "2018"  # profiles stored before VSIC 2025 carry no version: they are 2018
 
     @property
     def size_class(self) -> SizeClass:
-        return size_class(self.sector, self.employees, self.revenue_bn, self.capital_bn)
+        return size_class(self.sector, self.employees, self.revenue_bn, self.capital_bn,
+                          version=self.sector_version, kind=self.kind)
+
+    @property
+    def sector_info(self) -> Sector | None:
+        return sectors(self.sector_version).get(self.sector)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -220,16 +413,16 @@ def _figure(raw: Any, field: str, errors: list[FieldError], *, whole: bool = Fal
     try:
         value = float(str(raw).replace(",", ".")) if isinstance(raw, str) else float(raw)
     except ValueError:
-        errors.append(FieldError(field, "err.figure.not_number"))
+        errors.append(FieldError(field, "err.value.not_number"))
         return None
     if not math.isfinite(value) or value < 0:
-        errors.append(FieldError(field, "err.figure.negative"))
+        errors.append(FieldError(field, "err.value.negative"))
         return None
     if limit is not None and value > limit:
         errors.append(FieldError(field, "err.money.unit"))
         return None
     if value > MAX_FIGURE:
-        errors.append(FieldError(field, "err.figure.too_large"))
+        errors.append(FieldError(field, "err.value.too_large"))
         return None
     if whole and value != int(value):
         errors.append(FieldError(field, "err.figure.whole"))
@@ -237,10 +430,17 @@ def _figure(raw: Any, field: str, errors: list[FieldError], *, whole: bool = Fal
     return value
 
 
-def validate_profile(raw: dict[str, Any]) -> tuple[FirmProfile | None, list[FieldError]]:
-    """Check the profile form; return the profile, or None and every problem found."""
+def validate_profile(raw: dict[str, Any], *, on: dt.date | None = None) -> tuple[FirmProfile | None, list[FieldError]]:
+    """Check the profile form (or an imported row) as of ``on`` (today by default): the sector in
+    the VSIC version in force then (unless the row names its version), the commune or ward in force
+    then. Returns the profile, or None and every problem found."""
+    on = on or dt.date.today()
     errors: list[FieldError] = []
-    key = tax_code_error(raw.get("tax_code", ""))
+    kind = raw.get("kind") or "enterprise"
+    if kind not in KINDS:
+        errors.append(FieldError("kind", "err.kind.missing"))
+        kind = "enterprise"
+    key = tax_code_error(raw.get("tax_code", ""), kind)
     if key:
         errors.append(FieldError("tax_code", key))
     name = _CONTROLS.sub("", nfc(str(raw.get("name") or ""))).strip()
@@ -248,11 +448,13 @@ def validate_profile(raw: dict[str, Any]) -> tuple[FirmProfile | None, list[Fiel
         errors.append(FieldError("name", "err.name.missing"))
     elif len(name) > 300:
         errors.append(FieldError("name", "err.name.too_long", (("max", 300),)))
+    version = str(raw.get("sector_version") or sector_version_on(on))
     sector = raw.get("sector")
-    if sector not in sectors():
+    if version not in SECTOR_FILES or sector not in sectors(version):
         errors.append(FieldError("sector", "err.sector.missing"))
     locality = raw.get("locality")
-    if locality not in localities():
+    unit = localities().get(locality)
+    if unit is None or not unit.active_on(on):
         errors.append(FieldError("locality", "err.locality.missing"))
     employees = _figure(raw.get("employees"), "employees", errors, whole=True)
     if employees is None and not any(e.field == "employees" for e in errors):
@@ -281,6 +483,8 @@ def validate_profile(raw: dict[str, Any]) -> tuple[FirmProfile | None, list[Fiel
             contact_name=_CONTROLS.sub("", nfc(str(raw.get("contact_name") or ""))).strip()[:200],
             contact_phone=phone,
             contact_email=email,
+            kind=kind,
+            sector_version=version,
         ),
         [],
     )

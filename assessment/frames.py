@@ -8,7 +8,7 @@ without decoding a results document each; ``latest`` keeps each firm's latest wi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -17,19 +17,20 @@ from sqlalchemy import String, select, type_coerce
 from assessment.framework import Framework, get_framework
 from assessment.models import SUBMITTED, AssessmentRow, FirmRow, ScoreRow
 
-PROFILE = ["sector", "locality", "size_class"]
+PROFILE = ["kind", "sector", "sector_version", "locality", "size_class"]
 
 
 @dataclass(frozen=True)
 class Filters:
-    localities: tuple[str, ...] = ()
-    sectors: tuple[str, ...] = ()
-    sizes: tuple[str, ...] = ()
+    localities: tuple[str, ...] = ()  # unit codes (communes, wards, or former districts)
+    sectors: tuple[str, ...] = ()  # VSIC 2025 sections (the "section" column: 2018 letters mapped)
+    sizes: tuple[str, ...] = ()  # size class ids ("household" for household businesses)
     year: int | None = None  # assessment period (calendar year); None = all
     clusters: tuple[int, ...] = ()  # needs a "cluster" column (dashboard.with_clusters)
+    areas: tuple[str, ...] = ()  # reporting areas (former districts)
 
     def other_year(self, year: int | None) -> Filters:
-        return Filters(self.localities, self.sectors, self.sizes, year, self.clusters)
+        return replace(self, year=year)
 
 
 def submitted_frame(store, framework: Framework | str, *, criteria: bool = False):
@@ -43,8 +44,9 @@ def submitted_frame(store, framework: Framework | str, *, criteria: bool = False
     when = (type_coerce(AssessmentRow.submitted_at, String) if store.engine.dialect.name == "sqlite"
             else AssessmentRow.submitted_at)
     query = (
-        select(AssessmentRow.id, AssessmentRow.firm_id, FirmRow.tax_code, FirmRow.name, AssessmentRow.sector,
-               AssessmentRow.locality, AssessmentRow.size_class, when,
+        select(AssessmentRow.id, AssessmentRow.firm_id, FirmRow.tax_code, FirmRow.name, AssessmentRow.kind,
+               AssessmentRow.sector, AssessmentRow.sector_version, AssessmentRow.locality, AssessmentRow.size_class,
+               when,
                AssessmentRow.total, AssessmentRow.level, ScoreRow.pillar_points, ScoreRow.pillar_levels,
                *([ScoreRow.criterion_points] if criteria else []))
         .join(FirmRow, FirmRow.id == AssessmentRow.firm_id)
@@ -62,6 +64,7 @@ def submitted_frame(store, framework: Framework | str, *, criteria: bool = False
     frame = pd.DataFrame({name: list(values) for name, values in zip(columns, zip(*rows))} if rows
                          else {name: [] for name in columns})
     frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], format="ISO8601")
+    add_places(frame)
     points = int_matrix(frame.pop("pillar_points"))
     levels = int_matrix(frame.pop("pillar_levels"))
     for k, pid in enumerate(p.id for p in fw.pillars):
@@ -79,10 +82,12 @@ def latest(frame: pd.DataFrame, filters: Filters | None = None) -> pd.DataFrame:
     filters = filters or Filters()
     if filters.year is not None:
         f = f[f["submitted_at"].dt.year == filters.year]
+    if filters.areas:
+        f = f[f["area"].isin(filters.areas)]
     if filters.localities:
         f = f[f["locality"].isin(filters.localities)]
     if filters.sectors:
-        f = f[f["sector"].isin(filters.sectors)]
+        f = f[f["section"].isin(filters.sectors)]
     if filters.sizes:
         f = f[f["size_class"].isin(filters.sizes)]
     if filters.clusters and "cluster" in f.columns:
@@ -99,6 +104,20 @@ def latest_frame(store, framework: Framework | str, *, criteria: bool = False):
         now = latest(frame)
         return now.reset_index(drop=True), points[now.index.to_numpy()]
     return latest(submitted_frame(store, framework))
+
+
+def add_places(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns derived from the reference data, in place: ``area`` (the reporting area of the unit,
+    a former district; a former district is its own area) and ``section`` (the VSIC 2025 section,
+    2018 letters mapped where the section-level correspondence is one to one; firms.section_2025)."""
+    from assessment.firms import localities, section_2025
+
+    area_of = {code: loc.area for code, loc in localities().items()}
+    frame["area"] = frame["locality"].map(lambda code: area_of.get(code, code)) if len(frame) else pd.Series(dtype=object)
+    pairs = {(c, v) for c, v in zip(frame["sector"], frame["sector_version"])}
+    section = {pair: section_2025(*pair) for pair in pairs}
+    frame["section"] = [section[pair] for pair in zip(frame["sector"], frame["sector_version"])]
+    return frame
 
 
 def int_matrix(cells) -> np.ndarray:

@@ -285,6 +285,9 @@ class FrameworkSpec(DataModel):
     title: Text
     description: Text
     sources: list[Source] = []
+    # when a newer official version replaced this one: what replaced it and why the tool still
+    # scores with this file (shown on the methodology page, the results page and the scorecard)
+    superseded: Text | None = None
     max_points: Annotated[int, Field(gt=0, le=30000)]  # scoring sums in 16-bit integers
     levels: list[LevelName]
     pillar_levels: list[PillarLevelRule]

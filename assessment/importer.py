@@ -32,7 +32,17 @@ import pandas as pd
 from assessment import cells
 from assessment.answers import Answer
 from assessment.errors import UserError
-from assessment.firms import FirmProfile, localities, normalise_tax_code, sectors, validate_profile
+from assessment.firms import (
+    FirmProfile,
+    areas,
+    current_localities,
+    localities,
+    normalise_tax_code,
+    resolve_locality,
+    sector_version_on,
+    sectors,
+    validate_profile,
+)
 from assessment.framework import Criterion, Framework, nfc
 from assessment.i18n import translate
 from assessment.models import answers_from_document
@@ -44,10 +54,12 @@ HEADER_SEARCH = 20  # rows searched for the header when the first row is a title
 
 # column id -> (Vietnamese header, English header)
 PROFILE_COLUMNS: dict[str, tuple[str, str]] = {
+    "kind": ("Loại hình", "Kind of unit"),
     "tax_code": ("Mã số thuế", "Tax code"),
     "name": ("Tên doanh nghiệp", "Firm name"),
     "sector": ("Ngành (mã VSIC cấp 1)", "Sector (VSIC section)"),
-    "locality": ("Địa bàn (mã)", "Locality (code)"),
+    "sector_version": ("Phiên bản VSIC", "VSIC version"),
+    "locality": ("Xã, phường (mã hoặc tên)", "Commune or ward (code or name)"),
     "employees": ("Số lao động", "Employees"),
     "revenue_bn": ("Doanh thu (tỷ đồng)", "Revenue (billion VND)"),
     "capital_bn": ("Nguồn vốn (tỷ đồng)", "Capital (billion VND)"),
@@ -56,6 +68,8 @@ PROFILE_COLUMNS: dict[str, tuple[str, str]] = {
     "contact_phone": ("Điện thoại", "Phone"),
     "contact_email": ("Email", "E-mail"),
 }
+# headers of earlier templates, still read
+OLD_HEADERS = {"locality": ("Địa bàn (mã)", "Locality (code)")}
 REQUIRED = ("tax_code", "name", "sector", "locality", "employees")
 FIGURES = ("employees", "revenue_bn", "capital_bn")
 FIGURE_HEADERS = cells.FIGURE_HEADERS
@@ -78,6 +92,7 @@ class ImportRow:
     submitted_at: dt.datetime
     codes: np.ndarray  # (n_criteria,) answer codes
     figures: tuple[tuple[str, float], ...] = ()  # criterion id -> the figure written on the form
+    notes: tuple[tuple[str, tuple], ...] = ()  # what the import read differently from the cell (key, params)
 
     def document(self, fw: Framework) -> dict[str, Any]:
         """What the form said, in its stored form (assessment.models.answers_document): the box of
@@ -123,21 +138,27 @@ class Report:
         from assessment.scoring import score_codes
 
         head = {k: translate(f"imp.preview.{k}", lang) for k in
-                ("row", "name", "tax_code", "locality", "size", "date", "total", "level")}
+                ("row", "name", "kind", "tax_code", "locality", "area", "sector", "size", "date", "total", "level",
+                 "notes")}
         if not self.valid:
             return pd.DataFrame(columns=list(head.values()))
         scores = score_codes(fw, np.stack([r.codes for r in self.valid]))
-        units = localities()
+        units, area_names = localities(), {a.code: a.name for a in areas().values()}
         return pd.DataFrame({
             head["row"]: [r.row for r in self.valid],
             head["name"]: [r.profile.name for r in self.valid],
+            head["kind"]: [translate(f"kind.{r.profile.kind}", lang) for r in self.valid],
             head["tax_code"]: [r.profile.tax_code for r in self.valid],
             head["locality"]: [units[r.profile.locality].name if r.profile.locality in units else r.profile.locality
                                for r in self.valid],
+            head["area"]: [area_names.get(units[r.profile.locality].area, "") if r.profile.locality in units else ""
+                           for r in self.valid],
+            head["sector"]: [f"{r.profile.sector} (VSIC {r.profile.sector_version})" for r in self.valid],
             head["size"]: [r.profile.size_class.name(lang) for r in self.valid],
             head["date"]: [r.submitted_at.date().isoformat() for r in self.valid],
             head["total"]: scores.total.astype(int),
             head["level"]: [fw.level_name(int(lv), lang) for lv in scores.level],
+            head["notes"]: ["; ".join(translate(k, lang, **dict(params)) for k, params in r.notes) for r in self.valid],
         })
 
 
@@ -149,7 +170,25 @@ def _norm(text: Any) -> str:
     return re.sub(r"\s+", " ", nfc(str(text))).strip().casefold()
 
 
-_HEADER_TO_ID = {_norm(alias): cid for cid, names in PROFILE_COLUMNS.items() for alias in (cid, *names)}
+_HEADER_TO_ID = {_norm(alias): cid for cid, names in PROFILE_COLUMNS.items()
+                 for alias in (cid, *names, *OLD_HEADERS.get(cid, ()))}
+
+
+def _kind_of(text: Any) -> str | None:
+    """A kind of unit as written: its id, or its name in either language, accents optional; an
+    empty cell is an enterprise (templates before the column existed)."""
+    from assessment.firms import KINDS, fold
+    from assessment.i18n import translate
+
+    wanted = fold(str(text or ""))
+    if not wanted:
+        return "enterprise"
+    for kind in KINDS:
+        names = {kind, fold(translate(f"kind.{kind}", "vi")), fold(translate(f"kind.{kind}", "en"))}
+        names |= {n.split(",")[0].strip() for n in names}  # "chi nhanh" for "chi nhanh, don vi phu thuoc"
+        if wanted in names:
+            return kind
+    return None
 
 
 def _column_id(fw: Framework, header: str) -> str | None:
@@ -198,9 +237,20 @@ def guide_frame(fw: Framework, lang: str) -> pd.DataFrame:
 
 
 def codes_frame(lang: str) -> pd.DataFrame:
-    rows = [(translate("imp.sheet_sector", lang), s.code, s.name(lang)) for s in sectors().values()]
-    rows += [(translate("imp.sheet_locality", lang), u.code, u.name) for u in localities().values()]
-    head = ("Loại", "Mã", "Tên") if lang == "vi" else ("Kind", "Code", "Name")
+    """The codes a row may use: kinds of unit, sectors of VSIC 2025 and 2018, communes and wards
+    (with their area and the former communes they absorbed)."""
+    from assessment.firms import KINDS
+
+    area_names = {a.code: a.name for a in areas().values()}
+    rows = [(translate("imp.sheet_kind", lang), k, translate(f"kind.{k}", lang), "") for k in KINDS]
+    for version in ("2025", "2018"):
+        rows += [(translate("imp.sheet_sector", lang, version=version), s.code, s.name(lang), "")
+                 for s in sectors(version).values()]
+    rows += [(translate("imp.sheet_locality", lang), u.code, u.name,
+              translate("imp.sheet_locality_note", lang, area=area_names.get(u.area, u.area),
+                        former=", ".join(u.former) or "–"))
+             for u in current_localities().values()]
+    head = ("Loại", "Mã", "Tên", "Ghi chú") if lang == "vi" else ("Kind", "Code", "Name", "Note")
     return pd.DataFrame(rows, columns=list(head))
 
 
@@ -400,31 +450,55 @@ def validate(fw: Framework, data: pd.DataFrame | Sheet, *,
     profiles: dict[int, tuple[FirmProfile, dt.datetime]] = {}
     profile_ids = [cid for cid in col_of if cid in PROFILE_COLUMNS]
     text_columns = {cid: frame[col_of[cid]].tolist() for cid in profile_ids}
+    notes: dict[int, list[tuple[str, tuple]]] = {}
     for i in range(len(frame)):
         raw = {cid: text_columns[cid][i] for cid in profile_ids}
         unreadable = {p.column for p in bad_cells.get(i, ())}
         for cid, values in figure_values.items():
             raw[cid] = None if np.isnan(values[i]) else float(values[i])
-        profile, errors = validate_profile(raw)
-        for e in errors:
-            col = col_of.get(e.field) or col_of.get("revenue_bn") or col_of.get("capital_bn")
-            if col in unreadable:
-                continue  # the cell could not be read as a number: already said
-            value = str(text_columns.get(e.field, [""] * len(frame))[i])[:40]
-            if e.field == "tax_code" and re.fullmatch(r"\d{9}(-\d{3})?", normalise_tax_code(value)):
-                add(i, _p(int(rows[i]), col, "imp.tax_code_nine", value=value))
-            elif e.field == "sector" and value:
-                add(i, _p(int(rows[i]), col, "imp.bad_sector", value=value))
-            elif e.field == "locality" and value:
-                add(i, _p(int(rows[i]), col, "imp.bad_locality", value=value))
-            else:
-                add(i, _p(int(rows[i]), col, e.key, **{"what": col, "value": value, **e.kwargs()}))
         date_text = raw.get("assessment_date", "") or ""
         when = parse_date(date_text) if date_text else dt.datetime.combine(today, dt.time(9, 0))
         if when is None:
             add(i, _p(int(rows[i]), col_of.get("assessment_date"), "imp.bad_date", value=date_text[:40]))
         elif when.date() > today:
             add(i, _p(int(rows[i]), col_of.get("assessment_date"), "imp.future_date", value=date_text))
+        day = when.date() if when is not None and when.date() <= today else today
+        # the kind of unit, the sector system (a column, else the assessment's date), the commune
+        kind = _kind_of(raw.get("kind"))
+        if kind is None:
+            add(i, _p(int(rows[i]), col_of.get("kind"), "imp.bad_kind", value=str(raw.get("kind"))[:40]))
+            continue
+        raw["kind"] = kind
+        version = str(raw.get("sector_version") or "").strip()
+        if version and version not in ("2018", "2025"):
+            add(i, _p(int(rows[i]), col_of.get("sector_version"), "imp.bad_sector_version", value=version[:20]))
+            continue
+        raw["sector_version"] = version or sector_version_on(day)
+        raw["sector"] = str(raw.get("sector") or "").strip().upper()
+        place = str(raw.get("locality") or "").strip()
+        match = resolve_locality(place, day=day)
+        if match is not None:
+            raw["locality"] = match.locality.code
+            if match.former is not None:
+                notes.setdefault(i, []).append(("imp.note_former", (("value", place[:60]), ("unit", match.locality.name))))
+            elif match.locality.code != place:
+                notes.setdefault(i, []).append(("imp.note_name", (("value", place[:60]), ("code", match.locality.code))))
+        profile, errors = validate_profile(raw, on=day)
+        for e in errors:
+            col = col_of.get(e.field) or col_of.get("revenue_bn") or col_of.get("capital_bn")
+            if col in unreadable:
+                continue  # the cell could not be read as a number: already said
+            value = str(text_columns.get(e.field, [""] * len(frame))[i])[:40]
+            if e.field == "tax_code" and kind != "household" and re.fullmatch(r"\d{9}(-\d{3})?", normalise_tax_code(value)):
+                add(i, _p(int(rows[i]), col, "imp.tax_code_nine", value=value))
+            elif e.field == "sector" and value:
+                add(i, _p(int(rows[i]), col, "imp.bad_sector", value=value, version=raw["sector_version"]))
+            elif e.field == "locality" and value and match is not None:  # a unit, but not in force on that date
+                add(i, _p(int(rows[i]), col, "imp.locality_not_then", value=value, day=day.strftime("%d/%m/%Y")))
+            elif e.field == "locality" and value:
+                add(i, _p(int(rows[i]), col, "imp.bad_locality", value=value))
+            else:
+                add(i, _p(int(rows[i]), col, e.key, **{"what": col, "value": value, **e.kwargs()}))
         if profile is None or when is None:
             continue
         key = (profile.tax_code, when.year)
@@ -444,7 +518,7 @@ def validate(fw: Framework, data: pd.DataFrame | Sheet, *,
             continue
         profile, when = profiles[i]
         written = tuple((cid, float(values[i])) for cid, values in figures.items() if not np.isnan(values[i]))
-        report.valid.append(ImportRow(int(rows[i]), profile, when, codes[i].copy(), written))
+        report.valid.append(ImportRow(int(rows[i]), profile, when, codes[i].copy(), written, tuple(notes.get(i, ()))))
     return report
 
 

@@ -59,9 +59,11 @@ class AssessmentRow(Base):
     lang: Mapped[str] = mapped_column(String(5), default="vi")
     resume_hash: Mapped[str] = mapped_column(String(64), unique=True)
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id"), nullable=True)
-    # Profile as entered for this assessment; sector/locality/size copied out for queries.
+    # Profile as entered for this assessment; kind/sector/locality/size copied out for queries.
     profile: Mapped[dict[str, Any]] = mapped_column(JSON)
     sector: Mapped[str] = mapped_column(String(2), index=True)
+    sector_version: Mapped[str] = mapped_column(String(4), default="2018", server_default="2018")  # VSIC 2018 or 2025
+    kind: Mapped[str] = mapped_column(String(12), default="enterprise", server_default="enterprise")
     locality: Mapped[str] = mapped_column(String(40), index=True)
     size_class: Mapped[str] = mapped_column(String(10), index=True)
     step: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,9 +1,10 @@
 """Peer benchmarks: where a firm stands among firms like it.
 
 Peers are the other firms' latest submitted assessments of the same framework with the same
-sector, size class and locality. When that group has fewer than MIN_PEERS firms it is widened,
-first dropping the locality, then the size class (then the sector: the whole province), and the
-result says which group was used. Percentiles are mid-rank: the share of peers below the firm plus
+sector (VSIC 2025 section, 2018 letters mapped at section level), size class (household businesses
+are their own class) and commune or ward. When that group has fewer than MIN_PEERS firms it is
+widened: the commune's area (its former district) instead of the commune, then the whole
+province, then the sector alone, then every firm; the result says which group was used. Percentiles are mid-rank: the share of peers below the firm plus
 half of those level with it, so a firm in the middle scores 50.
 """
 
@@ -17,7 +18,21 @@ import pandas as pd
 from assessment.framework import Framework
 
 MIN_PEERS = 5
-WIDENING = (("sector", "size_class", "locality"), ("sector", "size_class"), ("sector",), ())
+WIDENING = (("section", "size_class", "locality"), ("section", "size_class", "area"), ("section", "size_class"),
+            ("section",), ())
+
+
+def firm_of(record) -> dict:
+    """A submitted assessment (assessment.storage.AssessmentRecord) as the peer groups read it: the
+    same columns as a row of frames.latest_frame."""
+    from assessment.firms import localities, section_2025
+
+    profile, result = record.profile, record.result
+    unit = localities().get(profile.locality)
+    return {"firm_id": record.firm_id, "section": section_2025(profile.sector, profile.sector_version),
+            "size_class": profile.size_class.id, "locality": profile.locality,
+            "area": unit.area if unit is not None else profile.locality, "total": result.total,
+            **{f"{p.id}_points": p.points for p in result.pillars}}
 
 
 @dataclass(frozen=True)
@@ -68,7 +83,7 @@ class PeerIndex:
         self.columns = ["total"] + [f"{p.id}_points" for p in fw.pillars]
         values = latest[self.columns].to_numpy(dtype=np.float64)
         self._row_of = {int(f): i for i, f in enumerate(latest["firm_id"].to_numpy())}
-        self._keys = {col: latest[col].to_numpy() for col in ("sector", "size_class", "locality")}
+        self._keys = {col: latest[col].to_numpy() for col in ("section", "size_class", "locality", "area")}
         self._values = values
         self._groups: dict[tuple, dict[tuple, np.ndarray]] = {}
         for group in WIDENING:

@@ -27,7 +27,8 @@ import numpy as np
 from fpdf import FPDF
 
 from assessment import narrative
-from assessment.firms import localities, sectors, size_classes
+from assessment.config import settings
+from assessment.firms import KINDS, areas, current_localities, localities, sector_version_on, sectors, size_classes
 from assessment.framework import Framework, nfc
 from assessment.i18n import number, translate
 
@@ -257,14 +258,21 @@ def scorecard_pdf(fw: Framework, view, lang: str, *, today: dt.date | None = Non
 
     # header
     doc.para(tr("pdf.title"), 9, "B", MUTED)
+    doc.para(clean(settings().department(lang)), 8.5, "", MUTED)
     doc.h1(clean(profile.name, 300))
-    sector = sectors().get(profile.sector)
+    sector = profile.sector_info
     size = size_classes().get(profile.size_class.id)
+    unit = locs.get(profile.locality)
+    area = areas().get(unit.area) if unit is not None else None
+    place = unit.name if unit is not None else profile.locality
     facts = [
-        (tr("profile.tax_code"), profile.tax_code),
-        (tr("profile.locality"), locs[profile.locality].name if profile.locality in locs else profile.locality),
-        (tr("profile.sector"), f"{profile.sector} – {sector.name(lang)}" if sector else profile.sector),
-        (tr("dash.size"), size.name(lang) if size else profile.size_class.id),
+        (tr("profile.kind"), tr(f"kind.{profile.kind}")),
+        (tr(f"profile.tax_code.{profile.kind}"), profile.tax_code),
+        (tr("profile.locality"), f"{place} ({area.name})" if area is not None and area.code != profile.locality else place),
+        (tr("profile.sector"), (f"{profile.sector} – {sector.name(lang)} (VSIC {profile.sector_version})" if sector
+                                else profile.sector)),
+        (tr("dash.size"), tr("kind.household") if profile.kind == "household" else
+         (size.name(lang) if size else profile.size_class.id)),
         (tr("pdf.date"), _day(record.submitted_at, lang)),
         (tr("pdf.framework"), f"{fw.spec.title(lang)} – {tr('pdf.version')} {fw.version}"),
     ]
@@ -372,6 +380,8 @@ def scorecard_pdf(fw: Framework, view, lang: str, *, today: dt.date | None = Non
     # methodology
     doc.h2(tr("pdf.method"))
     doc.para(tr("pdf.method_text"), 7.5, "", MUTED)
+    if fw.spec.superseded is not None:
+        doc.para(fw.spec.superseded(lang), 7.5, "", MUTED)
     for s in fw.spec.sources:
         doc.para(f"[{s.id}] {s.text(lang)}", 7, "", MUTED)
     if fw.spec.assumptions:
@@ -454,9 +464,17 @@ def blank_form_pdf(fw: Framework, lang: str, *, today: dt.date | None = None) ->
         doc.set_draw_color(150, 150, 150)
         doc.line(doc.get_x(), y, MARGIN + BODY, y)
         doc.ln(7.5)
-    doc.para(tr("pdf.blank_codes_hint"), 7.5, "", MUTED)
-    doc.para(", ".join(f"{s.code} {s.name(lang)}" for s in sectors().values()), 6.5, "", MUTED)
-    doc.para(", ".join(f"{u.code} {u.name}" for u in localities().values()), 6.5, "", MUTED)
+    # the codes to write, readable on paper (8 pt and more), even if they take a page
+    doc.para(tr("pdf.blank_kinds", kinds="; ".join(tr(f"kind.{k}") for k in KINDS)), 8.5, "", INK)
+    doc.para(tr("pdf.blank_codes_hint"), 8.5, "B", INK)
+    doc.para("; ".join(f"{s.code} {s.name(lang)}" for s in sectors(sector_version_on(today)).values()), 8, "", INK)
+    doc.para(tr("pdf.blank_localities_hint"), 8.5, "B", INK)
+    area_names = {a.code: a.name for a in areas().values()}
+    by_area: dict[str, list[str]] = {}
+    for u in current_localities(today).values():
+        by_area.setdefault(u.area, []).append(f"{u.code} {u.name}")
+    for code, units in by_area.items():
+        doc.para(f"{area_names.get(code, code)}: " + "; ".join(units), 8, "", INK)
     for p in fw.pillars:
         doc.h2(f"{p.id}. {p.name(lang)}")
         for c in p.criteria:

@@ -435,7 +435,9 @@ def profile_columns(profile: FirmProfile) -> dict[str, Any]:
     """The profile as stored with an assessment: the document, and the columns queries filter on."""
     return {
         "profile": profile.to_dict(),
+        "kind": profile.kind,
         "sector": profile.sector,
+        "sector_version": profile.sector_version,
         "locality": profile.locality,
         "size_class": profile.size_class.id,
     }

@@ -47,7 +47,7 @@ def first_render(url: str) -> dict:
     filters = frames.Filters(year=year)
     head = dashboard.headline(fw, frame, filters)
     now = frames.latest(frame, filters)
-    dashboard.locality_pillar(fw, now)
+    dashboard.place_pillar(fw, now, "area")
     dashboard.sector_comparison(fw, now)
     dashboard.trend(frame, filters.other_year(None))
     table = dashboard.firm_table(fw, now, kept.model if kept else None)

@@ -53,7 +53,7 @@ def make_csv(path: Path, n: int, seed: int = 10) -> None:
     data["Mã số thuế"] = tax
     data["Tên doanh nghiệp"] = [f"Hợp tác xã Số {i}" for i in range(n)]
     data["Ngành (mã VSIC cấp 1)"] = rng.choice(list("ACGIF"), n).tolist()
-    data["Địa bàn (mã)"] = rng.choice(["SL-TP", "SL-MC", "SL-MS", "SL-TC", "SL-PY"], n).tolist()
+    data["Xã, phường (mã hoặc tên)"] = rng.choice(["03646", "03980", "03670", "03721", "04222"], n).tolist()
     data["Số lao động"] = rng.integers(1, 90, n).astype(str).tolist()
     data["Doanh thu (tỷ đồng)"] = [f"{x:.1f}".replace(".", ",") for x in rng.uniform(0.5, 80, n)]
     data["Ngày đánh giá"] = "15/10/2026"
@@ -100,7 +100,7 @@ def one(url: str, csv_path: Path, baseline: bool) -> dict:
     fw = load_framework(DEFAULT_FRAMEWORK_FILE)
     store = Store.from_url(url)
     aid, _ = store.create_assessment(FirmProfile("0101248141", "Cửa hàng đang tự đánh giá", "G", 4, 1.0, None,
-                                                 "SL-TP"), fw.key)
+                                                 "03646"), fw.key)
     ctx = mp.get_context("spawn")
     stop, out = ctx.Event(), ctx.Queue()
     proc = ctx.Process(target=saver, args=(url, aid, stop, out), daemon=True)

@@ -13,7 +13,6 @@ from assessment.scoring import score_codes
 from assessment.storage import Store
 from tests.conftest import POSTGRES_SKIP, POSTGRES_URL, _postgres_schema_url, tax_code
 
-LOCALITY_CODES = list(localities())
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
@@ -50,7 +49,7 @@ def fill_profile(at, *, tax_code="5500123464", name="Hợp tác xã Chè Shan Tu
     at.text_input(key="pf_name").input(name)
     # select_index: the option labels depend on the language shown
     at.selectbox(key="pf_sector").select_index(0)  # A - agriculture, forestry, fishery
-    at.selectbox(key="pf_locality").select_index(LOCALITY_CODES.index("SL-BY"))
+    at.selectbox(key="pf_locality").select("04222")  # Xã Chiềng Khương
     at.number_input(key="pf_employees").set_value(8)
     at.number_input(key="pf_revenue").set_value(2.5)
     at.button(key="profile_next").click().run()
@@ -509,20 +508,41 @@ def test_dashboard_filters_change_the_figures(db, dbi, monkeypatch):
 
     store = Store.from_url(db)
     Accounts(store).add("xem", PASSWORD, role="viewer")
-    store.replace_demo(dbi, demo.generate(dbi, 120, seed=8, localities=LOCALITY_CODES))
+    firms = demo.generate(dbi, 120, seed=8)
+    store.replace_demo(dbi, firms)
+    # a firm assessed before the reform: its district code and VSIC 2018 sector still read, under its area
+    from assessment import workflow
+    from assessment.answers import Answer
+    from assessment.firms import FirmProfile
+
+    old = FirmProfile(tax_code(77, "5600"), "HTX Chè Tà Xùa", "K", 5, 1.0, None, "SL-MC", sector_version="2018")
+    aid, _ = store.create_assessment(old, dbi.key)
+    store.save_answers(aid, {c: Answer(1) for c in dbi.criterion_ids})
+    workflow.submit(store, dbi, aid)
     at = AppTest.from_function(_dashboard_script, default_timeout=60).run()
     assert not at.text_input(key="signin_user").value and not at.metric  # sign-in first
     _sign_in(at, "xem")
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Doanh nghiệp đã đánh giá"] == "120"
+    assert metrics["Doanh nghiệp đã đánh giá"] == "121"
     assert len(at.get("vega_lite_chart")) == 5  # levels, pillars, heatmap, sectors, trend
-    at.multiselect(key="dash_loc").select("SL-MC").run()
+    at.multiselect(key="dash_area").select("SL-MC").run()
     only = {m.label: m.value for m in at.metric}["Doanh nghiệp đã đánh giá"]
-    expected = sum(1 for f in demo.generate(dbi, 120, seed=8, localities=LOCALITY_CODES) if f.profile.locality == "SL-MC")
-    assert only == str(expected) and expected < 120
+    units = localities()
+    expected = 1 + sum(1 for f in firms if units[f.profile.locality].area == "SL-MC")
+    assert only == str(expected) and 1 < expected < 121
     table = at.dataframe[-1].value
-    assert len(table) == expected and table["Địa bàn"].eq("Mộc Châu").all()
+    assert len(table) == expected and table["Khu vực (huyện cũ)"].eq("Mộc Châu").all()
+    assert "Mộc Châu" in set(table["Xã, phường"]) and table["Xã, phường"].nunique() > 2
+    assert "K – Hoạt động tài chính, ngân hàng và bảo hiểm" in set(table["Ngành kinh doanh chính"])  # 2018 K, its meaning
+    assert set(table["Phiên bản VSIC"]) == {"2018", "2025"}
+    # drill down: the communes of Mộc Châu, then one commune
+    at.selectbox(key="dash_drill").select("SL-MC").run()
+    assert not at.exception and len(at.get("vega_lite_chart")) == 6
+    ward = next(f.profile.locality for f in firms if units[f.profile.locality].area == "SL-MC")
+    at.multiselect(key="dash_loc").select(ward).run()
+    in_ward = sum(1 for f in firms if f.profile.locality == ward)
+    assert {m.label: m.value for m in at.metric}["Doanh nghiệp đã đánh giá"] == str(in_ward)
     assert {b.key for b in at.get("download_button")} >= {"dash_csv", "dash_xlsx"}
     assert {"P1 – Điểm", "P6 – Mức", "Ngày đánh giá"} <= set(table.columns)  # exported with every pillar
     assert not any(e.label.startswith("Thêm hoặc xóa mục tiêu") for e in at.expander)  # viewers edit no target
@@ -548,7 +568,7 @@ def test_department_targets_clusters_filter_and_firm_detail(db, dbi, monkeypatch
 
     store = Store.from_url(db)
     Accounts(store).add("admin", PASSWORD, role="admin")
-    store.replace_demo(dbi, demo.generate(dbi, 150, seed=4, localities=LOCALITY_CODES))
+    store.replace_demo(dbi, demo.generate(dbi, 150, seed=4))
     frame = frames.submitted_frame(store, dbi.key)
     now = frames.latest(frame, frames.Filters(year=int(frame["submitted_at"].dt.year.max())))
     model, labels = fit_clusters(dbi, pillar_percent_of(dbi, now), k=3)
@@ -594,10 +614,10 @@ def test_department_downloads_scorecards_of_the_filtered_firms_as_one_zip(db, db
 
     store = Store.from_url(db)
     Accounts(store).add("xem", PASSWORD, role="viewer")
-    store.replace_demo(dbi, demo.generate(dbi, 60, seed=12, localities=LOCALITY_CODES))
+    store.replace_demo(dbi, demo.generate(dbi, 60, seed=12))
     at = AppTest.from_function(_dashboard_script, default_timeout=120).run()
     _sign_in(at, "xem")
-    at.multiselect(key="dash_loc").select("SL-MC").run()
+    at.multiselect(key="dash_area").select("SL-MC").run()
     n = int({m.label: m.value for m in at.metric}["Doanh nghiệp đã đánh giá"])
     at.radio(key="bulk_lang").set_value("en")
     at.button(key="bulk_make").click().run()
@@ -618,7 +638,7 @@ def test_results_page_compares_with_peers_anonymously(db, dbi, monkeypatch):
     from assessment import demo
 
     store = Store.from_url(db)
-    store.replace_demo(dbi, demo.generate(dbi, 80, seed=6, localities=LOCALITY_CODES))
+    store.replace_demo(dbi, demo.generate(dbi, 80, seed=6))
     monkeypatch.setenv("TEST_ASSESSMENT", str(_submitted_shop(db, dbi)))
     monkeypatch.setenv("TEST_LANG", "en")
     at = AppTest.from_function(_results_script, default_timeout=60).run()
@@ -649,7 +669,7 @@ def test_clusters_page_runs_and_names_clusters(db, dbi):
 
     store = Store.from_url(db)
     Accounts(store).add("xem", PASSWORD, role="viewer")
-    store.replace_demo(dbi, demo.generate(dbi, 150, seed=9, localities=LOCALITY_CODES))
+    store.replace_demo(dbi, demo.generate(dbi, 150, seed=9))
     at = AppTest.from_function(_clusters_script, default_timeout=120).run()
     _sign_in(at, "xem")
     assert not at.exception
@@ -676,7 +696,7 @@ def test_admin_keeps_a_clustering_for_the_dashboard(db, dbi):
 
     store = Store.from_url(db)
     Accounts(store).add("admin", PASSWORD, role="admin")
-    store.replace_demo(dbi, demo.generate(dbi, 90, seed=3, localities=LOCALITY_CODES))
+    store.replace_demo(dbi, demo.generate(dbi, 90, seed=3))
     at = AppTest.from_function(_clusters_script, default_timeout=120).run()
     _sign_in(at)
     assert "Chưa lưu cách phân nhóm nào" in " ".join(c.value for c in at.caption)
@@ -707,7 +727,7 @@ def _import_rows(fw, n, bad_row=None):
     rows = []
     for i in range(n):
         row = {names["tax_code"]: tax_code(i, "5501"), names["name"]: f"Công ty TNHH Số {i}", names["sector"]: "G",
-               names["locality"]: "SL-MC", names["employees"]: "9", names["revenue_bn"]: "3",
+               names["locality"]: "03980", names["employees"]: "9", names["revenue_bn"]: "3",
                names["assessment_date"]: "2026-10-01"}
         row.update({c.id: "1" for c in fw.criteria})
         rows.append(row)
@@ -735,7 +755,7 @@ def test_import_of_a_bad_file_lists_its_errors_and_writes_nothing(db, dbi, monke
     assert not at.exception
     assert errors(at) == ["Có 2 lỗi ở 1 dòng. Không có gì được ghi."]
     report = at.dataframe[0].value
-    assert list(report["Dòng"]) == [4, 4] and set(report["Cột"]) == {dbi.criteria[0].id, "Địa bàn (mã)"}
+    assert list(report["Dòng"]) == [4, 4] and set(report["Cột"]) == {dbi.criteria[0].id, "Xã, phường (mã hoặc tên)"}
     assert any("“99”" in r for r in report["Lý do"]) and any("“Hà Nội”" in r for r in report["Lý do"])
     assert store.count_assessments() == 0
     assert at.button(key="imp_confirm").disabled  # the valid rows only after ticking the box
@@ -743,7 +763,7 @@ def test_import_of_a_bad_file_lists_its_errors_and_writes_nothing(db, dbi, monke
     preview = at.table[0].value
     assert preview.index.tolist() == [2, 3, 5] and preview["Mã số thuế"].tolist() == [tax_code(i, "5501")
                                                                                         for i in (0, 1, 3)]
-    assert preview["Địa bàn"].iloc[0] != "SL-MC"  # the locality's name, not its code
+    assert preview["Địa bàn"].iloc[0] == "Phường Mộc Châu"  # the locality's name, not its code
     assert {"Quy mô", "Tổng điểm", "Mức"} <= set(preview.columns)
     assert {"imp_preview_csv", "imp_preview_xlsx"} <= {b.key for b in at.get("download_button")}
     at.checkbox(key="imp_only_valid").check().run()

@@ -39,7 +39,7 @@ from browser_support import (
 )
 
 from assessment import narrative, workflow
-from assessment.firms import localities
+from assessment.firms import areas
 from assessment.framework import DEFAULT_FRAMEWORK_FILE, load_framework
 from assessment.scoring import score_codes
 
@@ -142,7 +142,12 @@ def test_firm_assesses_on_a_phone_and_resumes_with_its_code(pages, fw):
     page.get_by_role("textbox", name="Mã số thuế", exact=True).fill(TAX_CODE)
     page.get_by_role("textbox", name="Tên doanh nghiệp", exact=True).fill(FIRM_NAME)
     choose(page, "Ngành kinh doanh chính", "A – Nông nghiệp, lâm nghiệp và thủy sản")
-    choose(page, "Địa bàn", "Bắc Yên")
+    # the commune, found without accents (a phone keyboard) and picked from the narrowed list
+    search = page.get_by_role("textbox", name="Tìm xã, phường (gõ không dấu cũng được, hoặc tên xã cũ)", exact=True)
+    search.fill("chieng khuong")
+    search.press("Enter")
+    settle(page)
+    choose(page, "Xã, phường", "Xã Chiềng Khương (Sông Mã)")
     page.get_by_role("spinbutton", name="Số lao động tham gia BHXH bình quân năm", exact=True).fill("8")
     page.get_by_role("spinbutton", name="Tổng doanh thu năm (tỷ đồng)", exact=True).fill("2.5")
     page.get_by_role("button", name="Lưu và tiếp tục →").click()
@@ -205,8 +210,7 @@ def test_department_filters_dashboard_exports_xlsx_and_sees_clusters(pages):
     import pandas as pd
     from playwright.sync_api import expect
 
-    locs = localities(str(ROOT / "assessment" / "data" / "localities" / "son-la.yaml"))
-    locality = locs["SL-MC"].name  # Mộc Châu
+    area = areas(str(ROOT / "assessment" / "data" / "localities" / "son-la.yaml"))["SL-MC"].name  # Mộc Châu
 
     page = pages.new(1280, 900)
     page.goto("/dashboard")
@@ -219,7 +223,7 @@ def test_department_filters_dashboard_exports_xlsx_and_sees_clusters(pages):
     assert before >= DEMO_FIRMS
     readme_screenshot(page, "dashboard", top=page.get_by_test_id("stMultiSelect").first)
 
-    choose(page, "Địa bàn", locality)
+    choose(page, "Khu vực (huyện cũ)", area)
     page.keyboard.press("Escape")
     expect(firms).not_to_have_text(str(before))
     settle(page)  # the download button must be the filtered run's, not the previous one
@@ -230,7 +234,7 @@ def test_department_filters_dashboard_exports_xlsx_and_sees_clusters(pages):
         page.get_by_role("button", name="Tải danh sách đang lọc (XLSX)").click()
     table = pd.read_excel(download.value.path(), engine="openpyxl")
     assert len(table) == after
-    assert set(table["Địa bàn"]) == {locality}
+    assert set(table["Khu vực (huyện cũ)"]) == {area} and table["Xã, phường"].nunique() > 1
 
     # a new page load is a new Streamlit session: sign in again on the clusters page
     page.goto("/clusters")

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 
 from assessment import demo
-from assessment.firms import localities, tax_code_error
+from assessment.firms import current_localities, localities, tax_code_error
 from tests.conftest import latest_records
 
-UNITS = list(localities())
+UNITS = list(current_localities())
 
 
 def test_same_seed_same_province(dbi):
@@ -26,14 +26,24 @@ def test_same_seed_same_province(dbi):
 
 
 def test_province_looks_like_son_la(dbi):
-    firms = demo.generate(dbi, 2000, seed=1, localities=UNITS)
+    firms = demo.generate(dbi, 2000, seed=1)
     assert all(f.profile.name.startswith("[DEMO] ") and f.profile.tax_code.startswith("99") for f in firms)
-    assert all(tax_code_error(f.profile.tax_code) is None for f in firms)
+    assert all(tax_code_error(f.profile.tax_code, f.profile.kind) is None for f in firms)
+    kinds = Counter(f.profile.kind for f in firms)
+    assert set(kinds) == {"enterprise", "cooperative", "branch", "household"} and kinds["household"] > 200
     sizes = Counter(f.profile.size_class.id for f in firms)
     assert sizes["micro"] > sizes["small"] > sizes["medium"] > 0 and "large" not in sizes
+    assert sizes["household"] == kinds["household"]
     sectors = Counter(f.profile.sector for f in firms)
     assert sectors.most_common(2)[0][0] in {"A", "G"} and sectors["I"] > 0
-    assert set(f.profile.locality for f in firms) == set(UNITS)
+    assert {f.profile.sector_version for f in firms} == {"2025"}
+    # communes weighted as the province: the wards of Sơn La city and Mộc Châu hold most firms,
+    # remote communes few, every commune some
+    places = Counter(f.profile.locality for f in firms)
+    units = localities()
+    assert set(places) == set(UNITS)
+    wards = sum(n for code, n in places.items() if units[code].kind == "ward")
+    assert wards > len(firms) / 3 and all(units[c].area in ("SL-TP", "SL-MC") for c, _ in places.most_common(6))
     scores = demo.scores_of(dbi, firms)
     levels = Counter(scores.level.tolist())
     assert levels[1] + levels[2] > len(firms) / 2 and levels[4] > 0  # mostly early, some advanced

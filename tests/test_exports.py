@@ -71,6 +71,6 @@ def test_firm_names_lose_invisible_control_characters():
     from assessment.firms import validate_profile
 
     profile, errors = validate_profile(
-        {"tax_code": "5500123464", "name": "\u202eHTX\x1f Chè\u200b", "sector": "A", "locality": "SL-MC",
+        {"tax_code": "5500123464", "name": "\u202eHTX\x1f Chè\u200b", "sector": "A", "locality": "03980",
          "employees": "3", "revenue_bn": "1"})
     assert not errors and profile.name == "HTX Chè"

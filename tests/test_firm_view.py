@@ -7,7 +7,7 @@ from assessment import demo, firm_view, frames
 from assessment.catalogue import CATALOGUE_FILE, load_catalogue
 from assessment.department import Department
 from assessment.clustering import fit_clusters, pillar_percent_of
-from assessment.peers import PeerIndex, benchmark
+from assessment.peers import PeerIndex, benchmark, firm_of
 from assessment.recommend import recommend
 from assessment.roadmap import roadmap
 
@@ -21,9 +21,7 @@ def test_gathering_many_equals_one_by_one_with_the_single_firm_functions(store, 
     many = firm_view.gather(dbi, records, ctx, after_next=True)
     for record, got in zip(records, many):
         road = roadmap(dbi, record.result.criterion_points)
-        firm = {"firm_id": record.firm_id, "sector": record.profile.sector,
-                "size_class": record.profile.size_class.id, "locality": record.profile.locality,
-                "total": record.result.total, **{f"{p.id}_points": p.points for p in record.result.pillars}}
+        firm = firm_of(record)
         assert got.record == record and got.roadmap == road
         assert got.recommendations == tuple(recommend(dbi, entries, record.result.criterion_points, road,
                                                       size_class=record.profile.size_class.id,

@@ -90,7 +90,7 @@ def _valid_rows(fw, n=4) -> pd.DataFrame:
     for i in range(n):
         row = {names[1]: "" for names in importer.PROFILE_COLUMNS.values()}
         row.update({"Tax code": tax_code(i, "5500"), "Firm name": f"Công ty {i}", "Sector (VSIC section)": "G",
-                    "Locality (code)": "SL-MC", "Employees": "9", "Revenue (billion VND)": "3",
+                    "Commune or ward (code or name)": "03980", "Employees": "9", "Revenue (billion VND)": "3",
                     "Assessment date": "2026-10-01"})
         row.update({c.id: "1" for c in fw.criteria})
         rows.append(row)
@@ -150,8 +150,8 @@ def test_spreadsheets_with_merged_cells_formulas_and_empty_sheets(dbi, tmp_path)
     frame.to_excel(buf, index=False)
     wb = openpyxl.load_workbook(io.BytesIO(buf.getvalue()))
     ws = wb.active
-    ws.merge_cells("B2:B3")  # a merged firm name over two rows
-    ws["E4"] = "=2+3"  # a formula where employees go
+    ws.merge_cells("C2:C3")  # a merged firm name over two rows (A kind, B tax code, C name)
+    ws["G4"] = "=2+3"  # a formula where employees go (D sector, E version, F commune, G employees)
     out = io.BytesIO()
     wb.save(out)
     report = importer.validate(dbi, importer.read_table(out.getvalue(), "m.xlsx", dbi))

@@ -25,7 +25,12 @@ def test_every_key_used_in_the_code_exists():
     for path in [ROOT / "app.py", *ROOT.joinpath("assessment").rglob("*.py")]:
         used |= set(KEY_RE.findall(path.read_text(encoding="utf-8")))
     used |= {f"answer.{w}" for w in ("numerator", "denominator", "value")}  # built as f"answer.{what}"
-    used |= {f"peers.group.{g}" for g in ("sector_size_class_locality", "sector_size_class", "sector", "all")}
+    from assessment.firms import KINDS
+    from assessment.peers import WIDENING
+
+    used |= {f"peers.group.{'_'.join(g) if g else 'all'}" for g in WIDENING}  # built from the group
+    used |= {f"{prefix}.{k}" for k in KINDS for prefix in ("kind", "profile.tax_code", "profile.tax_code_help")}
+    used |= {f"role.{r}" for r in ("viewer", "admin")}
     assert len(used) > 100
     missing = sorted(k for k in used if k not in catalogue("vi"))
     assert missing == []

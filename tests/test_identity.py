@@ -63,7 +63,7 @@ def test_peers_never_count_a_claim(store, dbi):
     before = frames.latest_frame(store, dbi.key)
     _submitted(store, dbi, _stranger(tax_code=tax_code(10)), 5)
     after = frames.latest_frame(store, dbi.key)
-    firm = {"firm_id": -1, "sector": "A", "size_class": "micro", "locality": "SL-BY", "total": 100,
+    firm = {"firm_id": -1, "section": "A", "size_class": "micro", "locality": "SL-BY", "area": "SL-BY", "total": 100,
             **{f"{p.id}_points": 10 for p in dbi.pillars}}
     assert after.equals(before) and benchmark(dbi, after, firm) == benchmark(dbi, before, firm)
 

@@ -25,7 +25,7 @@ def _row(fw, lang="vi", **changes) -> dict:
     row = dict.fromkeys(cols, "")
     names = {cid: names[0 if lang == "vi" else 1] for cid, names in importer.PROFILE_COLUMNS.items()}
     row.update({names["tax_code"]: "5500123464", names["name"]: "HTX Chè Shan tuyết Tà Xùa", names["sector"]: "A",
-                names["locality"]: "SL-MC", names["employees"]: "12", names["revenue_bn"]: "5,5",
+                names["locality"]: "03980", names["employees"]: "12", names["revenue_bn"]: "5,5",
                 names["assessment_date"]: "27/10/2026"})
     for i, c in enumerate(fw.criteria):
         row[c.id] = {"choice": str(i % len(c.choices)), "yes_no": "có", "share": "35%", "count": "2"}[c.type]
@@ -80,7 +80,7 @@ def test_every_kind_of_cell_problem_is_listed_with_row_column_reason(fw_name, re
         _row(dbi),
         _row(dbi, **{"Mã số thuế": "12345", choice.id: "9"}),
         _row(dbi, **{yes_no.id: "maybe", share.id: "140%", count.id: "2.5"}),
-        _row(dbi, **{"Ngành (mã VSIC cấp 1)": "Z", "Địa bàn (mã)": "HN-01", choice.id: ""}),
+        _row(dbi, **{"Ngành (mã VSIC cấp 1)": "Z", "Xã, phường (mã hoặc tên)": "HN-01", choice.id: ""}),
         _row(dbi, **{"Ngày đánh giá": "31/02/2026", "Số lao động": "nhiều", share.id: "abc"}),
         _row(dbi, **{"Ngày đánh giá": "01/01/2027", "Tên doanh nghiệp": "", "Doanh thu (tỷ đồng)": ""}),
     ]
@@ -92,7 +92,7 @@ def test_every_kind_of_cell_problem_is_listed_with_row_column_reason(fw_name, re
     assert (4, share.id, "imp.share_range") in keys
     assert (4, count.id, "imp.not_box") in keys
     assert (5, "Ngành (mã VSIC cấp 1)", "imp.bad_sector") in keys
-    assert (5, "Địa bàn (mã)", "imp.bad_locality") in keys
+    assert (5, "Xã, phường (mã hoặc tên)", "imp.bad_locality") in keys
     assert (5, choice.id, "imp.no_answer") in keys
     assert (6, "Ngày đánh giá", "imp.bad_date") in keys
     assert (6, "Số lao động", "imp.not_number") in keys
@@ -150,7 +150,7 @@ def test_xlsx_template_round_trip(dbi):
     assert list(sheets["Dữ liệu"].columns) == importer.template_columns(dbi, "vi")
     assert "1.1.3 tỷ lệ (%)" in sheets["Dữ liệu"].columns  # a share's written figure has a column of its own
     assert set(dbi.criterion_ids) <= set(sheets["Hướng dẫn"]["Cột"])
-    assert "SL-MC" in set(sheets["Bảng mã"]["Mã"])
+    assert "03980" in set(sheets["Bảng mã"]["Mã"]) and "SL-MC" not in set(sheets["Bảng mã"]["Mã"])
     # filled in as a spreadsheet program would (numbers as numbers, the date as a date)
     row = _row(dbi)
     filled = pd.DataFrame([row])
@@ -166,7 +166,7 @@ def test_xlsx_template_round_trip(dbi):
     assert report.ok, report.table("en")
     assert report.valid[0].submitted_at == dt.datetime(2026, 10, 27)
     csv = importer.template_csv(dbi, "en").decode("utf-8-sig")
-    assert csv.splitlines()[0].startswith("Tax code,Firm name,")
+    assert csv.splitlines()[0].startswith("Kind of unit,Tax code,Firm name,")
 
 
 def test_store_writes_scored_assessments_with_history(store, dbi):

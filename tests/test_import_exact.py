@@ -39,7 +39,7 @@ LIBREOFFICE = Path(__file__).resolve().parent / "fixtures" / "libreoffice"
 def _profile(i: int, lang: str = "vi") -> dict:
     names = {cid: n[0 if lang == "vi" else 1] for cid, n in importer.PROFILE_COLUMNS.items()}
     return {names["tax_code"]: tax_code(i), names["name"]: f"HTX Số {i}", names["sector"]: "A",
-            names["locality"]: "SL-MC", names["employees"]: "12", names["revenue_bn"]: "5,5",
+            names["locality"]: "03980", names["employees"]: "12", names["revenue_bn"]: "5,5",
             names["assessment_date"]: "27/10/2026"}
 
 
@@ -194,14 +194,14 @@ def test_csv_cells_are_trimmed_and_normalised_like_xlsx(mini):
     dbi = mini  # it has a yes/no criterion
     yes_no = next(c for c in dbi.criteria if c.type == "yes_no")
     row = _form(dbi, {c.id: "0" for c in dbi.criteria})
-    row.update({"Ngành (mã VSIC cấp 1)": "A ", "Địa bàn (mã)": " SL-MC ", "Tên doanh nghiệp": "  HTX  Chè  ",
+    row.update({"Ngành (mã VSIC cấp 1)": "A ", "Xã, phường (mã hoặc tên)": " 03980 ", "Tên doanh nghiệp": "  HTX  Chè  ",
                 yes_no.id: unicodedata.normalize("NFD", "Có ")})
     frame = pd.DataFrame([row])
     data = frame.to_csv(index=False).encode("utf-8")
     report = importer.import_file(_NoDb(), dbi, data, "phieu.csv", today=TODAY)
     assert report.ok, report.table("en").to_string()
     r = report.valid[0]
-    assert (r.profile.sector, r.profile.locality, r.profile.name) == ("A", "SL-MC", "HTX Chè")
+    assert (r.profile.sector, r.profile.locality, r.profile.name) == ("A", "03980", "HTX Chè")
     assert r.codes[dbi.criterion_ids.index(yes_no.id)] == 1
 
 
@@ -282,12 +282,13 @@ def test_the_preview_shows_what_will_be_stored(dbi):
             _form(dbi, {c.id: "0" for c in dbi.criteria}, 1)]
     report = _validate(dbi, rows)
     preview = report.preview(dbi, "vi")
-    assert list(preview.columns) == ["Dòng", "Doanh nghiệp", "Mã số thuế", "Địa bàn", "Quy mô", "Ngày", "Tổng điểm",
-                                     "Mức"]
+    assert list(preview.columns) == ["Dòng", "Doanh nghiệp", "Loại hình", "Mã số thuế", "Địa bàn", "Khu vực", "Ngành",
+                                     "Quy mô", "Ngày", "Tổng điểm", "Mức", "Ghi chú"]
+    assert preview["Khu vực"].iloc[0] == "Mộc Châu" and preview["Ngành"].iloc[0] == "A (VSIC 2025)"
     assert preview["Tổng điểm"].tolist() == [320, 0]
     assert preview["Mức"].tolist() == [dbi.level_name(5, "vi"), dbi.level_name(0, "vi")]
-    assert preview["Địa bàn"].iloc[0] != "SL-MC"  # the locality's name, not its code
-    assert list(report.preview(dbi, "en").columns)[:3] == ["Row", "Firm", "Tax code"]
+    assert preview["Địa bàn"].iloc[0] == "Phường Mộc Châu"  # the locality's name, not its code
+    assert list(report.preview(dbi, "en").columns)[:4] == ["Row", "Firm", "Kind", "Tax code"]
 
 
 # --- files saved by LibreOffice Calc in the Vietnamese locale --------------------------------------
@@ -305,6 +306,12 @@ def test_a_file_saved_by_libreoffice_in_the_vietnamese_locale_imports_as_typed(d
     # row 3: revenue "1.200" (Calc reads 1200 in this locale), employees "1.200" read alike
     assert by_row[3].profile.revenue_bn == 1200.0
     assert by_row[3].submitted_at == dt.datetime(2026, 10, 27)
+    # the commune as written: a code, a name without accents (noted), the kind by its Vietnamese name
+    assert by_row[2].profile.locality == by_row[3].profile.locality == "03980"
+    assert by_row[2].profile.kind == "cooperative" and by_row[3].profile.kind == "enterprise"
+    # Calc stored the typed code 03980 as the number 3980: read as meant, and said
+    assert [k for k, _ in by_row[2].notes] == [k for k, _ in by_row[3].notes] == ["imp.note_name"]
+    assert by_row[2].profile.sector_version == "2025"  # dated after 15/11/2025, no version column
     # row 4: a tax code with a leading zero, which Calc stored as a number: the hint, with the value
     (nine,) = [p for p in report.problems if p.row == 4]
     assert nine.key == "imp.tax_code_nine" and "101248141" in nine.message("vi")

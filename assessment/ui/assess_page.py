@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
 from assessment import firms, workflow
@@ -35,7 +37,7 @@ def render() -> None:
     if record is not None and record.claim is not None:
         st.caption(t("claim.draft_notice", tax_code=record.profile.tax_code))
     if record is not None and current.kind != "profile":
-        st.caption(t("profile.size_class_is", size=record.profile.size_class.name(lang())))
+        st.caption(_size_text(record.profile))
     if current.kind == "profile":
         _profile_step(fw, record)
     elif current.kind == "pillar":
@@ -87,75 +89,71 @@ def _show_new_code() -> None:
 
 
 def _profile_step(fw: Framework, record: AssessmentRecord | None) -> None:
-    sectors = firms.sectors()
-    localities = {
-        code: loc for code, loc in firms.localities().items()
-    }
     prev = record.profile.to_dict() if record else {}
     slots: dict = {}
     if record is None:
         c1, c2 = st.columns([3, 1], vertical_alignment="center")
         c1.caption(t("assess.have_code"))
-        if c2.button(t("resume.open_page"), key="have_code", icon="🔑"):
+        if c2.button(t("resume.open_page"), key="have_code", icon=":material/key:"):
             state.go("resume")
-    with st.form("profile"):
-        st.subheader(t("profile.heading"))
-        values = {}
-        values["tax_code"] = st.text_input(
-            t("profile.tax_code"), value=prev.get("tax_code", ""), max_chars=20,
-            help=t("profile.tax_code_help"), key="pf_tax_code",
-        )
-        slots["tax_code"] = st.empty()
-        with st.expander(t("profile.firm_code_expander")):
-            firm_code = st.text_input(t("profile.firm_code"), max_chars=40, help=t("profile.firm_code_help"),
-                                      placeholder="XXXX-XXXX-XXXX-XXXX-XXXX", key="pf_firm_code")
-        slots["firm_code"] = st.empty()
-        values["name"] = st.text_input(
-            t("profile.name"), value=prev.get("name", ""), max_chars=300, key="pf_name"
-        )
-        slots["name"] = st.empty()
-        sector_codes = list(sectors)
-        values["sector"] = st.selectbox(
-            t("profile.sector"), sector_codes,
-            index=sector_codes.index(prev["sector"]) if prev.get("sector") in sectors else None,
-            format_func=lambda c, L=lang(): f"{c} – {sectors[c].name(L)}", placeholder=t("common.choose"),
-            help=t("profile.sector_help"), key="pf_sector",
-        )
-        slots["sector"] = st.empty()
-        loc_codes = list(localities)
-        values["locality"] = st.selectbox(
-            t("profile.locality"), loc_codes,
-            index=loc_codes.index(prev["locality"]) if prev.get("locality") in localities else None,
-            format_func=lambda c: localities[c].name, placeholder=t("common.choose"), key="pf_locality",
-        )
-        slots["locality"] = st.empty()
-        values["employees"] = st.number_input(
-            t("profile.employees"), min_value=0, step=1, value=prev.get("employees"),
-            help=t("profile.employees_help"), key="pf_employees",
-        )
-        slots["employees"] = st.empty()
-        c1, c2 = st.columns(2)
-        values["revenue_bn"] = c1.number_input(
-            t("profile.revenue"), min_value=0.0, step=0.1, format="%.2f", value=prev.get("revenue_bn"),
-            help=t("profile.money_help"), key="pf_revenue",
-        )
-        values["capital_bn"] = c2.number_input(
-            t("profile.capital"), min_value=0.0, step=0.1, format="%.2f", value=prev.get("capital_bn"),
-            help=t("profile.money_help"), key="pf_capital",
-        )
-        slots["revenue_bn"] = st.empty()
-        slots["capital_bn"] = st.empty()
-        st.markdown(f"**{t('profile.contact')}**")
-        values["contact_name"] = st.text_input(t("profile.contact_name"), value=prev.get("contact_name", ""), key="pf_cname")
-        values["contact_phone"] = st.text_input(t("profile.contact_phone"), value=prev.get("contact_phone", ""), key="pf_phone")
-        slots["contact_phone"] = st.empty()
-        values["contact_email"] = st.text_input(t("profile.contact_email"), value=prev.get("contact_email", ""), key="pf_email")
-        slots["contact_email"] = st.empty()
-        saved = st.form_submit_button(t("common.save_next"), type="primary", key="profile_next")
+    # no st.form here: the commune search narrows its list as the person types
+    st.subheader(t("profile.heading"))
+    values: dict = {}
+    kinds = {k: t(f"kind.{k}") for k in firms.KINDS}  # labels bound now, in the page's language
+    values["kind"] = st.radio(t("profile.kind"), list(kinds), format_func=kinds.get, key="pf_kind",
+                              index=list(kinds).index(prev.get("kind", "enterprise")))
+    slots["kind"] = st.empty()
+    values["tax_code"] = st.text_input(
+        t(f"profile.tax_code.{values['kind']}"), value=prev.get("tax_code", ""), max_chars=20,
+        help=t(f"profile.tax_code_help.{values['kind']}"), key="pf_tax_code",
+    )
+    slots["tax_code"] = st.empty()
+    with st.expander(t("profile.firm_code_expander")):
+        firm_code = st.text_input(t("profile.firm_code"), max_chars=40, help=t("profile.firm_code_help"),
+                                  placeholder="XXXX-XXXX-XXXX-XXXX-XXXX", key="pf_firm_code")
+    slots["firm_code"] = st.empty()
+    values["name"] = st.text_input(t("profile.name"), value=prev.get("name", ""), max_chars=300, key="pf_name")
+    slots["name"] = st.empty()
+    version = firms.sector_version_on(dt.date.today())
+    sectors = firms.sectors(version)
+    sector_codes = list(sectors)
+    same_system = prev.get("sector_version") == version
+    values["sector_version"] = version
+    values["sector"] = st.selectbox(
+        t("profile.sector"), sector_codes,
+        index=sector_codes.index(prev["sector"]) if same_system and prev.get("sector") in sectors else None,
+        format_func=lambda c, L=lang(): f"{c} – {sectors[c].name(L)}", placeholder=t("common.choose"),
+        help=t("profile.sector_help"), key="pf_sector",
+    )
+    slots["sector"] = st.empty()
+    values["locality"] = _commune_picker(prev.get("locality"))
+    slots["locality"] = st.empty()
+    values["employees"] = st.number_input(
+        t("profile.employees"), step=1, value=prev.get("employees"), help=t("profile.employees_help"),
+        key="pf_employees",
+    )
+    slots["employees"] = st.empty()
+    c1, c2 = st.columns(2)
+    values["revenue_bn"] = c1.number_input(
+        t("profile.revenue"), step=0.1, format="%.2f", value=prev.get("revenue_bn"),
+        help=t("profile.money_help"), key="pf_revenue",
+    )
+    slots["revenue_bn"] = c1.empty()
+    values["capital_bn"] = c2.number_input(
+        t("profile.capital"), step=0.1, format="%.2f", value=prev.get("capital_bn"),
+        help=t("profile.money_help"), key="pf_capital",
+    )
+    slots["capital_bn"] = c2.empty()
+    st.markdown(f"**{t('profile.contact')}**")
+    values["contact_name"] = st.text_input(t("profile.contact_name"), value=prev.get("contact_name", ""), key="pf_cname")
+    values["contact_phone"] = st.text_input(t("profile.contact_phone"), value=prev.get("contact_phone", ""), key="pf_phone")
+    slots["contact_phone"] = st.empty()
+    values["contact_email"] = st.text_input(t("profile.contact_email"), value=prev.get("contact_email", ""), key="pf_email")
+    slots["contact_email"] = st.empty()
+    saved = st.button(t("common.save_next"), type="primary", key="profile_next")
 
     if record is not None:
-        size = record.profile.size_class
-        st.caption(t("profile.size_class_is", size=size.name(lang())))
+        st.caption(_size_text(record.profile))
     if not saved:
         _registered_choice(fw, record)
         return
@@ -180,6 +178,37 @@ def _profile_step(fw: Framework, record: AssessmentRecord | None) -> None:
     _save_profile(fw, record, profile, firm_code=(firm_code or "").strip() or None)
 
 
+def _size_text(profile: firms.FirmProfile) -> str:
+    """The size class in words (a household business has none under Decree 80)."""
+    if profile.kind == "household":
+        return t("profile.household_is")
+    return t("profile.size_class_is", size=profile.size_class.name(lang()))
+
+
+def _commune_picker(current: str | None) -> str | None:
+    """The commune or ward: typed with or without accents, or by the name of a former commune that
+    was merged into it, the list narrows to what matches; returns the chosen unit's code."""
+    query = st.text_input(t("profile.locality_search"), key="pf_loc_search", placeholder=t("profile.locality_search_hint"))
+    matches = firms.find_localities(query, limit=100)
+    area_names = {a.code: a.name for a in firms.areas().values()}
+    labels = {}
+    for m in matches:
+        label = f"{m.locality.name} ({area_names.get(m.locality.area, m.locality.area)})"
+        labels[m.locality.code] = t("profile.locality_was", label=label, former=m.former) if m.former else label
+    options = list(labels)
+    if current in firms.current_localities() and current not in labels and not query:
+        options.insert(0, current)
+        labels[current] = firms.localities()[current].name
+    chosen = st.session_state.get("pf_locality")
+    if chosen not in options:  # a new search: the first match is proposed
+        st.session_state.pop("pf_locality", None)
+    index = options.index(current) if current in options else (0 if query and options else None)
+    if query and not options:
+        st.caption(t("profile.locality_none", text=query))
+    return st.selectbox(t("profile.locality"), options, index=index, format_func=labels.get,
+                        placeholder=t("common.choose"), help=t("profile.locality_help"), key="pf_locality")
+
+
 def _save_profile(fw: Framework, record: AssessmentRecord | None, profile: firms.FirmProfile, *,
                   firm_code: str | None) -> None:
     with common.guard("err.kept.profile") as outcome:
@@ -191,7 +220,7 @@ def _save_profile(fw: Framework, record: AssessmentRecord | None, profile: firms
             common.store().update_profile(record.id, profile, firm_code=firm_code)
     if not outcome.ok:
         return
-    st.toast(t("profile.size_class_is", size=profile.size_class.name(lang())))
+    st.toast(_size_text(profile))
     _go(1)
 
 
@@ -324,7 +353,7 @@ def _review_step(fw: Framework, record: AssessmentRecord | None) -> None:
     profile = record.profile
     with st.container(border=True):
         st.markdown(f"**{plain(profile.name)}** · {t('profile.tax_code')}: {plain(profile.tax_code)}")
-        st.caption(t("profile.size_class_is", size=profile.size_class.name(lang())))
+        st.caption(_size_text(profile))
         if st.button(t("review.edit_profile"), key="edit_step_0"):
             _go(0)
     gaps = missing(fw, record.answers)

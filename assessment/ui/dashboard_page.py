@@ -9,7 +9,7 @@ import streamlit as st
 
 from assessment import dashboard, exports, frames
 from assessment.department import METRICS, Department, TargetError, progress
-from assessment.firms import localities, sectors, size_classes
+from assessment.firms import areas, localities, sectors, size_classes
 from assessment.ui import auth, common, components, data, state
 from assessment.ui.common import lang, t
 from assessment.ui.text import plain
@@ -31,27 +31,28 @@ def render() -> None:
         st.info(t("dash.empty"))
         return
     L = lang()
-    locs = localities()
-    secs, sizes = sectors(), size_classes()
-    loc_name = lambda c: locs[c].name if c in locs else c  # noqa: E731
+    locs, area_names = localities(), {a.code: a.name for a in areas().values()}
+    sizes = size_classes()
     years = sorted(frame["submitted_at"].dt.year.unique().tolist(), reverse=True)
     c1, c2, c3 = st.columns(3)
-    chosen_locs = c1.multiselect(t("profile.locality"), sorted(frame["locality"].unique()), key="dash_loc",
-                                 format_func=loc_name, placeholder=t("rec.all"))
-    chosen_secs = c2.multiselect(t("profile.sector"), sorted(frame["sector"].unique()), key="dash_sec",
-                                 format_func=lambda c, L=L: f"{c} – {secs[c].name(L)}" if c in secs else c,
-                                 placeholder=t("rec.all"))
-    chosen_sizes = c3.multiselect(t("dash.size"), [s for s in ("micro", "small", "medium", "large")
+    chosen_areas = c1.multiselect(t("dash.area"), sorted(frame["area"].unique(), key=lambda a: area_names.get(a, a)),
+                                  key="dash_area", format_func=lambda a: area_names.get(a, a), placeholder=t("rec.all"))
+    in_areas = frame[frame["area"].isin(chosen_areas)] if chosen_areas else frame
+    chosen_locs = c2.multiselect(t("profile.locality"), sorted(in_areas["locality"].unique(), key=lambda c: _place(locs, c)),
+                                 key="dash_loc", format_func=lambda c: _place(locs, c), placeholder=t("rec.all"))
+    chosen_secs = c3.multiselect(t("profile.sector"), sorted(frame["section"].unique()), key="dash_sec",
+                                 format_func=lambda c, L=L: section_label(c, L), placeholder=t("rec.all"))
+    c4, c5, c6 = st.columns(3)
+    chosen_sizes = c4.multiselect(t("dash.size"), [s for s in ("micro", "small", "medium", "large", "household")
                                                    if s in set(frame["size_class"])],
                                   format_func=lambda s, L=L: sizes[s].name(L), key="dash_size", placeholder=t("rec.all"))
-    c4, c5 = st.columns(2)
-    year = c4.selectbox(t("dash.period"), years, key="dash_year")
+    year = c5.selectbox(t("dash.period"), years, key="dash_year")
     chosen_clusters = ()
     if model is not None:
-        chosen_clusters = c5.multiselect(t("dash.cluster"), list(range(model.k)), key="dash_clu",
+        chosen_clusters = c6.multiselect(t("dash.cluster"), list(range(model.k)), key="dash_clu",
                                          format_func=lambda c, L=L: f"{c}. {model.name(c, L)}", placeholder=t("rec.all"))
-    filters = frames.Filters(tuple(chosen_locs), tuple(chosen_secs), tuple(chosen_sizes), int(year),
-                                tuple(chosen_clusters))
+    filters = frames.Filters(localities=tuple(chosen_locs), sectors=tuple(chosen_secs), sizes=tuple(chosen_sizes),
+                             year=int(year), clusters=tuple(chosen_clusters), areas=tuple(chosen_areas))
     head = dashboard.headline(fw, frame, filters)
     now = frames.latest(frame, filters)
 
@@ -84,22 +85,28 @@ def render() -> None:
         tooltip=["name", "percent"]), width="stretch")
 
     st.subheader(t("dash.heatmap"))
-    heat = dashboard.locality_pillar(fw, now)
-    heat["locality"] = heat["locality"].map(loc_name)
-    st.altair_chart(alt.Chart(heat).mark_rect().encode(
-        x=alt.X("pillar:N", title=None), y=alt.Y("locality:N", title=None),
-        color=alt.Color("percent:Q", scale=alt.Scale(scheme="blues", domain=[0, 100]), title="%"),
-        tooltip=["locality", "pillar", "percent", "firms"]), width="stretch")
+    heat = dashboard.place_pillar(fw, now, "area")
+    heat["place"] = heat["place"].map(lambda a: area_names.get(a, a))
+    st.altair_chart(_heatmap(heat), width="stretch")
+    st.caption(t("dash.heatmap_scale"))
+    drill = st.selectbox(t("dash.drill"), sorted(now["area"].unique(), key=lambda a: area_names.get(a, a)),
+                         index=None, key="dash_drill", format_func=lambda a: area_names.get(a, a),
+                         placeholder=t("dash.drill_hint"))
+    if drill is not None:
+        communes = dashboard.place_pillar(fw, now[now["area"] == drill], "locality")
+        communes["place"] = communes["place"].map(lambda c: _place(locs, c))
+        st.altair_chart(_heatmap(communes), width="stretch")
 
     st.subheader(t("dash.sectors"))
     by_sector = dashboard.sector_comparison(fw, now)
-    by_sector["name"] = by_sector["sector"].map(lambda c, L=L: f"{c} – {secs[c].name(L)}" if c in secs else c)
+    by_sector["name"] = by_sector["section"].map(lambda c, L=L: section_label(c, L))
     st.altair_chart(alt.Chart(by_sector).mark_bar().encode(
         y=alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X("percent:Q", scale=alt.Scale(domain=[0, 100]), title=t("dash.sector_percent")),
         tooltip=[alt.Tooltip("name:N", title=t("profile.sector")), alt.Tooltip("firms:Q", title=t("dash.firms")),
                  alt.Tooltip("percent:Q", title=t("dash.sector_percent")),
                  alt.Tooltip("share_level2:Q", title=t("dash.share_level2"))]), width="stretch")
+    st.caption(t("dash.sector_versions"))
 
     st.subheader(t("dash.trend"))
     trend = dashboard.trend(frame, filters.other_year(None))
@@ -110,26 +117,56 @@ def render() -> None:
     _firm_table(fw, now, model, int(year))
 
 
+def _place(locs, code: str) -> str:
+    """A unit's name; a former district says so (assessments made before 01/7/2025 name one)."""
+    unit = locs.get(code)
+    if unit is None:
+        return code
+    return t("dash.former_unit", name=unit.name) if unit.valid_to is not None else unit.name
+
+
+def section_label(code: str, lang: str) -> str:
+    """A VSIC 2025 section with its name; 2018 J, which VSIC 2025 split in two, says so."""
+    secs = sectors("2025")
+    if code in secs:
+        return f"{code} – {secs[code].name(lang)}"
+    return t("dash.section_split", code=code, name=sectors("2018")["J"].name(lang))
+
+
+def _heatmap(heat: pd.DataFrame) -> alt.Chart:
+    """Places x pillars, the colour scaled to the values shown (not 0-100: cells often span a
+    few points only)."""
+    low, high = (float(heat["percent"].min()), float(heat["percent"].max())) if len(heat) else (0.0, 100.0)
+    return alt.Chart(heat).mark_rect().encode(
+        x=alt.X("pillar:N", title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("place:N", title=None, axis=alt.Axis(labelLimit=220)),
+        color=alt.Color("percent:Q", scale=alt.Scale(scheme="blues", domain=[low, max(high, low + 1)]), title="%"),
+        tooltip=[alt.Tooltip("place:N", title=t("profile.locality")), "pillar", "percent", "firms"])
+
+
 def _firm_table(fw, now: pd.DataFrame, model, year: int) -> None:
     L = lang()
-    locs = localities()
     sizes = size_classes()
     st.subheader(t("dash.table"))
     st.caption(t("dash.table_hint"))
     table = dashboard.firm_table(fw, now, model, L)
     ids = table.pop("assessment_id").tolist()
-    table["locality"] = table["locality"].map(lambda c: locs[c].name if c in locs else c)
     table["size_class"] = table["size_class"].map(lambda s: sizes[s].name(L) if s in sizes else s)
+    table["kind"] = table["kind"].map(lambda k: t(f"kind.{k}"))
+    table["sector"] = [f"{c} – {sectors(v)[c].name(L)}" if c in sectors(v) else c
+                       for c, v in zip(table["sector"], table["sector_version"])]
     headers = {
-        "name": t("admin.usage_firm"), "tax_code": t("profile.tax_code"), "locality": t("profile.locality"),
-        "sector": t("profile.sector"), "size_class": t("dash.size"), "submitted_at": t("dash.date"),
+        "name": t("admin.usage_firm"), "tax_code": t("profile.tax_code"), "kind": t("profile.kind"),
+        "locality": t("dash.locality_code"), "locality_name": t("profile.locality"), "area": t("dash.area"),
+        "sector": t("profile.sector"), "sector_version": t("dash.sector_version"), "size_class": t("dash.size"),
+        "submitted_at": t("dash.date"),
         "total": t("col.total"), "percent": t("col.percent"), "level": t("col.level"), "cluster": t("dash.cluster"),
         **{f"{p.id}_points": f"{p.id} – {t('col.points')}" for p in fw.pillars},
         **{f"{p.id}_level": f"{p.id} – {t('col.level')}" for p in fw.pillars},
     }
     table = table.rename(columns=headers)
-    shown = [headers[c] for c in ("name", "tax_code", "locality", "sector", "size_class", "total", "level", "cluster")
-             if headers[c] in table.columns]
+    shown = [headers[c] for c in ("name", "tax_code", "locality_name", "area", "sector", "size_class", "total", "level",
+                                  "cluster") if headers[c] in table.columns]
     picked = st.dataframe(table, hide_index=True, width="stretch", column_order=shown, key="dash_table",
                           on_select="rerun", selection_mode="single-row")
     c1, c2 = st.columns(2)

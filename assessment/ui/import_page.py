@@ -89,11 +89,9 @@ def _demo(fw) -> None:
         st.caption(t("imp.demo_hint"))
         if st.button(t("admin.demo_button"), key="adm_demo"):
             from assessment import demo
-            from assessment.firms import localities
 
             with st.spinner(), common.guard("err.kept.nothing") as outcome:
-                written = common.store().replace_demo(fw, demo.generate(fw, 500, seed=1,
-                                                                        localities=list(localities())))
+                written = common.store().replace_demo(fw, demo.generate(fw, 500, seed=1))
             if outcome.ok:
                 st.success(t("imp.demo_done", n=written))
 

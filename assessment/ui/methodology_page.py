@@ -7,6 +7,7 @@ import streamlit as st
 
 from assessment.framework import Framework
 from assessment.i18n import number
+from assessment.config import settings
 from assessment.ui import common
 from assessment.ui.common import lang, t
 
@@ -39,6 +40,9 @@ def render() -> None:
     L = lang()
     st.markdown(f"**{fw.spec.title(L)}** · {t('method.version', version=fw.version)}")
     st.write(fw.spec.description(L))
+    if fw.spec.superseded is not None:
+        st.info(fw.spec.superseded(L), icon=":material/history:")
+    st.caption(t("method.reference_data", department=settings().department(L)))
     blank_form_buttons(fw, "method_blank")
 
     st.subheader(t("method.sources"))

@@ -38,6 +38,9 @@ def render() -> None:
     c2.metric(t("results.total"), f"{result.total}/{result.max_points}")
     c2.caption(t("results.total_of", percent=common.num(result.percent)))
     st.caption(fw.spec.levels[result.level].description(lang()))
+    if fw.spec.superseded is not None:
+        with st.expander(t("results.index_version")):
+            st.caption(fw.spec.superseded(lang()))
 
     st.subheader(t("results.pillars"))
     # a static table wraps long pillar names, so all columns fit a phone

@@ -76,9 +76,12 @@ def pages(lang: str) -> dict[str, st.Page]:
 
 
 def sections(lang: str, built: dict[str, st.Page]) -> dict[str, list[st.Page]]:
-    """The pages grouped for the menu: what firms use, and the department's pages."""
-    return {i18n.translate(f"nav.section_{section}", lang): [built[p.name] for p in PAGES if p.section == section]
-            for section in ("firm", "department")}
+    """The pages grouped for the menu: what firms use, and the department's pages (under the
+    configured department's name)."""
+    from assessment.config import settings
+
+    titles = {"firm": i18n.translate("nav.section_firm", lang), "department": settings().department(lang)}
+    return {titles[section]: [built[p.name] for p in PAGES if p.section == section] for section in titles}
 
 
 def go(name: str) -> None:

@@ -72,5 +72,4 @@ def downgrade() -> None:
               CASE WHEN e.type = 'array' THEN json_extract(e.value, '$[3]') END,
               a.updated_at
             FROM assessments AS a, json_each(a.answers) AS e WHERE a.answers IS NOT NULL""")
-    with op.batch_alter_table("assessments") as batch:
-        batch.drop_column("answers")
+    op.drop_column("assessments", "answers")  # plain DROP COLUMN (SQLite 3.35+): others point at this table
