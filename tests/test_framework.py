@@ -245,3 +245,18 @@ def test_a_criterion_id_that_does_not_fit_its_component_is_refused_at_load(tmp_p
     with pytest.raises(FrameworkError) as info:
         load_framework(path)
     assert "'1.1.l' does not fit component 1.1" in str(info.value)
+
+
+def test_one_registry_finds_a_framework_by_key_id_or_path_newest_version_by_number(tmp_path):
+    from assessment.framework import FrameworkError, frameworks, get_framework
+
+    source = (FIXTURES / "mini-framework.yaml").read_text(encoding="utf-8")
+    for version in ("9", "10"):
+        (tmp_path / f"mini-{version}.yaml").write_text(
+            source.replace('version: "0.1"', f'version: "{version}"'), encoding="utf-8")
+    assert sorted(frameworks(tmp_path)) == ["mini-test@10", "mini-test@9"]
+    assert get_framework("mini-test", tmp_path).version == "10"  # 10 after 9, not before (as text)
+    assert get_framework("mini-test@9", tmp_path).version == "9"
+    assert get_framework(str(tmp_path / "mini-9.yaml")).version == "9"
+    with pytest.raises(FrameworkError, match="no framework 'nope'"):
+        get_framework("nope", tmp_path)
