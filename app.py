@@ -12,10 +12,15 @@ st.set_option("client.showErrorDetails", "none")
 st.set_option("client.disableDataExport", True)
 if state.LANG not in st.session_state:  # first run: ?lang=en in the link, else Vietnamese
     st.session_state[state.LANG] = st.query_params.get("lang") if st.query_params.get("lang") in LANGUAGES else DEFAULT_LANG
+if state.PENDING_LANG in st.session_state:  # an assessment was opened: its language, switch kept
+    st.session_state[state.LANG] = st.session_state[state.LANG_CHOICE] = st.session_state.pop(state.PENDING_LANG)
 codes = list(LANGUAGES)
+# the first run starts at the chosen language; later runs keep the switch's own state (no default
+# passed then, so setting it for an opened assessment is not a conflict)
+start = {} if state.LANG_CHOICE in st.session_state else {"index": codes.index(st.session_state[state.LANG])}
 st.session_state[state.LANG] = st.radio(
-    "🌐", codes, index=codes.index(st.session_state[state.LANG]), format_func=LANGUAGES.get,
-    horizontal=True, label_visibility="collapsed", key="lang_choice",
+    ":material/language:", codes, format_func=LANGUAGES.get, horizontal=True, label_visibility="collapsed",
+    key=state.LANG_CHOICE, **start,
 )
 with common.page_errors():
     startup.check_database()

@@ -21,7 +21,7 @@ from assessment.catalogue import Entry
 from assessment.framework import Framework
 from assessment.peers import PeerIndex, PeerResult, firm_of
 from assessment.recommend import Recommendation, rank_many
-from assessment.roadmap import Roadmap, roadmap, roadmaps_many
+from assessment.roadmap import Roadmap, caps_for, limits_for, roadmap, roadmaps_many
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,8 @@ def gather(fw: Framework, records: Sequence, context: Context, *, top: int = 5, 
     if not records:
         return []
     points = np.array([[r.result.criterion_points[c] for c in fw.criterion_ids] for r in records], dtype=np.int16)
-    roads = roadmaps_many(fw, points)
+    # no step a firm cannot take: no more staff in IT or R&D than it has people
+    roads = roadmaps_many(fw, points, limit=limits_for(fw, [r.profile.employees for r in records]))
     ranking = None
     if context.entries:
         ranking = rank_many(fw, context.entries, points, size_classes=[r.profile.size_class.id for r in records],
@@ -96,7 +97,8 @@ def gather(fw: Framework, records: Sequence, context: Context, *, top: int = 5, 
         road = roads.roadmap(i)
         second = None
         if after_next and road.target_level is not None and road.target_level < fw.max_level:
-            second = roadmap(fw, record.result.criterion_points, road.target_level + 1)
+            second = roadmap(fw, record.result.criterion_points, road.target_level + 1,
+                             caps=caps_for(fw, record.profile.employees))
         recs: tuple[Recommendation, ...] = ()
         if ranking is not None:
             recs = tuple(ranking.for_firm(fw, i, record.result.criterion_points, road))

@@ -108,6 +108,9 @@ class Criterion(DataModel):
     denominator: Text | None = None
     unit: Text | None = None
     bands: list[Band] | None = None
+    # a count of the firm's own people: no answer above the firm's employees is plausible (checked
+    # at the question, and the roadmap never proposes such a step)
+    headcount: bool = False
     assumptions: list[str] = []
 
     @model_validator(mode="after")
@@ -131,6 +134,8 @@ class Criterion(DataModel):
             _check_non_decreasing([o.points for o in self.options], "option points")
         if self.type in ("share", "count"):
             _check_bands(self.bands, self.type)
+        if self.headcount and self.type != "count":
+            raise ValueError("only a 'count' criterion can be a headcount")
         top = max(self.code_points)
         if top > self.max_points:
             raise ValueError(f"an answer gives {top} points, above the criterion's max_points {self.max_points}")
@@ -153,6 +158,20 @@ class Criterion(DataModel):
     @property
     def code_points(self) -> list[int]:
         return [p for p, _ in self.choices]
+
+    def highest_code_for(self, people: float) -> int:
+        """(headcount criteria) The highest answer a firm of ``people`` can give: the last band
+        whose smallest count is at most ``people``.
+
+        Examples
+        --------
+        >>> from assessment.framework import get_framework
+        >>> staff = get_framework().criterion_by_id["4.2.1"]  # bands 0, 1, 2, 3-4, 5-9, 10+
+        >>> [staff.highest_code_for(n) for n in (0, 1, 4, 5, 12)]
+        [0, 1, 3, 4, 5]
+        """
+        lowest = [0] + [b.up_to + 1 for b in self.bands[:-1]]
+        return max(code for code, low in enumerate(lowest) if low <= max(people, 0))
 
     def code_for_figure(self, value: float) -> int:
         """Answer code of a declared figure (a share in percent, or a count).

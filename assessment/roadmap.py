@@ -94,6 +94,47 @@ def pillar_gain_at_least(pillar, criterion_points: dict[str, int], deficit: int)
     return int(reachable[0]) + max(deficit, 0) if len(reachable) else None
 
 
+# --- what a firm can do: no step beyond its own people -------------------------------------------
+
+
+def caps_for(fw: Framework, employees: float | None) -> dict[str, int]:
+    """The highest points a firm of ``employees`` people can reach on each headcount criterion
+    (a 4-person shop cannot have 5-9 R&D staff); empty when the number is unknown.
+
+    Examples
+    --------
+    >>> from assessment.framework import get_framework
+    >>> caps_for(get_framework(), 4)
+    {'4.2.1': 3, '5.2.1': 3}
+    """
+    if employees is None:
+        return {}
+    return {c.id: c.code_points[c.highest_code_for(employees)] for c in fw.criteria if c.headcount}
+
+
+def limits_for(fw: Framework, employees) -> np.ndarray | None:
+    """(n, n_criteria) highest points per firm and criterion for firms of ``employees`` people
+    (the criteria's maxima where nothing limits them); None when no criterion is a headcount."""
+    heads = [j for j, c in enumerate(fw.criteria) if c.headcount]
+    if not heads:
+        return None
+    employees = np.asarray(employees, dtype=float)
+    limit = np.tile(fw.criterion_max.astype(np.int64), (len(employees), 1))
+    for j in heads:
+        crit = fw.criteria[j]
+        lowest = np.array([0] + [b.up_to + 1 for b in crit.bands[:-1]], dtype=float)
+        code = (lowest[None, :] <= np.maximum(employees, 0)[:, None]).sum(axis=1) - 1
+        limit[:, j] = np.array(crit.code_points)[code]
+    return limit
+
+
+def _caps_of(fw: Framework, limit: np.ndarray | None, i: int) -> dict[str, int] | None:
+    """Firm ``i``'s row of a (n_criteria, n) limit as caps (only where it limits)."""
+    if limit is None:
+        return None
+    return {cid: int(limit[j, i]) for j, cid in enumerate(fw.criterion_ids) if limit[j, i] < fw.criterion_max[j]}
+
+
 # --- what a firm lacks for the next level, in words (the conditions, not a path) ------------------
 
 
@@ -155,7 +196,8 @@ def next_level_gap(fw: Framework, result) -> NextLevelGap:
     )
 
 
-def roadmap(fw: Framework, criterion_points: dict[str, int], target_level: int | None = None) -> Roadmap:
+def roadmap(fw: Framework, criterion_points: dict[str, int], target_level: int | None = None, *,
+            caps: dict[str, int] | None = None) -> Roadmap:
     """The cheapest way from the firm's current answers to ``target_level`` (default: next level).
 
     The same search as :func:`roadmaps_many` (so a firm sees the path the department's exports
@@ -170,16 +212,23 @@ def roadmap(fw: Framework, criterion_points: dict[str, int], target_level: int |
     (0, 1, 21)
     """
     row = np.array([[criterion_points[c] for c in fw.criterion_ids]], dtype=np.int16)
-    roads = roadmaps_many(fw, row)
+    limit = None
+    if caps:
+        limit = fw.criterion_max[None, :].astype(np.int64).copy()
+        for cid, top in caps.items():
+            limit[0, fw.criterion_ids.index(cid)] = top
+    roads = roadmaps_many(fw, row, limit=limit)
     first = roads.roadmap(0)
     if target_level is None or target_level == first.target_level:
         return first
-    return exact_roadmap(fw, criterion_points, target_level)
+    return exact_roadmap(fw, criterion_points, target_level, caps=caps)
 
 
-def exact_roadmap(fw: Framework, criterion_points: dict[str, int], target_level: int | None = None) -> Roadmap:
+def exact_roadmap(fw: Framework, criterion_points: dict[str, int], target_level: int | None = None, *,
+                  caps: dict[str, int] | None = None) -> Roadmap:
     """The cheapest way from the firm's current answers to ``target_level`` (default: next level),
     by exhaustive dynamic programming (the reference every faster path is checked against).
+    ``caps``: the highest points the firm can reach per criterion (:func:`caps_for`).
 
     Examples
     --------
@@ -203,7 +252,7 @@ def exact_roadmap(fw: Framework, criterion_points: dict[str, int], target_level:
     for candidate in range(target, fw.max_level + 1):
         if best is not None and int(fw.overall_min_total[candidate - 1]) - result.total > best[0]:
             continue  # this level's total alone needs more points than the best found
-        steps = _cheapest(fw, criterion_points, result, candidate)
+        steps = _cheapest(fw, criterion_points, result, candidate, caps or {})
         if steps is not None:
             key = (sum(s.gain for s in steps), len(steps), steps)
             if best is None or key[:2] < best[:2]:
@@ -213,7 +262,8 @@ def exact_roadmap(fw: Framework, criterion_points: dict[str, int], target_level:
     return Roadmap(level, target, True, best[2])
 
 
-def _cheapest(fw: Framework, criterion_points: dict[str, int], result, target: int) -> tuple[RoadmapStep, ...] | None:
+def _cheapest(fw: Framework, criterion_points: dict[str, int], result, target: int,
+              caps: dict[str, int]) -> tuple[RoadmapStep, ...] | None:
     """Fewest points, then fewest criteria, meeting the conditions of exactly level ``target``."""
     rule = fw.spec.overall_levels[target - 1]
     min_total = int(fw.overall_min_total[target - 1])
@@ -225,7 +275,8 @@ def _cheapest(fw: Framework, criterion_points: dict[str, int], result, target: i
         opts, values = [], []
         for crit in pillar.criteria:
             now = criterion_points[crit.id]
-            higher = sorted({p for p in crit.code_points if p >= now})
+            top = max(now, caps.get(crit.id, crit.max_points))
+            higher = sorted({p for p in crit.code_points if now <= p <= top})
             opts.append([p - now for p in higher])
             values.append(higher)
         cost, picks = _pillar_table(opts)
@@ -418,7 +469,9 @@ class GapModel:
         cost = np.where(reach & (fill <= room[:, None]), g + fill, INF).min(axis=1)
         return np.where(deficit <= 0, 0, cost)
 
-    def state(self, pts: np.ndarray, level: int) -> GapState:
+    def state(self, pts: np.ndarray, level: int, limit: np.ndarray | None = None) -> GapState:
+        """``limit``: (n_criteria, n) the highest points each firm may reach per criterion (a firm
+        of 4 people cannot have 5 R&D staff); the criteria's maxima when None."""
         fw = self.fw
         n = pts.shape[1]
         pillar_pts = np.zeros((len(fw.pillars), n), dtype=np.int32)
@@ -429,7 +482,7 @@ class GapModel:
         reaches = []
         for i in range(len(fw.pillars)):
             for j in self.units[i]:
-                rooms[i] += fw.criterion_max[j] - pts[j]
+                rooms[i] += np.maximum(0, (fw.criterion_max[j] if limit is None else limit[j]) - pts[j])
             reaches.append(self.reach(i, [pts[j] for j, _v in self.others[i]]))
             costs[i] = self.lift(reaches[i], self.threshold(i, level) - pillar_pts[i], rooms[i])
         return GapState(pillar_pts, rooms, costs, pillar_pts.sum(axis=0), reaches)
@@ -478,15 +531,18 @@ class GapModel:
         return need, uncertain
 
 
-def points_needed(fw: Framework, points: np.ndarray, targets: np.ndarray, *, model: GapModel | None = None) -> np.ndarray:
+def points_needed(fw: Framework, points: np.ndarray, targets: np.ndarray, *, model: GapModel | None = None,
+                  limit: np.ndarray | None = None) -> np.ndarray:
     """Fewest points each firm must gain to reach at least its target level (-1: unreachable).
 
-    ``points`` is (n, n_criteria) criterion points, ``targets`` (n,) levels. Always equals
+    ``points`` is (n, n_criteria) criterion points, ``targets`` (n,) levels, ``limit`` (n,
+    n_criteria) the highest points each firm can reach (:func:`limits_for`). Always equals
     ``roadmap(...).points_to_gain``: the vectorised :class:`GapModel` answers, and the few firms
     it cannot certify are solved exactly.
     """
     model = model or GapModel(fw)
     pts = np.ascontiguousarray(np.asarray(points, dtype=np.int16).T)
+    limit = None if limit is None else np.ascontiguousarray(np.asarray(limit, dtype=np.int64).T)  # (c, n) too
     targets = np.asarray(targets)
     n = pts.shape[1]
     best = np.full(n, INF, dtype=np.int64)
@@ -496,13 +552,14 @@ def points_needed(fw: Framework, points: np.ndarray, targets: np.ndarray, *, mod
         rows = np.flatnonzero((targets == level) if nested else (targets <= level))
         if rows.size == 0:
             continue
-        need, unsure = model.needed(model.state(pts[:, rows], level), level)
+        need, unsure = model.needed(model.state(pts[:, rows], level, None if limit is None else limit[:, rows]), level)
         best[rows] = np.minimum(best[rows], need)
         uncertain[rows] |= unsure
     out = np.where(best >= INF, -1, best)
     out[targets > fw.max_level] = -1
     for i in np.flatnonzero(uncertain & (targets <= fw.max_level)):
-        road = exact_roadmap(fw, dict(zip(fw.criterion_ids, map(int, pts[:, i]))), int(targets[i]))
+        road = exact_roadmap(fw, dict(zip(fw.criterion_ids, map(int, pts[:, i]))), int(targets[i]),
+                             caps=_caps_of(fw, limit, i))
         out[i] = road.points_to_gain if road.reachable else -1
     return out
 
@@ -541,7 +598,8 @@ class Roadmaps:
         return Roadmap(int(self.level[i]), target, bool(self.reachable[i]), tuple(steps))
 
 
-def roadmaps_many(fw: Framework, points: np.ndarray, *, model: GapModel | None = None) -> Roadmaps:
+def roadmaps_many(fw: Framework, points: np.ndarray, *, model: GapModel | None = None,
+                  limit: np.ndarray | None = None) -> Roadmaps:
     """The cheapest path to the next level for many firms, vectorised, with the same optimum as
     :func:`roadmap` (fewest points, then fewest criteria; equally cheap paths may differ).
 
@@ -556,25 +614,41 @@ def roadmaps_many(fw: Framework, points: np.ndarray, *, model: GapModel | None =
     steps of 5 or the 0/1/3/5 criteria need more criteria than the bound) go through the exact
     dynamic programme vectorised over firms (:func:`_exact_many`); frameworks whose level rules are
     not nested are solved one by one with :func:`exact_roadmap`.
+
+    ``limit`` ((n, n_criteria), see :func:`limits_for`) keeps every path within what each firm can
+    do (no more R&D staff than people): the optimum is then taken over those steps only. Limits
+    on unit-step criteria are handled vectorised; a firm with a limit on another criterion is
+    solved exactly, one by one.
     """
     from assessment.scoring import score_points
 
     model = model or GapModel(fw)
     before = np.ascontiguousarray(np.asarray(points, dtype=np.int16).T).astype(np.int64)  # (c, n)
     n_crit, n = before.shape
+    if limit is not None:
+        limit = np.ascontiguousarray(np.asarray(limit, dtype=np.int64).T)  # (c, n), as the points
+        limit = np.maximum(limit, before)  # an answer above the limit stays; only steps are limited
     level = score_points(fw, before.T).level.astype(np.int64)
     target = np.where(level < fw.max_level, level + 1, -1)
     after = before.copy()
     reachable = np.zeros(n, dtype=bool)
     fallback = np.zeros(n, dtype=bool)
+    if limit is not None:  # a limit on a criterion that is not unit-step: that firm one by one
+        capped_other = np.zeros(n, dtype=bool)
+        for j in np.flatnonzero(~np.array(model.is_unit)):
+            capped_other |= limit[j] < fw.criterion_max[j]
+        fallback |= capped_other & (target > 0)
     if not nested_rules(fw):
         fallback[target > 0] = True
     else:
-        need = points_needed(fw, before.T, np.where(target > 0, target, fw.max_level + 1), model=model)
+        need = points_needed(fw, before.T, np.where(target > 0, target, fw.max_level + 1), model=model,
+                             limit=None if limit is None else limit.T)
+        need[fallback] = -1
         for lv in range(1, fw.max_level + 1):
             rows = np.flatnonzero((target == lv) & (need >= 0))
             if rows.size:
-                ok, new, count = _greedy_paths(model, before[:, rows], need[rows], lv)
+                lim = None if limit is None else limit[:, rows]
+                ok, new, count = _greedy_paths(model, before[:, rows], need[rows], lv, lim)
                 after[:, rows[ok]] = new[:, ok]
                 reachable[rows[ok]] = True
                 left = np.flatnonzero(~ok)
@@ -584,12 +658,13 @@ def roadmaps_many(fw: Framework, points: np.ndarray, *, model: GapModel | None =
                 for lo, hi in zip(bounds, bounds[1:]):
                     rest = left[(need[rows[left]] > lo) & (need[rows[left]] <= hi)]
                     if rest.size:
-                        solved, new3 = _exact_many(model, before[:, rows[rest]], need[rows[rest]], lv)
+                        solved, new3 = _exact_many(model, before[:, rows[rest]], need[rows[rest]], lv,
+                                                   None if limit is None else limit[:, rows[rest]])
                         after[:, rows[rest[solved]]] = new3[:, solved]
                         reachable[rows[rest[solved]]] = True
                         fallback[rows[rest[~solved]]] = True
     for i in np.flatnonzero(fallback):
-        road = exact_roadmap(fw, dict(zip(fw.criterion_ids, map(int, before[:, i]))))
+        road = exact_roadmap(fw, dict(zip(fw.criterion_ids, map(int, before[:, i]))), caps=_caps_of(fw, limit, i))
         reachable[i] = road.reachable
         for step in road.steps:
             after[fw.criterion_ids.index(step.criterion_id), i] = step.to_points
@@ -597,7 +672,8 @@ def roadmaps_many(fw: Framework, points: np.ndarray, *, model: GapModel | None =
                     after.astype(np.int16), int(fallback.sum()))
 
 
-def _greedy_paths(model: GapModel, pts: np.ndarray, need: np.ndarray, lv: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _greedy_paths(model: GapModel, pts: np.ndarray, need: np.ndarray, lv: int,
+                  limit: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Certified cheapest paths for firms whose target is ``lv`` (criterion-major ``pts``).
 
     Returns (certified flags, new points, item counts); uncertified firms are left to the exact
@@ -607,8 +683,8 @@ def _greedy_paths(model: GapModel, pts: np.ndarray, need: np.ndarray, lv: int) -
     rule = fw.spec.overall_levels[lv - 1]
     n_p = len(fw.pillars)
     n = pts.shape[1]
-    st = model.state(pts, lv)
-    cap_of = fw.criterion_max[:, None] - pts  # headroom of every criterion
+    st = model.state(pts, lv, limit)
+    cap_of = (fw.criterion_max[:, None] if limit is None else limit) - pts  # headroom of every criterion
     deficit = np.stack([np.maximum(0, model.threshold(i, lv) - st.pillar_pts[i]) for i in range(n_p)])
     lifted_now = deficit == 0
     missing = np.maximum(0, rule.min_pillars - lifted_now.sum(axis=0))
@@ -718,7 +794,8 @@ def _realise(model: GapModel, pts, cap_of, need, deficit, masks: np.ndarray, ptr
 
 
 
-def _exact_many(model: GapModel, pts: np.ndarray, need: np.ndarray, lv: int) -> tuple[np.ndarray, np.ndarray]:
+def _exact_many(model: GapModel, pts: np.ndarray, need: np.ndarray, lv: int,
+                limit: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The exact dynamic programme of :func:`exact_roadmap`, vectorised over firms.
 
     For firms (criterion-major ``pts``) whose fewest points ``need`` to reach level ``lv`` are
@@ -732,13 +809,14 @@ def _exact_many(model: GapModel, pts: np.ndarray, need: np.ndarray, lv: int) -> 
     n_p, n = len(fw.pillars), pts.shape[1]
     cap = int(need.max())
     big = np.int32(10**6)
-    st = model.state(pts, lv)
+    st = model.state(pts, lv, limit)
     deficit = np.stack([model.threshold(i, lv) - st.pillar_pts[i] for i in range(n_p)]).astype(np.int64)
     g_axis = np.arange(cap + 1)
     tables, how = [], []  # per pillar: fewest criteria per gain (cap+1, n); reconstruction data
     for i in range(n_p):
         units = model.units[i]
-        heads = (fw.criterion_max[units][:, None] - pts[units]) if units else np.zeros((0, n), np.int64)
+        top = fw.criterion_max[units][:, None] if limit is None else limit[units]
+        heads = (top - pts[units]) if units else np.zeros((0, n), np.int64)
         order = np.argsort(-heads, axis=0, kind="stable")
         sorted_h = np.take_along_axis(heads, order, axis=0)
         cum = np.concatenate([np.zeros((1, n), np.int64), np.cumsum(sorted_h, axis=0)])

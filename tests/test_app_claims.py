@@ -49,7 +49,7 @@ def test_typing_a_registered_tax_code_explains_and_makes_a_claim(db, dbi):  # no
     # finished and submitted, it is scored and shown to its maker, with the notice and a way to link
     store.save_answers(aid, {c: Answer(2) for c in dbi.criterion_ids})
     workflow.submit(store, dbi, aid)
-    code = at.code[0].value
+    code = at.session_state["new_code"]
     results = new_app(code=code)
     assert not results.exception
     assert translate("claim.pending_notice", "vi", tax_code=OWNER.tax_code) in _warnings(results)
@@ -83,7 +83,8 @@ def test_the_firms_code_links_at_once_and_a_wrong_one_is_refused(db, dbi):  # no
 def test_a_claim_is_linked_later_from_its_results(db, dbi):  # noqa: F811
     _own, firm_code = _registered(db, dbi)
     store = Store.from_url(db)
-    aid, code = store.create_assessment(FirmProfile(**{**OWNER.to_dict(), "name": "HTX Chè Tà Xùa Mới"}), dbi.key)
+    aid, code = store.create_assessment(FirmProfile(**{**OWNER.to_dict(), "name": "HTX Chè Tà Xùa Mới"}), dbi.key,
+                                        lang="en")  # the link reopens it in English
     store.save_answers(aid, {c: Answer(3) for c in dbi.criterion_ids})
     workflow.submit(store, dbi, aid)
     at = new_app(lang="en", code=code)

@@ -80,13 +80,15 @@ def test_whole_assessment_in_vietnamese_then_resume_by_link(db, dbi):
     at.text_input(key="pf_tax_code").input("55001234")
     at.button(key="profile_next").click().run()
     assert "Mã số thuế phải gồm 10 chữ số, hoặc 10 chữ số - 3 chữ số với chi nhánh (vd. 5500123464-001)." in errors(at)
-    assert "Vui lòng chọn địa bàn." in errors(at)
+    assert "Vui lòng chọn xã, phường." in errors(at)
     assert Store.from_url(db).count_assessments() == 0
 
     fill_profile(at)
     assert not errors(at)
-    code = at.code[0].value
-    assert len(code) == 24 and at.code[1].value == f"?code={code}"
+    code = at.session_state["new_code"]
+    shown = [h.proto.body for h in at.get("html") if "copy-" in h.proto.body]
+    assert len(code) == 24 and code in shown[0] and f"?code={code}" in shown[1]  # each with its copy button
+    assert [e for e in at.expander if e.label == "Mã tiếp tục của doanh nghiệp"]
     assert "Quy mô doanh nghiệp theo Nghị định 80/2021/NĐ-CP: Siêu nhỏ" in [c.value for c in at.caption]
     at.button(key="code_saved").click().run()
     codes = random_codes(dbi, 1)
@@ -128,7 +130,7 @@ def test_stop_midway_and_resume_with_the_code_in_english(db, dbi):
     assert at.title[0].value == "Digital transformation self-assessment"
     fill_profile(at, tax_code="5500765447-001", name="Mộc Châu Dairy Shop")
     assert "Size class under Decree 80/2021/NĐ-CP: Micro" in [c.value for c in at.caption]
-    code = at.code[0].value
+    code = at.session_state["new_code"]
     codes = random_codes(dbi, 2)
     answer_pillar(at, dbi, dbi.pillars[0], codes)
     answer_pillar(at, dbi, dbi.pillars[1], codes)
@@ -159,7 +161,7 @@ def test_wrong_link_code_says_so(db):
 def test_resume_page_wrong_and_right_code(db, dbi):
     first = new_app()
     fill_profile(first)
-    code = first.code[0].value
+    code = first.session_state["new_code"]
     at = new_app()
     at.button(key="have_code").click().run()
     assert at.title[0].value == "Tiếp tục bằng mã"
@@ -177,7 +179,7 @@ def test_resume_page_wrong_and_right_code(db, dbi):
 def test_too_many_wrong_codes_are_refused(db):
     first = new_app()
     fill_profile(first)
-    code = first.code[0].value
+    code = first.session_state["new_code"]
     at = new_app()
     at.button(key="have_code").click().run()
     for i in range(10):
@@ -263,7 +265,7 @@ def test_language_switch_mid_flow_and_reassessment_history(db, mini, monkeypatch
     # re-assess: a new code, answers pre-filled, one answer improved, history shows the change
     at.button(key="reassess").click().run()
     assert not at.exception
-    new_code = at.code[0].value
+    new_code = at.session_state["new_code"]
     assert at.get("progress")[0].proto.text.startswith("Step 1/5")
     at.button(key="code_saved").click().run()
     at.button(key="profile_next").click().run()
@@ -832,3 +834,30 @@ def test_a_refused_submit_leads_to_the_first_pillar_with_a_gap(db, dbi):
     at.button(key="go_missing").click().run()  # it used to do nothing: drawn inside the submit click
     assert not at.exception and at.session_state["step"] == 1
     assert at.get("progress")[0].proto.text.startswith("Bước 2/8: P1.")
+
+
+def test_a_resume_link_or_code_reopens_the_assessment_in_its_language(db, dbi):
+    from assessment.firms import FirmProfile
+
+    store = Store.from_url(db)
+    profile = FirmProfile("5500123464", "Mộc Châu Dairy Shop", "G", 4, 1.0, None, "03980", sector_version="2025")
+    _aid, code = store.create_assessment(profile, dbi.key, lang="en")
+    at = new_app(code=code)  # the link carries no language: the assessment's is used
+    assert not at.exception
+    assert at.get("progress")[0].proto.text.startswith("Step 1/8") and at.radio(key="lang_choice").value == "en"
+    at.radio(key="lang_choice").set_value("vi").run()  # the switch is still there
+    assert at.get("progress")[0].proto.text.startswith("Bước 1/8")
+    resume = AppTest.from_function(_resume_script, default_timeout=60).run()
+    resume.text_input(key="resume_code").input(code)
+    resume.button(key="resume_open").click().run()
+    assert resume.session_state["_pending_lang"] == "en"  # applied before the switch on the next run
+
+
+def _resume_script():
+    import streamlit as st
+
+    from assessment.ui import resume_page, state
+
+    st.session_state.setdefault("lang", "vi")
+    state.pages("vi")
+    resume_page.render()

@@ -154,11 +154,15 @@ def test_firm_assesses_on_a_phone_and_resumes_with_its_code(pages, fw):
 
     # the resume code, shown once after the profile is saved
     expect(page.get_by_text(f"Bước 2/{n_steps}:")).to_be_visible()
-    shown = page.get_by_test_id("stCode")
+    shown = page.get_by_test_id("stHtml")
     expect(shown.nth(1)).to_contain_text("?code=")
-    code = shown.first.inner_text().strip()
+    code = shown.first.locator("div").first.inner_text().strip()
     assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){4}", code), code
     assert code in shown.nth(1).inner_text()
+    # the code fits the phone's width and its copy button is visible without hovering
+    box = shown.first.locator("div").first.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    expect(shown.first.get_by_role("button", name="Sao chép mã")).to_be_visible()
 
     # one step per pillar; every question is a radio or a number input
     for i, pillar in enumerate(fw.pillars, start=2):

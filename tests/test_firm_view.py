@@ -9,7 +9,7 @@ from assessment.department import Department
 from assessment.clustering import fit_clusters, pillar_percent_of
 from assessment.peers import PeerIndex, benchmark, firm_of
 from assessment.recommend import recommend
-from assessment.roadmap import roadmap
+from assessment.roadmap import caps_for, roadmap
 
 
 def test_gathering_many_equals_one_by_one_with_the_single_firm_functions(store, dbi):
@@ -20,7 +20,8 @@ def test_gathering_many_equals_one_by_one_with_the_single_firm_functions(store, 
     ctx = firm_view.Context(entries=entries, peers=PeerIndex(dbi, latest), store=store)
     many = firm_view.gather(dbi, records, ctx, after_next=True)
     for record, got in zip(records, many):
-        road = roadmap(dbi, record.result.criterion_points)
+        caps = caps_for(dbi, record.profile.employees)
+        road = roadmap(dbi, record.result.criterion_points, caps=caps)
         firm = firm_of(record)
         assert got.record == record and got.roadmap == road
         assert got.recommendations == tuple(recommend(dbi, entries, record.result.criterion_points, road,
@@ -28,7 +29,7 @@ def test_gathering_many_equals_one_by_one_with_the_single_firm_functions(store, 
                                                       sector=record.profile.sector))
         assert got.peers == benchmark(dbi, latest, firm)
         if road.target_level is not None and road.target_level < dbi.max_level:
-            assert got.after_next == roadmap(dbi, record.result.criterion_points, road.target_level + 1)
+            assert got.after_next == roadmap(dbi, record.result.criterion_points, road.target_level + 1, caps=caps)
         assert list(got.history) == store.history(record.id)
 
 

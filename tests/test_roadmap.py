@@ -160,3 +160,79 @@ def test_most_dbi_firms_are_solved_without_the_exact_fallback(dbi):
     for i in range(0, 400, 37):
         exact = exact_roadmap(dbi, dict(zip(dbi.criterion_ids, map(int, points[i]))))
         assert (roads.roadmap(i).points_to_gain, len(roads.roadmap(i).steps)) == (exact.points_to_gain, len(exact.steps))
+
+
+def brute_force_capped(fw, current: dict[str, int], target: int, caps: dict[str, int]):
+    """As brute_force, with each criterion's answers kept at or below its cap (or where it is)."""
+    crits = fw.criteria
+    choices = [[p for p in sorted(set(c.code_points)) if current[c.id] <= p <= max(current[c.id], caps.get(c.id, 99))]
+               for c in crits]
+    best = None
+    for combo in itertools.product(*choices):
+        s = score_points(fw, np.array([combo], dtype=np.int16))
+        if int(s.level[0]) < target:
+            continue
+        key = (sum(v - current[c.id] for v, c in zip(combo, crits)), sum(v != current[c.id] for v, c in zip(combo, crits)))
+        best = key if best is None or key < best else best
+    return best
+
+
+@pytest.mark.parametrize("which", ["mini", "strict"])
+@settings(max_examples=120, deadline=None)
+@given(data=st.data())
+def test_a_limited_roadmap_is_the_optimum_over_the_steps_a_firm_can_take(request, which, data):
+    """With some answers capped (a firm cannot have more staff than people), the roadmap is the
+    cheapest among the paths within the caps: the exact solver against brute force, and the
+    vectorised search against the exact solver."""
+    fw = request.getfixturevalue("mini") if which == "mini" else STRICT
+    current = {c.id: data.draw(st.sampled_from(sorted(set(c.code_points)))) for c in fw.criteria}
+    caps = {c.id: data.draw(st.sampled_from(sorted(set(c.code_points)))) for c in fw.criteria
+            if data.draw(st.booleans())}
+    level = int(score_points(fw, np.array([[current[c] for c in fw.criterion_ids]])).level[0])
+    for target in range(level + 1, fw.max_level + 1):
+        expected = brute_force_capped(fw, current, target, caps)
+        exact = exact_roadmap(fw, current, target, caps=caps)
+        assert exact.reachable == (expected is not None)
+        if expected is not None:
+            assert (exact.points_to_gain, len(exact.steps)) == expected
+            assert all(s.to_points <= max(caps.get(s.criterion_id, 99), s.from_points) for s in exact.steps)
+        fast = roadmap(fw, current, target, caps=caps)
+        assert (fast.reachable, fast.points_to_gain, len(fast.steps)) == \
+            (exact.reachable, exact.points_to_gain, len(exact.steps))
+
+
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_dbi_roadmaps_never_propose_more_staff_than_people(dbi, data):
+    from assessment.roadmap import caps_for, limits_for
+
+    rows = data.draw(st.lists(st.tuples(*[st.sampled_from(sorted(set(c.code_points))) for c in dbi.criteria]),
+                              min_size=1, max_size=10))
+    employees = data.draw(st.lists(st.integers(0, 15), min_size=len(rows), max_size=len(rows)))
+    points = np.array(rows, dtype=np.int16)
+    roads = roadmaps_many(dbi, points, limit=limits_for(dbi, employees))
+    for i, row in enumerate(points):
+        firm = dict(zip(dbi.criterion_ids, map(int, row)))
+        caps = caps_for(dbi, employees[i])
+        got, exact = roads.roadmap(i), exact_roadmap(dbi, firm, caps=caps)
+        assert (got.reachable, got.points_to_gain, len(got.steps)) == \
+            (exact.reachable, exact.points_to_gain, len(exact.steps))
+        for step in got.steps:
+            crit = dbi.criterion_by_id[step.criterion_id]
+            if crit.headcount:
+                assert step.to_code <= crit.highest_code_for(employees[i])
+
+
+def test_a_four_person_shop_is_not_told_to_hire_five_researchers(dbi):
+    from assessment import demo
+    from assessment.roadmap import limits_for
+    from assessment.scoring import points_from_codes
+
+    points = np.asarray(points_from_codes(dbi, demo.answer_matrix(dbi, 300, seed=3)))
+    staff = [dbi.criterion_ids.index(c) for c in ("4.2.1", "5.2.1")]
+    free = roadmaps_many(dbi, points)
+    limited = roadmaps_many(dbi, points, limit=limits_for(dbi, [4] * len(points)))
+    big = np.flatnonzero((free.after[staff] >= 4).any(axis=0) & (free.before[staff] < 4).all(axis=0))
+    assert len(big) > 5  # without the limit, some shops are told to reach "5-9 people"
+    assert ((limited.after[staff][:, big] <= 3)).all()
+    assert (limited.points_to_gain()[big] >= free.points_to_gain()[big]).all()

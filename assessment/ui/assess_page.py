@@ -71,18 +71,24 @@ def _step_label(fw: Framework, all_steps, step: int) -> str:
 
 
 def _show_new_code() -> None:
+    """The new resume code: in large type that wraps on a phone, with visible copy buttons (a
+    phone has no hover), open until the person says it is kept, then folded away above the steps."""
     code = st.session_state.get(state.NEW_CODE)
     if not code:
         return
-    with st.container(border=True):
-        st.success(t("code.created"), icon="🔑")
-        st.code(code, language=None)
+    kept = st.session_state.get(state.CODE_SAVED, False)
+    link = common.resume_link(code)
+    with st.expander(t("code.box_title"), expanded=not kept, icon=":material/key:"):
+        if not kept:
+            st.success(t("code.created"))
+        common.copyable(code, t("code.copy"), t("code.copied"), large=True)
         st.caption(t("code.link_hint"))
-        st.code(common.resume_link(code), language=None)
-        st.warning(t("code.shown_once"))
-        if st.button(t("code.saved_it"), key="code_saved"):
-            st.session_state.pop(state.NEW_CODE, None)
-            st.rerun()
+        common.copyable(link, t("code.copy_link"), t("code.copied"))
+        if not kept:
+            st.warning(t("code.shown_once"))
+            if st.button(t("code.saved_it"), key="code_saved"):
+                st.session_state[state.CODE_SAVED] = True
+                st.rerun()
 
 
 # --- profile ----------------------------------------------------------------------------------

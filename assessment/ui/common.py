@@ -130,9 +130,13 @@ def current() -> AssessmentRecord | None:
         return None
 
 
-def open_assessment(assessment_id: int) -> None:
+def open_assessment(assessment_id: int, lang: str | None = None) -> None:
+    """Work on this assessment from now on; ``lang``: reopen it in the language it was made in (the
+    switch applies on the next run, before the language selector is drawn; it stays available)."""
     st.session_state[state.ASSESSMENT] = assessment_id
     st.session_state.pop(state.STEP, None)
+    if lang in i18n.LANGUAGES and lang != st.session_state.get(state.LANG):
+        st.session_state[state.PENDING_LANG] = lang
 
 
 def field_errors(errors, slots: dict) -> None:
@@ -155,6 +159,31 @@ def resume_link(code: str) -> str:
         for path in state.URL_PATHS:
             base = base.removesuffix(f"/{path}")
     return f"{base}/?code={code}" if base else f"?code={code}"
+
+
+def copyable(text: str, button: str, done: str, *, large: bool = False) -> None:
+    """``text`` shown whole (it wraps, nothing is cut at the edge of a phone) with a visible button
+    that copies it: the clipboard API where the page is secure, else a selected textarea."""
+    import html
+    import json
+    import uuid
+
+    ident = f"copy-{uuid.uuid4().hex[:8]}"
+    size = "1.5rem" if large else "0.95rem"
+    # our own markup around text we made (a resume code, a link): escaped, and the script is fixed
+    st.html(
+        f"<div style='font-family:monospace;font-size:{size};font-weight:600;word-break:break-all;"
+        f"padding:0.4rem 0.6rem;border-radius:0.4rem;background:rgba(128,128,128,0.12)'>{html.escape(text)}</div>"
+        f"<button id='{ident}' style='margin-top:0.4rem;padding:0.45rem 0.9rem;font-size:1rem;border-radius:0.4rem;"
+        f"border:1px solid rgba(128,128,128,0.6);background:white;cursor:pointer'>{html.escape(button)}</button>"
+        f"<script>(function(){{const b=document.getElementById({json.dumps(ident)});if(!b)return;"
+        f"const v={json.dumps(text)},d={json.dumps(done)};b.onclick=function(){{"
+        "const ok=function(){b.textContent=d;};"
+        "if(navigator.clipboard&&window.isSecureContext){navigator.clipboard.writeText(v).then(ok);return;}"
+        "const a=document.createElement('textarea');a.value=v;document.body.appendChild(a);a.select();"
+        "try{document.execCommand('copy');ok();}finally{a.remove();}};})();</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 def scroll_to_top() -> None:

@@ -18,7 +18,7 @@ def try_code(code: str) -> bool:
     if aid is None:
         common.code_failed()
         return False
-    common.open_assessment(aid)
+    common.open_assessment(aid, lang=common.store().get(aid).lang)  # in the language it was made in
     return True
 
 

@@ -32,6 +32,9 @@ IMPORT_DONE = "imp_done"  # what the last confirmed import wrote (ids and access
 IMPORT_N = "imp_n"  # confirmed imports so far (a new uploader after each)
 BULK_ZIP = "bulk_zip"  # the scorecards ZIP last made: (ids, language, bytes)
 PAGES_BUILT = "_pages"  # this run's st.Page objects by name (go() switches to them)
+LANG_CHOICE = "lang_choice"  # the language switch's own widget state
+PENDING_LANG = "_pending_lang"  # a language to switch to on the next run (an opened assessment's)
+CODE_SAVED = "code_saved_flag"  # the person said the new resume code is kept: its box folds away
 
 
 # --- pages --------------------------------------------------------------------------------------
