@@ -29,9 +29,14 @@ PILLAR_WORDS = {
     "vi": ["khách hàng số", "chiến lược", "hạ tầng", "vận hành", "văn hóa số", "dữ liệu"],
     "en": ["digital customers", "strategy", "infrastructure", "operations", "digital culture", "data"],
 }
-STRONG = {"vi": "khá", "en": "strong"}
-WEAK = {"vi": "yếu", "en": "weak"}
-EVEN = {"vi": "đồng đều", "en": "even"}
+# how a cluster differs from the whole province (its centre minus the province's mean, per pillar)
+ABOVE_ALL = {"vi": "cao hơn mặt bằng tỉnh ở mọi trụ cột", "en": "above the province in every pillar"}
+BELOW_ALL = {"vi": "thấp hơn mặt bằng tỉnh ở mọi trụ cột", "en": "below the province in every pillar"}
+NEAR = {"vi": "gần mặt bằng tỉnh", "en": "close to the province average"}
+AHEAD = {"vi": "mạnh về {a}", "en": "ahead in {a}"}
+BEHIND = {"vi": "yếu về {b}", "en": "behind in {b}"}
+TYPICAL = {"vi": "phần lớn ở mức {level} – {name}", "en": "mostly level {level} – {name}"}
+MEAN = {"vi": "trung bình {pct} % số điểm", "en": "{pct} % of points on average"}
 
 
 @dataclass(frozen=True)
@@ -81,23 +86,31 @@ def _fit(x: np.ndarray, k: int, *, random_state: int):
     return KMeans(n_clusters=k, random_state=random_state, n_init=4).fit(x)
 
 
-def _names(fw: Framework, centers: np.ndarray, level_names: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
+def _names(fw: Framework, centers: np.ndarray, province: np.ndarray, typical: list[int],
+           mean_pct: list[float]) -> tuple[list[str], list[str]]:
+    """Names that tell clusters apart and agree with their firms: the level most of its firms are
+    at, and what sets the cluster apart from the province (the pillars it is most above and most
+    below the province's mean in, or above/below in all); repeats get the cluster's mean score."""
     out = {"vi": [], "en": []}
     words = {lang: (PILLAR_WORDS[lang] if len(fw.pillars) == 6 else [p.id for p in fw.pillars]) for lang in out}
-    for row, (level_vi, level_en) in zip(centers, level_names):
-        hi, lo = int(row.argmax()), int(row.argmin())
-        for lang, level in (("vi", level_vi), ("en", level_en)):
-            if row[hi] - row[lo] < 10:
-                out[lang].append(f"{level} – {EVEN[lang]}")
+    for row, level in zip(centers, typical):
+        diff = row - province
+        hi, lo = int(diff.argmax()), int(diff.argmin())
+        for lang in out:
+            head = TYPICAL[lang].format(level=level, name=fw.level_name(level, lang))
+            if np.abs(diff).max() < 5:
+                shape = NEAR[lang]
+            elif diff.min() > 0:
+                shape = ABOVE_ALL[lang]
+            elif diff.max() < 0:
+                shape = BELOW_ALL[lang]
             else:
-                out[lang].append(f"{level} – {words[lang][hi]} {STRONG[lang]}, {words[lang][lo]} {WEAK[lang]}")
-    # two clusters can get the same words: number the repeats
+                shape = f"{AHEAD[lang].format(a=words[lang][hi])}, {BEHIND[lang].format(b=words[lang][lo])}"
+            out[lang].append(f"{head}; {shape}")
     for lang in out:
-        seen: dict[str, int] = {}
-        for i, name in enumerate(out[lang]):
-            seen[name] = seen.get(name, 0) + 1
-            if seen[name] > 1:
-                out[lang][i] = f"{name} ({seen[name]})"
+        repeated = {name for name in out[lang] if out[lang].count(name) > 1}
+        out[lang] = [f"{name} ({MEAN[lang].format(pct=round(pct))})" if name in repeated else name
+                     for name, pct in zip(out[lang], mean_pct)]
     return out["vi"], out["en"]
 
 
@@ -156,10 +169,15 @@ def fit_clusters(fw: Framework, pillar_percent: np.ndarray, *, k: int | None = N
         aris.append(adjusted_rand_score(labels, refit.predict(x)))
     from assessment.scoring import overall_levels, pillar_levels
 
-    cent_points = np.rint(pillar_centers / 100.0 * np.array([p.max_points for p in fw.pillars])).astype(np.int64)
-    lv = overall_levels(fw, cent_points.sum(axis=1), pillar_levels(fw, cent_points))
-    level_names = [(fw.level_name(int(v), "vi"), fw.level_name(int(v), "en")) for v in lv]
-    names_vi, names_en = _names(fw, pillar_centers, level_names)
+    # each firm's level, from its pillar percentages: a cluster is named by the level most of its
+    # firms are at (the level of its centre can be one that few of them have)
+    maxima = np.array([p.max_points for p in fw.pillars])
+    firm_points = np.rint(x @ to_pillars / 100.0 * maxima).astype(np.int64)
+    firm_levels = overall_levels(fw, firm_points.sum(axis=1), pillar_levels(fw, firm_points))
+    typical = [int(np.bincount(firm_levels[labels == c], minlength=fw.max_level + 1).argmax()) for c in range(kk)]
+    province = (x @ to_pillars).mean(axis=0)
+    mean_pct = [float(100.0 * (pillar_centers[c] * maxima / 100.0).sum() / maxima.sum()) for c in range(kk)]
+    names_vi, names_en = _names(fw, pillar_centers, province, typical, mean_pct)
     ids = [c.id for c in fw.components] if features == "components" else [p.id for p in fw.pillars]
     result = ClusterModel(fw.key, ids, centers.round(3).tolist(), names_vi, names_en, int(kk),
                           round(score, 4), round(float(np.mean(aris)) if aris else 1.0, 4))

@@ -7,6 +7,7 @@ and that every key the code uses exists.
 
 from __future__ import annotations
 
+import string
 from functools import lru_cache
 from typing import Any
 
@@ -26,12 +27,36 @@ def catalogue(lang: str) -> dict[str, str]:
     return {str(k): nfc(str(v)) for k, v in data.items()}
 
 
+class _Formatter(string.Formatter):
+    """str.format with two specs of ours: ``{n:plural:point|points}`` writes "1 point" or "5
+    points" (English needs it; Vietnamese gives the same word twice), and ``{n:num}`` writes a
+    number the language's way (1,504 in English, 1.504 in Vietnamese)."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def format_field(self, value: Any, spec: str) -> str:
+        if spec.startswith("plural:"):
+            one, _, many = spec[len("plural:"):].partition("|")
+            return f"{number(value, self.lang, 0)} {one if value == 1 else many or one}"
+        if spec == "num":
+            return number(value, self.lang, 0 if float(value).is_integer() else 1)
+        return super().format_field(value, spec)
+
+
 def translate(key: str, lang: str = DEFAULT_LANG, /, **params: Any) -> str:
+    """The message ``key`` in ``lang``, formatted (see :class:`_Formatter` for plurals and numbers).
+
+    Examples
+    --------
+    >>> translate("gap.pillar_needs", "en", pillar="P3", points=1, level=2)
+    'P3: 1 more point to reach level 2'
+    """
     lang = lang if lang in LANGUAGES else DEFAULT_LANG
     text = catalogue(lang).get(key)
     if text is None:
         return f"[{key}]"
-    return text.format(**params) if params else text
+    return _Formatter(lang).format(text, **params) if params else text
 
 
 def number(value: float, lang: str, decimals: int = 1) -> str:

@@ -24,10 +24,11 @@ def gap_lines(fw: Framework, result: FirmResult, lang: str) -> list[str]:
         lines.append(translate("gap.total", lang, points=gap.points_short, min_total=gap.min_total, total=gap.total))
     else:
         lines.append(translate("gap.total_ok", lang, total=gap.total, min_total=gap.min_total))
+    every = gap.required_pillars == len(fw.pillars)  # "all 6 pillars", not "at least 6"
     if gap.pillars_missing:
         lines.append(
             translate(
-                "gap.pillars", lang, n=gap.required_pillars, level=gap.required_pillar_level,
+                "gap.pillars_all" if every else "gap.pillars", lang, n=gap.required_pillars, level=gap.required_pillar_level,
                 have=gap.pillars_at_level, more=gap.pillars_missing,
             )
         )
@@ -42,7 +43,8 @@ def gap_lines(fw: Framework, result: FirmResult, lang: str) -> list[str]:
             )
     elif gap.required_pillars:
         lines.append(
-            translate("gap.pillars_ok", lang, n=gap.required_pillars, level=gap.required_pillar_level)
+            translate("gap.pillars_all_ok" if every else "gap.pillars_ok", lang, n=gap.required_pillars,
+                      level=gap.required_pillar_level)
         )
     return lines
 

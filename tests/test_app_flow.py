@@ -579,12 +579,16 @@ def test_department_targets_clusters_filter_and_firm_detail(db, dbi, monkeypatch
     _sign_in(at)
     assert not at.exception
     # a target, set by the administrator in the form, with its progress
-    at.selectbox(key="tgt_metric").select("share_at_level")
+    choice = at.selectbox(key="tgt_metric")
+    assert "L" not in choice.format_func("share_at_level").split()  # no literal "L" for the level
+    choice.select("share_at_level")
     at.number_input(key="tgt_level").set_value(2)
     at.number_input(key="tgt_value").set_value(60.0)
     at.number_input(key="tgt_year").set_value(2027)
+    at.text_input(key="tgt_note").input("Kế hoạch 811/QĐ-UBND")
     at.button(key="tgt_save").click().run()
     assert not at.exception
+    assert at.text_input(key="tgt_note").value == ""  # the saved note does not stay for the next target
     share = 100 * (now["level"] >= 2).mean()
     line = next(p.proto.text for p in at.get("progress"))
     assert line.startswith("Tỷ lệ doanh nghiệp đạt mức 2 trở lên: mục tiêu 60,0 % vào năm 2027 · hiện ")
@@ -675,20 +679,24 @@ def test_clusters_page_runs_and_names_clusters(db, dbi):
     at = AppTest.from_function(_clusters_script, default_timeout=120).run()
     _sign_in(at, "xem")
     assert not at.exception
-    summary = next(m.value for m in at.markdown if "silhouette" in m.value)
-    assert summary.startswith("**") and "độ ổn định" in summary
-    assert len(at.expander) >= 2 and at.expander[0].label.startswith("0. ")
+    summary = next(m.value for m in at.markdown if m.value.startswith("**") and "nhóm** doanh nghiệp" in m.value)
+    assert "silhouette" not in summary  # plain words on the page, the figures in a fold-out
+    assert any("silhouette" in c.value for c in at.caption)
+    groups = [e for e in at.expander if e.label[:1].isdigit()]
+    assert len(groups) >= 2 and groups[0].label.startswith("0. ")
     at.selectbox(key="clu_k").select(4).run()
     assert not at.exception
-    assert next(m.value for m in at.markdown if "silhouette" in m.value).startswith("**4 nhóm**")
-    assert len(at.expander) == 4
+    assert any(m.value.startswith("**4 nhóm** doanh nghiệp") for m in at.markdown)
+    groups = [e for e in at.expander if e.label[:1].isdigit()]
+    assert len(groups) == 4 and len({e.label for e in groups}) == 4
     assert sum(m.value.startswith("Loại giải pháp được gợi ý nhiều nhất") for m in at.markdown) == 4
     assert sum(m.value.startswith("Địa bàn chính:") for m in at.markdown) == 4
     cross = at.table[0].value
     assert int(cross.to_numpy().sum()) == 150  # every firm once in the cluster x level table
+    assert all(str(label).startswith("Nhóm ") for label in cross.index)  # not "0. ..." (a list item)
     assert not at.get("button") or all(b.key != "clu_keep" for b in at.button)  # a viewer keeps nothing
     at.radio(key="clu_feat").set_value("components").run()
-    assert not at.exception and len(at.expander) == 4
+    assert not at.exception and len([e for e in at.expander if e.label[:1].isdigit()]) == 4
 
 
 def test_admin_keeps_a_clustering_for_the_dashboard(db, dbi):

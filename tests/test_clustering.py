@@ -28,9 +28,38 @@ def test_recovers_known_groups_ordered_by_maturity(dbi):
     assert adjusted_rand_score(truth, labels) == 1.0
     assert labels[0] == 0 and labels[-1] == 2  # cluster 0 is the least mature
     assert model.stability > 0.9 and model.stability_words("en").startswith("very stable")
-    assert model.names_vi[2].startswith("Dẫn dắt") or model.names_vi[2].startswith("Nâng cao")
-    assert model.names_en[0].startswith("Not started") or model.names_en[0].startswith("Starting")
+    # each name says the level most of its firms are at, and how it differs from the province
+    levels = firm_levels(dbi, x)
+    for c in range(3):
+        typical = int(np.bincount(levels[labels == c]).argmax())
+        assert model.names_en[c].startswith(f"mostly level {typical} – {dbi.level_name(typical, 'en')}")
+        assert model.names_vi[c].startswith(f"phần lớn ở mức {typical} – {dbi.level_name(typical, 'vi')}")
+    assert model.names_en[0].endswith("below the province in every pillar")
+    assert model.names_en[2].endswith("above the province in every pillar")
     assert len(set(model.names_vi)) == 3 and len(set(model.names_en)) == 3
+
+
+def firm_levels(fw, pillar_percent):
+    from assessment.scoring import overall_levels, pillar_levels
+
+    maxima = np.array([p.max_points for p in fw.pillars])
+    points = np.rint(pillar_percent / 100.0 * maxima).astype(np.int64)
+    return overall_levels(fw, points.sum(axis=1), pillar_levels(fw, points))
+
+
+def test_two_similar_shaped_clusters_get_different_names_that_fit_their_firms(dbi):
+    """The reported defect: with k = 2 both clusters were "... infrastructure strong, data weak",
+    and one named "Beginning" held firms at levels 0-1."""
+    rng = np.random.default_rng(3)
+    shape = np.array([25, 20, 35, 25, 25, 10])
+    x = np.clip(np.concatenate([shape * 0.5 + rng.normal(0, 5, (300, 6)), shape * 1.6 + rng.normal(0, 5, (300, 6))]),
+                0, 100)
+    model, labels = fit_clusters(dbi, x, k=2)
+    assert model.names_en[0] != model.names_en[1] and model.names_vi[0] != model.names_vi[1]
+    levels = firm_levels(dbi, x)
+    for c in range(2):
+        typical = int(np.bincount(levels[labels == c]).argmax())
+        assert f"level {typical} –" in model.names_en[c]
 
 
 def test_same_data_same_clusters_and_k_can_be_set(dbi):

@@ -34,9 +34,12 @@ def render() -> None:
     st.progress(step / (len(all_steps) - 1), text=_step_label(fw, all_steps, step))
 
     current = all_steps[step]
+    note = st.session_state.pop(state.STEP_NOTE, None)
+    if note is not None:
+        st.info(t("assess.left_open", pillar=note[0], n=note[1]), icon=":material/info:")
     if record is not None and record.claim is not None:
         st.caption(t("claim.draft_notice", tax_code=record.profile.tax_code))
-    if record is not None and current.kind != "profile":
+    if record is not None and current.kind == "pillar":  # the review shows it with the profile
         st.caption(_size_text(record.profile))
     if current.kind == "profile":
         _profile_step(fw, record)
@@ -288,7 +291,34 @@ def _pillar_step(fw: Framework, record: AssessmentRecord | None, step: int, pill
                 f"{err.criterion_id}: {t(err.key, **_error_params(err))}", icon="⚠️"
             )
         return
+    if forward and _implausible(fw, record, answers, slots):
+        return  # said at the fields; the next press goes on
+    open_here = [c.id for c in pillar.criteria if c.id not in answers and c.id not in record.answers]
+    if open_here:  # said on the next step: the person may well go on and come back
+        st.session_state[state.STEP_NOTE] = (pillar.id, len(open_here))
     _go(step - 1 if back else step + 1)
+
+
+def _implausible(fw: Framework, record: AssessmentRecord, answers: dict[str, Answer], slots: dict) -> bool:
+    """Head counts above the firm's employees (50 IT staff in a 4-person firm), said at the field
+    once; True when something new was said (the person then checks and presses again)."""
+    employees = record.profile.employees
+    seen = st.session_state.setdefault(state.PLAUSIBILITY_SEEN, set())
+    said = False
+    for cid, ans in answers.items():
+        crit = fw.criterion_by_id[cid]
+        if not crit.headcount or ans.code <= crit.highest_code_for(employees):
+            continue
+        key = (record.id, cid, ans.code, ans.value)
+        if key in seen:
+            continue
+        seen.add(key)
+        said = True
+        shown = common.num(ans.value, 0) if ans.value is not None else crit.choices[ans.code][1](lang())
+        slots[cid].warning(t("answer.more_than_employees", id=cid, answer=shown, employees=employees), icon="⚠️")
+    if said:
+        st.warning(t("assess.check_counts"))
+    return said
 
 
 def _error_params(err: AnswerInputError) -> dict:
@@ -306,8 +336,8 @@ def _question(record: AssessmentRecord, crit: Criterion) -> dict:
     options = list(range(len(crit.choices)))
     texts = [text(lang()) for _points, text in crit.choices]
     if crit.type == "count":
-        value = st.number_input(
-            label, min_value=0, step=1, value=None if stored is None or stored.value is None else int(stored.value),
+        value = st.number_input(  # no min_value: a negative is refused by us, with a message the phone shows
+            label, step=1, value=None if stored is None or stored.value is None else int(stored.value),
             help=help_text, key=_widget_key(record, crit), placeholder=crit.unit(lang()),
         )
         return {"value": value}
@@ -320,11 +350,11 @@ def _question(record: AssessmentRecord, crit: Criterion) -> dict:
     with st.expander(t("answer.figures_instead"), expanded=stored is not None and stored.numerator is not None):
         c1, c2 = st.columns(2)
         num = c1.number_input(
-            crit.numerator(lang()), min_value=0.0, value=None if stored is None else stored.numerator,
+            crit.numerator(lang()), value=None if stored is None else stored.numerator,
             key=_widget_key(record, crit, "_num"),
         )
         den = c2.number_input(
-            crit.denominator(lang()), min_value=0.0, value=None if stored is None else stored.denominator,
+            crit.denominator(lang()), value=None if stored is None else stored.denominator,
             key=_widget_key(record, crit, "_den"),
         )
         computed = st.empty()
@@ -341,6 +371,8 @@ def _collect(fw: Framework, entered: dict[str, dict]) -> tuple[dict[str, Answer]
             answer = make_answer(fw.criterion_by_id[cid], **raw)
         except AnswerInputError as exc:
             errors.append(exc)
+            if raw.get("code") is not None and fw.criterion_by_id[cid].type == "share":
+                answers[cid] = make_answer(fw.criterion_by_id[cid], code=raw["code"])  # the band ticked is kept
             continue
         if answer is not None:
             answers[cid] = answer

@@ -22,6 +22,7 @@ LIST_MAX = 1_000
 
 
 def render() -> None:
+    common.department_page()
     st.title(t("clu.title"))
     user = auth.require_user()
     if user is None:
@@ -42,8 +43,12 @@ def render() -> None:
         st.info(t("dash.empty"))
         return
     now, model, _points = found
-    st.markdown(t("clu.summary", k=model.k, sil=common.num(model.silhouette, 2), ari=common.num(model.stability, 2)))
+    separation = "clear" if model.silhouette >= 0.5 else "fair" if model.silhouette >= 0.25 else "weak"
+    st.markdown(t("clu.summary_words", k=model.k, separation=t(f"clu.separation.{separation}")))
     st.caption(model.stability_words(L))
+    with st.expander(t("clu.figures")):  # the technical figures, for those who want them
+        st.caption(t("clu.summary", k=model.k, sil=common.num(model.silhouette, 2),
+                     ari=common.num(model.stability, 2)))
     _keep(fw, model, len(now), user, features)
 
     labels = now["cluster"].to_numpy()
@@ -54,7 +59,9 @@ def render() -> None:
     with st.spinner(t("clu.working")):
         cats = data.cluster_categories(fw, k, features)
     st.subheader(t("clu.crosstab"))
-    cross = pd.crosstab(pd.Series([f"{c}. {model.name(c, L)}" for c in labels], name=t("clu.cluster")),
+    # "Nhóm 0: ..." (a label starting "0. " would be drawn as a numbered list item)
+    cross = pd.crosstab(pd.Series([f"{t('clu.cluster')} {c}: {model.name(c, L)}" for c in labels],
+                                  name=t("clu.cluster")),
                         pd.Series(now["level"].to_numpy(), name=t("col.level")))
     st.table(cross)
     for c in range(model.k):
@@ -93,9 +100,13 @@ def render() -> None:
     points = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1],
                            "cluster": [f"{int(c)}. {model.name(int(c), L)}" for c in labels[idx]]})
     st.altair_chart(alt.Chart(points).mark_circle(size=18, opacity=0.6).encode(
-        x=alt.X("x:Q", title="PCA 1"), y=alt.Y("y:Q", title="PCA 2"),
-        color=alt.Color("cluster:N", title=None, legend=alt.Legend(orient="bottom", columns=1, labelLimit=600))),
+        x=alt.X("x:Q", title=t("clu.axis1"), axis=alt.Axis(labels=False, ticks=False)),
+        y=alt.Y("y:Q", title=t("clu.axis2"), axis=alt.Axis(labels=False, ticks=False)),
+        # a qualitative palette: every cluster its own clearly different colour
+        color=alt.Color("cluster:N", title=None, scale=alt.Scale(scheme="set1"),
+                        legend=alt.Legend(orient="bottom", columns=1, labelLimit=600))),
         width="stretch")
+    st.caption(t("clu.map_hint"))
     if len(now) > MAP_SAMPLE:
         st.caption(t("clu.sampled", n=MAP_SAMPLE))
 

@@ -161,6 +161,12 @@ def resume_link(code: str) -> str:
     return f"{base}/?code={code}" if base else f"?code={code}"
 
 
+def department_page() -> None:
+    """The department's pages use the whole screen width (tables of firms, charts side by side);
+    the firms' pages stay narrow, which suits a phone."""
+    st.set_page_config(layout="wide")
+
+
 def copyable(text: str, button: str, done: str, *, large: bool = False) -> None:
     """``text`` shown whole (it wraps, nothing is cut at the edge of a phone) with a visible button
     that copies it: the clipboard API where the page is secure, else a selected textarea."""

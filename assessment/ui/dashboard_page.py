@@ -18,6 +18,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def render() -> None:
+    common.department_page()
     st.title(t("dash.title"))
     user = auth.require_user()
     if user is None:
@@ -57,7 +58,7 @@ def render() -> None:
     now = frames.latest(frame, filters)
 
     m1, m2, m3 = st.columns(3)
-    m1.metric(t("dash.firms"), f"{head.firms:,}".replace(",", "."))
+    m1.metric(t("dash.firms"), common.num(head.firms, 0))
     m2.metric(t("dash.mean_total"), common.num(head.mean_total),
               None if head.previous_mean_total is None else common.num(head.mean_total - head.previous_mean_total))
     at_2 = sum(v for lv, v in head.level_share.items() if lv >= 2)
@@ -238,10 +239,13 @@ def _targets(fw, dept: Department, now: pd.DataFrame, user, year: int) -> None:
                     + (f" · {plain(target.note)}" if target.note else ""))
     if not auth.admin(user, "tgt.viewer_note"):
         return
+    if st.session_state.pop("_tgt_saved", False):
+        st.session_state["tgt_note"] = ""  # a saved target's note does not carry over to the next one
     with st.expander(t("tgt.edit")):
         with st.form("tgt_form", clear_on_submit=False):
+            # the choices name no level: it is chosen in the next field
             metric = st.selectbox(t("tgt.metric"), METRICS, key="tgt_metric",
-                                  format_func={m: t(f"tgt.metric.{m}", level="L") for m in METRICS}.get)
+                                  format_func={m: t(f"tgt.choice.{m}") for m in METRICS}.get)
             c1, c2, c3 = st.columns(3)
             level = c1.number_input(t("tgt.level"), 0, fw.max_level, 2, key="tgt_level")
             value = c2.number_input(t("tgt.value"), 0.0, 1e6, 50.0, key="tgt_value")
@@ -251,6 +255,7 @@ def _targets(fw, dept: Department, now: pd.DataFrame, user, year: int) -> None:
                 try:
                     dept.save_target(fw, metric=metric, value=float(value), year=int(when), level=int(level),
                                      note=note, who=user.username)
+                    st.session_state["_tgt_saved"] = True
                     st.rerun()
                 except TargetError as exc:
                     st.error(t(exc.key, **exc.params))

@@ -19,6 +19,7 @@ PREVIEW_ROWS = 20
 
 
 def render() -> None:
+    common.department_page()
     st.title(t("imp.title"))
     user = auth.require_user()
     if user is None:

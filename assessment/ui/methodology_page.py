@@ -61,7 +61,8 @@ def render() -> None:
     for rule in fw.spec.overall_levels:
         cmp = "≥" if rule.inclusive else ">"
         st.markdown(
-            "- " + t("method.overall_rule", level=rule.level, name=fw.level_name(rule.level, L), cmp=cmp,
+            "- " + t("method.overall_rule_all" if rule.min_pillars == len(fw.pillars) else "method.overall_rule",
+                     level=rule.level, name=fw.level_name(rule.level, L), cmp=cmp,
                      total=rule.min_total, n=rule.min_pillars, pillar_level=rule.pillar_level)
         )
     st.caption(t("method.overall_hint"))

@@ -34,6 +34,8 @@ BULK_ZIP = "bulk_zip"  # the scorecards ZIP last made: (ids, language, bytes)
 PAGES_BUILT = "_pages"  # this run's st.Page objects by name (go() switches to them)
 LANG_CHOICE = "lang_choice"  # the language switch's own widget state
 PENDING_LANG = "_pending_lang"  # a language to switch to on the next run (an opened assessment's)
+STEP_NOTE = "_step_note"  # (pillar, n): questions left open on the step just saved, said on the next
+PLAUSIBILITY_SEEN = "_plausibility_seen"  # implausible answers already pointed out (said once)
 CODE_SAVED = "code_saved_flag"  # the person said the new resume code is kept: its box folds away
 
 
