@@ -86,9 +86,18 @@ def clean(text: object, limit: int | None = None) -> str:
     return s
 
 
+# symbols our own texts use on screen that Open Sans has no glyph for, as drawn in a PDF
+_SYMBOLS = str.maketrans({"→": "»", "←": "«", "✓": ""})
+
+
+def ours(text: str) -> str:
+    """Our own layout text as a PDF draws it: every symbol with a glyph of the shipped font (an
+    arrow becomes », never the "?" of a missing glyph); Markdown bold for the screen removed."""
+    return text.replace("**", "").translate(_SYMBOLS)
+
+
 def _plain(text: str) -> str:
-    """Translation strings may carry Markdown bold for the screen: not in a PDF."""
-    return text.replace("**", "")
+    return ours(text)
 
 
 def file_name(tax_code: str, day: dt.date | dt.datetime | None, lang: str) -> str:
@@ -249,7 +258,7 @@ def scorecard_pdf(fw: Framework, view, lang: str, *, today: dt.date | None = Non
     and the roadmap, recommendations, peers, cluster and history gathered for it)."""
     record, data = view.record, view
     today = today or dt.date.today()
-    tr = lambda key, **kw: translate(key, lang, **kw)  # noqa: E731
+    tr = lambda key, **kw: ours(translate(key, lang, **kw))  # noqa: E731
     num = lambda v, d=1: number(v, lang, d)  # noqa: E731
     result, profile = record.result, record.profile
     locs = localities()
@@ -446,7 +455,7 @@ def blank_form_pdf(fw: Framework, lang: str, *, today: dt.date | None = None) ->
     """The questionnaire on paper: profile fields, then every criterion with its id and its options as
     tick boxes numbered as the import template expects (the option number is what is typed in)."""
     today = today or dt.date.today()
-    tr = lambda key, **kw: translate(key, lang, **kw)  # noqa: E731
+    tr = lambda key, **kw: ours(translate(key, lang, **kw))  # noqa: E731
     doc = _Doc(lang, tr("pdf.blank_footer", framework=f"{fw.id} {fw.version}",
                         date=today.strftime("%d/%m/%Y") if lang == "vi" else today.isoformat()))
     doc.add_page()

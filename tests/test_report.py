@@ -197,3 +197,30 @@ def test_scorecard_numbers_match_for_many_random_firms(sqlite_store, dbi):
         text, _ = _text(report.scorecard_pdf(dbi, _view(dbi, record), "en", today=TODAY))
         assert f"Total {record.result.total}/320" in text
         assert f"Level {record.result.level} – {dbi.level_name(record.result.level, 'en')}" in text
+
+
+def test_no_character_of_our_own_layout_falls_back_to_a_question_mark(dbi, mini):
+    """Every text the product writes itself (translations, both frameworks, the shipped catalogue,
+    the reference data) is drawable with the shipped font once laid out for a PDF: "→" was "?"."""
+    import yaml
+
+    from assessment.catalogue import CATALOGUE_FILE
+    from assessment.config import DATA_DIR
+    from assessment.firms import areas, localities, sectors
+
+    texts = []
+    for lang in ("vi", "en"):
+        texts += [str(v) for v in yaml.safe_load((DATA_DIR / "i18n" / f"{lang}.yaml").read_text(encoding="utf-8")).values()]
+        for fw in (dbi, mini):
+            texts += [fw.spec.title(lang), fw.spec.description(lang)] + [s.text(lang) for s in fw.spec.sources]
+            texts += [a.text(lang) for a in fw.spec.assumptions]
+            for c in fw.criteria:
+                texts += [c.title(lang), c.question(lang)] + [t(lang) for _p, t in c.choices]
+        texts += [s.name(lang) for v in ("2018", "2025") for s in sectors(v).values()]
+    texts += [u.name for u in localities().values()] + [a.name for a in areas().values()]
+    texts += [e.name for e in load_catalogue(CATALOGUE_FILE, dbi).entries]
+    missing = sorted({ch for text in texts for ch in report._not_drawable().findall(report.ours(text))})
+    assert missing == []
+    assert report.ours("Không có (0%) → Trên 60%") == "Không có (0%) » Trên 60%"
+    # and a hostile name still shows its missing glyphs
+    assert report.clean("Cửa hàng 😀") == "Cửa hàng ?"
