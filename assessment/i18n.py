@@ -38,7 +38,12 @@ class _Formatter(string.Formatter):
     def format_field(self, value: Any, spec: str) -> str:
         if spec.startswith("plural:"):
             one, _, many = spec[len("plural:"):].partition("|")
-            return f"{number(value, self.lang, 0)} {one if value == 1 else many or one}"
+            try:
+                count = abs(float(value))
+            except (TypeError, ValueError):
+                count = None
+            shown = value if isinstance(value, str) else number(value, self.lang, 0)  # "+5" stays as given
+            return f"{shown} {one if count == 1 else many or one}"
         if spec == "num":
             return number(value, self.lang, 0 if float(value).is_integer() else 1)
         return super().format_field(value, spec)
