@@ -312,6 +312,20 @@ class Store:
                     out.append(_record(row))
             return out
 
+    def newest_from(self, assessment_id: int) -> AssessmentRecord | None:
+        """The newest assessment started (by re-assessing, perhaps several times over) from this
+        one, or None: an older code then still leads to the firm's newer work."""
+        with self._session() as s:
+            current, seen = None, {assessment_id}
+            frontier = assessment_id
+            while True:
+                row = s.scalar(select(AssessmentRow).where(AssessmentRow.previous_id == frontier)
+                               .order_by(AssessmentRow.created_at.desc(), AssessmentRow.id.desc()).limit(1))
+                if row is None or row.id in seen:
+                    return current
+                seen.add(row.id)
+                current, frontier = _record(row), row.id
+
     def replace_demo(self, fw, firms) -> int:
         """Remove what an earlier `demo` wrote (rows marked as demo, never chosen by their name),
         then store ``firms`` (assessment.demo.DemoFirm) as submitted demo assessments, in one

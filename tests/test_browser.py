@@ -138,6 +138,17 @@ def test_firm_assesses_on_a_phone_and_resumes_with_its_code(pages, fw):
     page.goto("/")
     expect(page.get_by_role("heading", name="Tự đánh giá mức độ chuyển đổi số")).to_be_visible()
 
+    # refusals are messages under the fields, in Vietnamese, on a phone (no hover tooltips)
+    page.get_by_role("button", name="Lưu và tiếp tục →").click()
+    expect(page.get_by_text("Vui lòng nhập mã số thuế.", exact=True)).to_be_visible()
+    expect(page.get_by_text("Vui lòng chọn xã, phường.", exact=True)).to_be_visible()
+    page.get_by_role("spinbutton", name="Số lao động tham gia BHXH bình quân năm", exact=True).fill("-3")
+    page.get_by_role("spinbutton", name="Tổng doanh thu năm (tỷ đồng)", exact=True).fill("5000000000")
+    page.get_by_role("button", name="Lưu và tiếp tục →").click()
+    expect(page.get_by_text("Con số này không được âm.", exact=True)).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Con số này lớn hơn nhiều so với doanh thu"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"\{\w+\}"))).to_have_count(0)  # no raw placeholder anywhere
+
     # profile: Vietnamese name, 10-digit tax code, sector, locality, employees, revenue
     page.get_by_role("textbox", name="Mã số thuế", exact=True).fill(TAX_CODE)
     page.get_by_role("textbox", name="Tên doanh nghiệp", exact=True).fill(FIRM_NAME)
@@ -154,15 +165,16 @@ def test_firm_assesses_on_a_phone_and_resumes_with_its_code(pages, fw):
 
     # the resume code, shown once after the profile is saved
     expect(page.get_by_text(f"Bước 2/{n_steps}:")).to_be_visible()
-    shown = page.get_by_test_id("stHtml")
-    expect(shown.nth(1)).to_contain_text("?code=")
-    code = shown.first.locator("div").first.inner_text().strip()
+    shown = page.get_by_test_id("stHtml").filter(has=page.get_by_role("button", name="Sao chép mã"))
+    link = page.get_by_test_id("stHtml").filter(has=page.get_by_role("button", name="Sao chép đường dẫn"))
+    expect(link).to_contain_text("?code=")
+    code = shown.locator("div").first.inner_text().strip()
     assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){4}", code), code
-    assert code in shown.nth(1).inner_text()
+    assert code in link.inner_text()
     # the code fits the phone's width and its copy button is visible without hovering
-    box = shown.first.locator("div").first.bounding_box()
+    box = shown.locator("div").first.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
-    expect(shown.first.get_by_role("button", name="Sao chép mã")).to_be_visible()
+    expect(shown.get_by_role("button", name="Sao chép mã")).to_be_visible()
 
     # one step per pillar; every question is a radio or a number input
     for i, pillar in enumerate(fw.pillars, start=2):
@@ -170,6 +182,12 @@ def test_firm_assesses_on_a_phone_and_resumes_with_its_code(pages, fw):
         for crit in pillar.criteria:
             _answer(page, crit, codes[crit.id])
         page.get_by_role("button", name="Lưu và tiếp tục →").click()
+        heads = [c for c in pillar.criteria if c.headcount and codes[c.id] > c.highest_code_for(8)]
+        if heads:  # more staff than the firm's 8 employees: said under the question, in Vietnamese
+            warning = page.get_by_text(re.compile(rf"^{re.escape(heads[0].id)}: câu trả lời .* nhiều hơn số lao động"))
+            expect(warning).to_be_visible()
+            expect(page.get_by_text(f"Bước {i}/{n_steps}: {pillar.id}.")).to_be_visible()  # still here
+            page.get_by_role("button", name="Lưu và tiếp tục →").click()  # checked: go on
 
     # review, submit, results
     expect(page.get_by_text(f"Bước {n_steps}/{n_steps}:")).to_be_visible()

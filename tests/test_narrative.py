@@ -11,9 +11,9 @@ from assessment.scoring import score_codes, score_points
 def test_change_text_names_points_and_level(mini):
     before = score_codes(mini, np.array([[1, 0, 1, 1, 0]])).firm()
     after = score_codes(mini, np.array([[2, 1, 2, 2, 1]])).firm()
-    assert narrative.change_text(mini, after, before, "en") == "+16 point(s); level 1 → 3"
+    assert narrative.change_text(mini, after, before, "en") == "+16 points; level 1 → 3"
     assert narrative.change_text(mini, before, after, "vi") == "-16 điểm; mức 3 → 1"
-    assert narrative.change_text(mini, before, before, "en") == "0 point(s)"
+    assert narrative.change_text(mini, before, before, "en") == "0 points"
 
 
 def test_gap_lines_in_both_languages(dbi):
@@ -25,9 +25,9 @@ def test_gap_lines_in_both_languages(dbi):
     assert res.level == 1
     en = narrative.gap_lines(dbi, res, "en")
     assert en[0] == "To reach Level 2 – Beginning, the firm needs:"
-    assert en[1] == "at least 12 more point(s) (a total of 65 or more; now 53);"
+    assert en[1] == "at least 12 more points (a total of 65 or more; now 53);"
     assert en[2] == "at least 4 pillars at level 2 or above: 3 now, 1 more needed;"
-    assert en[3:] == ["The pillars closest to it:", "  P4. Operations: 4 more point(s) to reach level 2"]
+    assert en[3:] == ["The pillars closest to it:", "  P4. Operations: 4 more points to reach level 2"]
     vi = narrative.gap_lines(dbi, res, "vi")
     assert vi[0] == "Để đạt Mức 2 – Bắt đầu, doanh nghiệp cần:"
     top = score_points(dbi, np.array(dbi.criterion_max, dtype=np.int16)).firm()

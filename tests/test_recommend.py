@@ -57,7 +57,7 @@ def test_golden_shop_recommendations(dbi, published):
     assert ("1.1.1", 0, 4) in [(x.criterion_id, x.from_points, x.to_points) for x in first.lifts]
     en = first.reasons(dbi, "en", road.level)
     assert en[0] == "Lifts criterion 1.1.1 (Website updates) from 0 to 4/5 points."
-    assert "Takes 7 point(s) off the path to the next level." in en
+    assert "Takes 7 points off the path to the next level." in en
     vi = first.reasons(dbi, "vi", road.level)
     assert any(line.startswith("Có thể thêm tới 17 điểm, đủ đưa doanh nghiệp lên mức 1") for line in vi)
     # the shop's e-invoicing is complete: no e-invoice product is proposed

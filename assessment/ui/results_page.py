@@ -77,6 +77,14 @@ def render() -> None:
     components.pdf_buttons(record)
 
     st.divider()
+    newer = common.store().newest_from(record.id)
+    if newer is not None:  # this code is older: the firm's newer work is one click away
+        st.info(t("results.newer_exists", date=common.day(newer.submitted_at or newer.created_at),
+                  state=t("results.newer_submitted" if newer.submitted else "results.newer_draft")))
+        if st.button(t("results.open_newer"), key="open_newer", type="primary"):
+            common.open_assessment(newer.id, lang=newer.lang)
+            state.go("results" if newer.submitted else "assess")
+    st.caption(t("results.reassess_hint"))
     if st.button(t("results.reassess"), key="reassess"):
         with common.guard("err.kept.action") as outcome:
             aid, code = common.store().start_reassessment(record.id, common.framework().key, lang=lang())
