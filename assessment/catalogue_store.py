@@ -27,7 +27,7 @@ from assessment.models import CatalogueChangeRow, CatalogueEntryRow, utcnow
 from assessment.storage import Store
 
 CSV_COLUMNS = [
-    "id", "name", "provider", "category", "description_vi", "description_en", "improves", "sizes",
+    "id", "name", "name_en", "provider", "category", "description_vi", "description_en", "improves", "sizes",
     "sectors", "maturity", "make_in_vietnam", "support_eligible", "support_note_vi", "support_note_en",
     "price_band", "url", "source", "checked", "status",
 ]
@@ -160,7 +160,8 @@ def _split(text: str) -> list[str]:
     return [p.strip() for p in str(text or "").replace(",", ";").split(";") if p.strip()]
 
 
-def entry_from_fields(row: dict[str, Any], *, place: str = "", source: str = "form") -> dict[str, Any]:
+def entry_from_fields(row: dict[str, Any], *, place: str = "", source: str = "form",
+                      entry: int | None = None) -> dict[str, Any]:
     """An entry (as data, not yet validated) from flat text fields: a CSV row or the edit form.
 
     ``improves`` is written "3.2.6:4; 3.2.4:3", lists are separated by ';', maturity is "1-4".
@@ -174,10 +175,11 @@ def entry_from_fields(row: dict[str, Any], *, place: str = "", source: str = "fo
         maturity = [int(lo), int(hi or lo)]
     except ValueError:
         raise CatalogueError(source, place, "'improves' (e.g. 3.2.6:4; 3.2.4:3) or 'maturity' (e.g. 1-4) "
-                             "is not readable") from None
+                             "is not readable", entry=entry, field="improves", reason="cat.err.unreadable") from None
     text = lambda key: str(row.get(key) or "").strip()  # noqa: E731
     entry: dict[str, Any] = {
-        "id": text("id"), "name": text("name"), "provider": text("provider"), "category": text("category"),
+        "id": text("id"), "name": text("name"), "name_en": text("name_en") or None, "provider": text("provider"),
+        "category": text("category"),
         "description": {"vi": text("description_vi"), "en": text("description_en")},
         "improves": improves, "sizes": _split(row.get("sizes")),
         "sectors": "all" if (text("sectors") or "all") == "all" else _split(row.get("sectors")),
@@ -193,7 +195,7 @@ def entry_from_fields(row: dict[str, Any], *, place: str = "", source: str = "fo
 def entry_fields(e: Entry) -> dict[str, str]:
     """The flat text fields of an entry (CSV row, edit form)."""
     return {
-        "id": e.id, "name": e.name, "provider": e.provider, "category": e.category,
+        "id": e.id, "name": e.name, "name_en": e.name_en or "", "provider": e.provider, "category": e.category,
         "description_vi": e.description.vi, "description_en": e.description.en,
         "improves": "; ".join(f"{x.criterion}:{x.to}" for x in e.improves),
         "sizes": "; ".join(e.sizes), "sectors": e.sectors if e.sectors == "all" else "; ".join(e.sectors),
@@ -213,9 +215,10 @@ def rows_from_csv(text: str, *, source: str = "CSV") -> list[dict[str, Any]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = [c for c in ("id", "name", "provider", "category", "improves", "sizes", "url") if c not in (reader.fieldnames or [])]
     if missing:
-        raise CatalogueError(source, "row 1", f"missing column(s): {', '.join(missing)}")
+        raise CatalogueError(source, "row 1", f"missing column(s): {', '.join(missing)}", reason="cat.err.columns",
+                             columns=", ".join(missing))
     return [entry_from_fields({k: restore(v) if isinstance(v, str) else v for k, v in row.items()},
-                              place=f"row {n}", source=source) for n, row in enumerate(reader, start=2)]
+                              place=f"row {n}", source=source, entry=n - 2) for n, row in enumerate(reader, start=2)]
 
 
 def rows_from_yaml(text: str, *, source: str = "YAML") -> list[dict[str, Any]]:

@@ -296,7 +296,7 @@ class Usage:
 
 
 def province_usage(fw: Framework, entries: Sequence[Entry], latest: pd.DataFrame, points: np.ndarray,
-                   *, top: int = 5) -> Usage | None:
+                   *, top: int = 5, lang: str = "vi") -> Usage | None:
     """Recommendations for every firm of ``latest`` (one row per firm, with its criterion
     ``points``); None when no firm is assessed."""
     if latest.empty:
@@ -305,7 +305,7 @@ def province_usage(fw: Framework, entries: Sequence[Entry], latest: pd.DataFrame
                         sectors=latest["sector"].tolist(), top=top)
     chosen = ranking.chosen
     counts = np.bincount(chosen[chosen >= 0], minlength=len(ranking.entries))
-    names = [e.name for e in ranking.entries]
+    names = [e.display_name(lang) for e in ranking.entries]
     per_firm = pd.DataFrame({"name": latest["name"].to_numpy(), "tax_code": latest["tax_code"].to_numpy(),
                              "level": latest["level"].to_numpy(),
                              "top": [", ".join(names[e] for e in row if e >= 0) for row in chosen]})

@@ -352,7 +352,7 @@ def scorecard_pdf(fw: Framework, view, lang: str, *, today: dt.date | None = Non
         doc.h2(tr("rec.title"))
         for i, rec in enumerate(data.recommendations, start=1):
             e = rec.entry
-            doc.para(f"{i}. {clean(e.name, 120)} · {clean(e.provider, 120)}", 9, "B")
+            doc.para(f"{i}. {clean(e.display_name(lang), 120)} · {clean(e.provider, 120)}", 9, "B")
             doc.para(f"{category_name(e.category, lang)} · {tr('rec.price')}: {price_name(e.price_band, lang)} · "
                      f"{clean(e.url, 120)}", 7.5, "", MUTED)
             doc.block(" ".join(rec.reasons(fw, lang, result.level)), 8, indent=4)

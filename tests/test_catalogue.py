@@ -92,8 +92,11 @@ def test_invalid_edit_or_import_writes_nothing(store, dbi):
     rows = rows_from_csv(to_csv(before).decode("utf-8-sig"))
     rows[10]["url"] = "not a url"
     rows[0]["name"] = "Changed"
-    with pytest.raises(CatalogueError, match="entries\\[11\\]"):
+    with pytest.raises(CatalogueError, match="entries\\[11\\]") as bad_row:
         cat.import_entries(rows, who="x", source="upload.csv")
+    # said as the officer sees the file: its row 12 (header = row 1), the field, the reason, in Vietnamese
+    assert bad_row.value.explain("vi", rows=True) == "dòng 12, địa chỉ web: “not a url” không phải địa chỉ web (https://...)"
+    assert bad_row.value.explain("en", rows=True) == "row 12, web address: “not a url” is not a web address (https://...)"
     assert cat.entries() == before  # the previous catalogue stays in force
     assert len(cat.changes()) == len(before)
 
@@ -136,3 +139,15 @@ def test_catalogue_file_errors(tmp_path, dbi):
         load_catalogue(path, dbi)
     with pytest.raises(CatalogueError, match="refers to x@1"):
         parse_catalogue({"schema": 1, "framework": "x@1", "entries": []}, dbi)
+
+
+def test_english_pages_show_an_english_name_where_the_name_has_vietnamese_words(shipped):
+    by_name = {e.name: e for e in shipped.entries}
+    cmc = by_name["CMC Cyber Security – dịch vụ an ninh mạng"]
+    assert cmc.display_name("en") == "CMC Cyber Security – cybersecurity services"
+    assert cmc.display_name("vi") == cmc.name
+    assert by_name["MISA AMIS"].display_name("en") == "MISA AMIS"  # a brand stays as it is
+    vietnamese = set("ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ")
+    assert not [e.name for e in shipped.entries if set(e.display_name("en").lower()) & vietnamese
+                and "(" not in e.name and "–" in e.name]
+    assert all("domain-facts" not in e.source and "domain facts" not in e.source for e in shipped.entries)

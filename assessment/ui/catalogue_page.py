@@ -14,6 +14,7 @@ import streamlit as st
 
 from assessment.catalogue import CATEGORIES, PRICE_BANDS, SIZES, STATUSES, CatalogueError
 from assessment.catalogue_store import entry_fields, entry_from_fields, rows_from_csv, rows_from_yaml, to_csv, to_yaml
+from assessment.firms import size_classes
 from assessment.recommend import category_name, price_name
 from assessment.ui import auth, common, data
 from assessment.ui.common import lang, t
@@ -42,7 +43,7 @@ def render() -> None:
         log = cat.changes(limit=100)
         st.dataframe(
             pd.DataFrame([{t("admin.col_time"): c.at.strftime("%Y-%m-%d %H:%M"), t("admin.col_who"): c.who,
-                           t("admin.col_action"): c.action, "id": c.entry_id} for c in log]),
+                           t("admin.col_action"): t(f"cat.action.{c.action}"), "id": c.entry_id} for c in log]),
             hide_index=True, width="stretch",
         )
     if not auth.admin(user):
@@ -55,20 +56,24 @@ def render() -> None:
 
 def _list(entries) -> None:
     L = lang()
+    sizes = size_classes()
     c1, c2, c3 = st.columns(3)
-    cats = c1.multiselect(t("rec.filter_category"), list(CATEGORIES), format_func=lambda c: CATEGORIES[c](L), key="adm_cats")
-    statuses = c2.multiselect(t("admin.status"), list(STATUSES), key="adm_status")
+    cats = c1.multiselect(t("rec.filter_category"), list(CATEGORIES), format_func=lambda c: CATEGORIES[c](L), key="adm_cats",
+                          placeholder=t("rec.all"))
+    status_names = {x: t(f"cat.status.{x}") for x in STATUSES}
+    statuses = c2.multiselect(t("admin.status"), list(STATUSES), key="adm_status", format_func=status_names.get,
+                              placeholder=t("rec.all"))
     text = c3.text_input(t("admin.search"), key="adm_search").strip().lower()
     rows = [
         {
-            "id": e.id, t("admin.col_name"): e.name, t("admin.col_provider"): e.provider,
-            t("rec.filter_category"): category_name(e.category, L), t("admin.status"): e.status,
+            "id": e.id, t("admin.col_name"): e.display_name(L), t("admin.col_provider"): e.provider,
+            t("rec.filter_category"): category_name(e.category, L), t("admin.status"): status_names[e.status],
             t("rec.price"): price_name(e.price_band, L), t("admin.col_improves"): entry_fields(e)["improves"],
-            t("admin.col_sizes"): entry_fields(e)["sizes"],
+            t("admin.col_sizes"): ", ".join(sizes[x].name(L) for x in e.sizes if x in sizes),
         }
         for e in entries
         if (not cats or e.category in cats) and (not statuses or e.status in statuses)
-        and (not text or text in f"{e.id} {e.name} {e.provider}".lower())
+        and (not text or text in f"{e.id} {e.name} {e.name_en or ''} {e.provider}".lower())
     ]
     st.caption(t("admin.count", n=len(rows), total=len(entries)))
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
@@ -78,7 +83,8 @@ def _edit(cat, entries, who: str) -> None:
     L = lang()
     by_id = {e.id: e for e in entries}
     choice = st.selectbox(t("admin.pick"), ["__new__", *by_id], key="adm_pick",
-                          format_func=lambda i, new=t("admin.new"): new if i == "__new__" else f"{i} ({by_id[i].status})")
+                          format_func=lambda i, new=t("admin.new"), st_names={x: t(f"cat.status.{x}") for x in STATUSES}:
+                          new if i == "__new__" else f"{i} ({st_names[by_id[i].status]})")
     current = entry_fields(by_id[choice]) if choice in by_id else {
         "status": "draft", "sectors": "all", "maturity": "0-5", "sizes": "micro; small; medium",
         "checked": dt.date.today().isoformat(), "price_band": "unknown",
@@ -96,6 +102,8 @@ def _edit(cat, entries, who: str) -> None:
         f = {}
         f["id"] = st.text_input("id", value=current.get("id", ""), disabled=choice in by_id, key=f"adm_id_{choice}")
         f["name"] = st.text_input(t("admin.col_name"), value=current.get("name", ""), key=f"adm_name_{choice}")
+        f["name_en"] = st.text_input(t("admin.col_name_en"), value=current.get("name_en", ""), key=f"adm_name_en_{choice}",
+                                     help=t("admin.name_en_help"))
         f["provider"] = st.text_input(t("admin.col_provider"), value=current.get("provider", ""), key=f"adm_prov_{choice}")
         cats = list(CATEGORIES)
         f["category"] = st.selectbox(t("rec.filter_category"), cats, format_func=lambda c: CATEGORIES[c](L),
@@ -105,17 +113,20 @@ def _edit(cat, entries, who: str) -> None:
         f["description_en"] = st.text_area(t("admin.desc_en"), value=current.get("description_en", ""), key=f"adm_den_{choice}")
         f["improves"] = st.text_input(t("admin.col_improves"), value=current.get("improves", ""),
                                       help=t("admin.improves_help"), key=f"adm_imp_{choice}")
-        f["sizes"] = "; ".join(st.multiselect(t("admin.col_sizes"), list(SIZES),
+        size_names = {x: size_classes()[x].name(L) for x in SIZES}
+        f["sizes"] = "; ".join(st.multiselect(t("admin.col_sizes"), list(SIZES), format_func=size_names.get,
                                               default=[s.strip() for s in current["sizes"].split(";") if s.strip()],
-                                              key=f"adm_sizes_{choice}"))
+                                              key=f"adm_sizes_{choice}", placeholder=t("common.choose")))
         f["sectors"] = st.text_input(t("admin.sectors"), value=current.get("sectors", "all"), help=t("admin.sectors_help"),
                                      key=f"adm_sect_{choice}")
         lo, hi = (int(x) for x in current["maturity"].split("-"))
         rng = st.slider(t("admin.maturity"), 0, 5, (lo, hi), key=f"adm_mat_{choice}")
         f["maturity"] = f"{rng[0]}-{rng[1]}"
-        tri = ["unknown", "yes", "no"]
-        f["make_in_vietnam"] = st.selectbox("Make in Vietnam", tri, index=tri.index(current["make_in_vietnam"]), key=f"adm_miv_{choice}")
-        f["support_eligible"] = st.selectbox(t("admin.support"), tri, index=tri.index(current["support_eligible"]), key=f"adm_sup_{choice}")
+        tri = {x: t(f"cat.yn.{x}") for x in ("unknown", "yes", "no")}
+        f["make_in_vietnam"] = st.selectbox("Make in Vietnam", list(tri), index=list(tri).index(current["make_in_vietnam"]),
+                                            format_func=tri.get, key=f"adm_miv_{choice}")
+        f["support_eligible"] = st.selectbox(t("admin.support"), list(tri), index=list(tri).index(current["support_eligible"]),
+                                             format_func=tri.get, key=f"adm_sup_{choice}")
         f["support_note_vi"] = st.text_input(t("admin.note_vi"), value=current.get("support_note_vi", ""), key=f"adm_nvi_{choice}")
         f["support_note_en"] = st.text_input(t("admin.note_en"), value=current.get("support_note_en", ""), key=f"adm_nen_{choice}")
         bands = list(PRICE_BANDS)
@@ -125,8 +136,9 @@ def _edit(cat, entries, who: str) -> None:
         f["source"] = st.text_input(t("admin.source"), value=current.get("source", ""), key=f"adm_src_{choice}")
         f["checked"] = st.date_input(t("admin.checked"), value=dt.date.fromisoformat(current["checked"]),
                                      key=f"adm_chk_{choice}").isoformat()
+        status_names = {x: t(f"cat.status.{x}") for x in STATUSES}
         f["status"] = st.selectbox(t("admin.status"), list(STATUSES), index=list(STATUSES).index(current["status"]),
-                                   key=f"adm_st_{choice}")
+                                   format_func=status_names.get, key=f"adm_st_{choice}")
         save = st.form_submit_button(t("admin.save"), type="primary", key=f"adm_save_{choice}")
     if not save:
         return
@@ -138,7 +150,7 @@ def _edit(cat, entries, who: str) -> None:
     try:
         cat.save(entry_from_fields(f, place=f["id"] or "?"), who)
     except CatalogueError as exc:
-        st.error(t("admin.invalid", problem=f"{exc.place}: {exc.problem}"))
+        st.error(t("admin.invalid", problem=exc.explain(L, entry_id=f["id"] or None)))
         return
     st.toast(t("admin.saved"))
     st.rerun()
@@ -164,8 +176,8 @@ def _files(cat, entries, who: str) -> None:
     except UnicodeDecodeError:
         st.error(t("admin.not_utf8"))
         return
-    except CatalogueError as exc:
-        st.error(t("admin.invalid", problem=f"{exc.place}: {exc.problem}"))
+    except CatalogueError as exc:  # a CSV problem names the file's row, as the officer sees it in Calc
+        st.error(t("admin.invalid", problem=exc.explain(lang(), rows=upload.name.lower().endswith(".csv"))))
         return
     known = {e.id for e in entries}
     new = sum(e.id not in known for e in valid)
@@ -177,13 +189,13 @@ def _files(cat, entries, who: str) -> None:
 
 def _most_recommended(cat) -> None:
     """What the published catalogue recommends to the assessed firms: per entry and per firm."""
-    found = data.usage(cat.fw)
+    L = lang()
+    found = data.usage(cat.fw, L)
     if found is None:
         st.caption(t("admin.usage_none") + " " + t("admin.usage_demo_hint"))
         return
-    by_entry_rows = [(e.name, e.category, n) for e, n in found.by_entry]
+    by_entry_rows = [(e.display_name(L), e.category, n) for e, n in found.by_entry]
     per_firm = found.per_firm
-    L = lang()
     st.caption(t("admin.usage_intro", n=len(per_firm)))
     by_entry = pd.DataFrame(
         [{t("admin.col_name"): name, t("rec.filter_category"): category_name(cat_id, L), t("admin.usage_firms"): c}

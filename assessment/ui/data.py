@@ -105,13 +105,13 @@ def cluster_categories(fw: Framework, k: int | None, features: str) -> list[dict
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _usage(url: str, framework_key: str, assessments: int, catalogue: int):
+def _usage(url: str, framework_key: str, lang: str, assessments: int, catalogue: int):
     fw = common.framework(framework_key)
     latest, points = _latest(url, framework_key, assessments)
-    return recommend.province_usage(fw, common.catalogue(framework_key).published(), latest, points)
+    return recommend.province_usage(fw, common.catalogue(framework_key).published(), latest, points, lang=lang)
 
 
-def usage(fw: Framework) -> recommend.Usage | None:
+def usage(fw: Framework, lang: str = "vi") -> recommend.Usage | None:
     """What the published catalogue recommends to every firm (recommend.province_usage)."""
     v = current_versions()
-    return _usage(settings().database_url, fw.key, v["assessments"], v["catalogue"])
+    return _usage(settings().database_url, fw.key, lang, v["assessments"], v["catalogue"])

@@ -107,7 +107,7 @@ def _roadmap_list(record: AssessmentRecord, road: Roadmap) -> None:
                         after=crit.choices[step.to_code][1](lang()), gain=step.gain)
         helpers = step_helpers(published, step, size_class=profile.size_class.id, sector=profile.sector)
         if helpers:
-            line += "  \n  " + t("road.step_helpers", names=", ".join(plain(e.name) for e in helpers[:3]))
+            line += "  \n  " + t("road.step_helpers", names=", ".join(plain(e.display_name(lang())) for e in helpers[:3]))
         lines.append(line)
     st.markdown("\n".join(lines))
 
@@ -156,7 +156,7 @@ def _recommendations_section(view: FirmView) -> None:
     for i, rec in enumerate(recs, start=1):
         e = rec.entry
         with st.container(border=True):
-            st.markdown(f"**{i}. {plain(e.name)}** · {plain(e.provider)}")
+            st.markdown(f"**{i}. {plain(e.display_name(lang()))}** · {plain(e.provider)}")
             st.caption(f"{category_name(e.category, lang())} · {t('rec.price')}: {price_name(e.price_band, lang())}")
             st.write(e.description(lang()))
             st.markdown("\n".join(f"- {line}" for line in rec.reasons(fw, lang(), record.result.level)))
