@@ -73,15 +73,18 @@ def render() -> None:
     st.subheader(t("dash.levels"))
     levels = pd.DataFrame([{"level": f"{lv} – {fw.level_name(lv, L)}", "share": round(100 * v, 1)}
                            for lv, v in head.level_share.items()])
+    # bars across, labels on the left: every level name stays readable on a phone
     st.altair_chart(alt.Chart(levels).mark_bar().encode(
-        x=alt.X("level:N", sort=None, title=None, axis=alt.Axis(labelAngle=-30)),
-        y=alt.Y("share:Q", title=t("dash.share_pct")), tooltip=["level", "share"]), width="stretch")
+        y=alt.Y("level:N", sort=None, title=None, axis=alt.Axis(labelLimit=180)),
+        x=alt.X("share:Q", title=t("dash.share_pct")), tooltip=["level", "share"]).properties(height=220),
+        width="stretch")
 
     st.subheader(t("dash.pillars"))
     prof = pd.DataFrame([{"pillar": p.id, "name": p.name(L), "percent": round(head.mean_pillar_percent[p.id], 1)}
                          for p in fw.pillars])
     st.altair_chart(alt.Chart(prof).mark_bar().encode(
-        x=alt.X("pillar:N", sort=None, title=None), y=alt.Y("percent:Q", scale=alt.Scale(domain=[0, 100]),
+        x=alt.X("pillar:N", sort=None, title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("percent:Q", scale=alt.Scale(domain=[0, 100]),
                                                             title=t("col.percent")),
         tooltip=["name", "percent"]), width="stretch")
 
@@ -101,8 +104,11 @@ def render() -> None:
     st.subheader(t("dash.sectors"))
     by_sector = dashboard.sector_comparison(fw, now)
     by_sector["name"] = by_sector["section"].map(lambda c, L=L: section_label(c, L))
+    # short labels (the letter and the name's start) keep room for the bars on a phone; the full
+    # name is in the tooltip
+    by_sector["short"] = by_sector["name"].map(lambda n: n if len(n) <= 28 else n[:27].rstrip() + "…")
     st.altair_chart(alt.Chart(by_sector).mark_bar().encode(
-        y=alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+        y=alt.Y("short:N", sort="-x", title=None, axis=alt.Axis(labelLimit=170)),
         x=alt.X("percent:Q", scale=alt.Scale(domain=[0, 100]), title=t("dash.sector_percent")),
         tooltip=[alt.Tooltip("name:N", title=t("profile.sector")), alt.Tooltip("firms:Q", title=t("dash.firms")),
                  alt.Tooltip("percent:Q", title=t("dash.sector_percent")),
