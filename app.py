@@ -12,6 +12,10 @@ st.set_option("client.showErrorDetails", "none")
 st.set_option("client.disableDataExport", True)
 if state.LANG not in st.session_state:  # first run: ?lang=en in the link, else Vietnamese
     st.session_state[state.LANG] = st.query_params.get("lang") if st.query_params.get("lang") in LANGUAGES else DEFAULT_LANG
+landing = None
+with common.page_errors():
+    startup.check_database()
+    landing = startup.open_code_from_link()  # a ?code= link: its page is drawn in this run, in its language
 if state.PENDING_LANG in st.session_state:  # an assessment was opened: its language, switch kept
     st.session_state[state.LANG] = st.session_state[state.LANG_CHOICE] = st.session_state.pop(state.PENDING_LANG)
 codes = list(LANGUAGES)
@@ -23,7 +27,5 @@ st.session_state[state.LANG] = st.radio(
     key=state.LANG_CHOICE, **start,
 )
 with common.page_errors():
-    startup.check_database()
-    pages = state.pages(st.session_state[state.LANG])
-    startup.open_code_from_link(pages)
+    pages = state.pages(st.session_state[state.LANG], landing)
     st.navigation(state.sections(st.session_state[state.LANG], pages), position="top").run()

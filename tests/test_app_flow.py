@@ -279,7 +279,7 @@ def test_language_switch_mid_flow_and_reassessment_history(db, mini, monkeypatch
         answer_pillar(at, mini, pillar, codes)
     at.button(key="submit").click().run()
     assert {m.label: m.value for m in at.metric}["Total score"] == "14/24"
-    history = at.dataframe[-1].value
+    history = at.table[-1].value  # a static table (no data grid to load on a phone)
     assert history["Total"].tolist() == ["8/24"]
     assert history["Change since then"].tolist() == ["+6 points"]  # still level 1: B and C below level 2
     # the new code opens the new results; the first code still opens the first ones

@@ -229,7 +229,7 @@ def _save_profile(fw: Framework, record: AssessmentRecord | None, profile: firms
             common.store().update_profile(record.id, profile, firm_code=firm_code)
     if not outcome.ok:
         return
-    st.toast(_size_text(profile))
+    # the size class is said on the next step (no toast: it costs the person half a second)
     _go(1)
 
 

@@ -89,7 +89,7 @@ def history_section(view: FirmView) -> None:
                 if same else t("history.other_framework", framework=old.framework_key),
             }
         )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.table(pd.DataFrame(rows).set_index(t("col.date")))  # a static table: no grid to load on a phone
 
 
 def peers_section(view: FirmView) -> None:

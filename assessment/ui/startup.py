@@ -19,16 +19,18 @@ def check_database() -> None:
         st.stop()
 
 
-def open_code_from_link(pages: dict) -> None:
+def open_code_from_link() -> str | None:
+    """A ?code= link, handled once per session: the assessment opens, and the page to land on is
+    returned ("results" or "assess"), so that the app draws it in this same run (no extra round
+    trip to the browser). None when there is no new link."""
     code = st.query_params.get("code")
     if not code or st.session_state.get(state.LINK_CODE) == code:
-        return
+        return None
     st.session_state[state.LINK_CODE] = code  # handle each link once per session
+    st.query_params.pop("code", None)
     if resume_page.try_code(code):
         record = common.current()
-        st.query_params.pop("code", None)
-        st.switch_page(pages["results" if record.submitted else "assess"])
-    else:
-        st.session_state[state.LINK_ERROR] = True  # the questionnaire page says so where it shows
-        st.query_params.pop("code", None)
-        st.toast(t("resume.wrong"), icon="⚠️")
+        return "results" if record.submitted else "assess"
+    st.session_state[state.LINK_ERROR] = True  # the questionnaire page says so where it shows
+    st.toast(t("resume.wrong"), icon="⚠️")
+    return None

@@ -69,13 +69,15 @@ PAGES = (
 URL_PATHS = tuple(p.url_path for p in PAGES)
 
 
-def pages(lang: str) -> dict[str, st.Page]:
-    """This run's pages by name, titled in ``lang`` (kept for :func:`go`)."""
+def pages(lang: str, landing: str | None = None) -> dict[str, st.Page]:
+    """This run's pages by name, titled in ``lang`` (kept for :func:`go`); ``landing``: the page a
+    link opens, drawn at the app's address in this run instead of the questionnaire."""
     built = {}
     for spec in PAGES:
         module = importlib.import_module(f"assessment.ui.{spec.module}")  # imported here: pages import this module
+        default = spec.name == landing if landing else spec.default
         built[spec.name] = st.Page(module.render, title=i18n.translate(spec.title, lang), icon=spec.icon,
-                                   url_path=spec.url_path, default=spec.default)
+                                   url_path=spec.url_path, default=default)
     st.session_state[PAGES_BUILT] = built
     return built
 
