@@ -35,7 +35,7 @@ from assessment.storage import Store
 
 FORMAT = "dbi-backup/1"
 # parents before children
-TABLES = ["firms", "assessments", "assessment_scores", "catalogue_entries", "catalogue_changes", "users",
+TABLES = ["firms", "assessments", "platform_uses", "assessment_scores", "catalogue_entries", "catalogue_changes", "users",
           "targets", "cluster_models", "audit_log", "import_batches", "code_attempts"]
 # bookkeeping rather than data: counters that cached reads are keyed on (raised by a restore)
 NOT_BACKED_UP = {"data_versions"}

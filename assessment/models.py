@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, false, text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from assessment.answers import Answer
 
@@ -84,6 +84,26 @@ class AssessmentRow(Base):
     # [code, numerator, denominator, value] where figures were given. One row per assessment, not one
     # per answer: an import or a national demo writes 60 times fewer rows, each with no key to check.
     answers: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+    # the digital platforms the firm said it uses (assessment.inventory), in the order given
+    platforms: Mapped[list[PlatformUseRow]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="PlatformUseRow.seq")
+
+
+class PlatformUseRow(Base):
+    """A platform or service a firm uses, as declared with one assessment: a published catalogue
+    entry (its id, and its name at the time, so a retired entry stays readable) or another one by
+    name; since when, and which of the firm's other tools it exchanges data with. Independent of
+    the framework the questions were answered with."""
+
+    __tablename__ = "platform_uses"
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), index=True)
+    entry_id: Mapped[str | None] = mapped_column(String(60), nullable=True, index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    since: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the year it was first used
+    linked: Mapped[str] = mapped_column(String(200), default="")  # seqs of the tools it exchanges data with: "1,3"
 
 
 def answers_document(answers: dict[str, Answer]) -> dict[str, Any]:

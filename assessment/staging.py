@@ -33,6 +33,7 @@ from assessment.models import (
     AssessmentRow,
     FirmRow,
     ImportBatchRow,
+    PlatformUseRow,
     ScoreRow,
     utcnow,
 )
@@ -212,6 +213,7 @@ def discard(store, batch_id: int, created: list[int] = ()) -> None:
         firms = set(created) | set(s.scalars(select(AssessmentRow.firm_id).where(
             AssessmentRow.import_batch == batch_id, AssessmentRow.status == STAGED).distinct()))
         s.execute(delete(ScoreRow).where(ScoreRow.assessment_id.in_(staged)))
+        s.execute(delete(PlatformUseRow).where(PlatformUseRow.assessment_id.in_(staged)))
         s.execute(delete(AssessmentRow).where(AssessmentRow.import_batch == batch_id, AssessmentRow.status == STAGED))
         for fid in firms:
             if s.scalar(select(AssessmentRow.id).where(AssessmentRow.firm_id == fid).limit(1)) is None:

@@ -17,7 +17,8 @@ from sqlalchemy import create_engine, delete, event, func, insert, select, updat
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from assessment import codes, identity, versions
+from assessment import codes, identity, inventory, versions
+from assessment.inventory import PlatformUse
 from assessment.answers import Answer
 from assessment.firms import FirmProfile
 from assessment.models import (  # noqa: F401 - the models are also reached through storage
@@ -38,6 +39,7 @@ from assessment.models import (  # noqa: F401 - the models are also reached thro
     CodeAttemptRow,
     FirmRow,
     ImportBatchRow,
+    PlatformUseRow,
     ScoreRow,
     TargetRow,
     UserRow,
@@ -66,6 +68,7 @@ class AssessmentRecord:
     result: FirmResult | None
     previous_id: int | None
     claim: str | None = None  # PENDING or REJECTED: not (yet) the firm's own record
+    platforms: tuple[PlatformUse, ...] = ()  # the tools the firm said it uses (assessment.inventory)
 
     @property
     def submitted(self) -> bool:
@@ -179,12 +182,22 @@ class Store:
             return firm_id is not None and s.scalar(select(FirmRow.tax_code).where(FirmRow.id == firm_id)) == tax_code
 
     def start_reassessment(self, previous_id: int, framework_key: str, *, lang: str = "vi") -> tuple[int, str]:
-        """A new draft for the same firm, pre-filled with the previous assessment's profile and answers."""
+        """A new draft for the same firm, pre-filled with the previous assessment's profile, answers
+        and platforms."""
         prev = self.get(previous_id)
         aid, code = self.create_assessment(prev.profile, framework_key, lang=lang, previous_id=previous_id)
         if framework_key == prev.framework_key:
             self.save_answers(aid, prev.answers)
+        if prev.platforms:
+            self.save_platforms(aid, list(prev.platforms))
         return aid, code
+
+    def save_platforms(self, assessment_id: int, uses: list[PlatformUse]) -> None:
+        """Replace a draft's platform inventory (already cleaned: inventory.clean)."""
+        with self._session.begin() as s:
+            row = self._draft(s, assessment_id)
+            row.platforms = [PlatformUseRow(**r) for r in inventory.rows_of(uses)]
+            row.updated_at = utcnow()
 
     # --- updating a draft -----------------------------------------------------------------
     def update_profile(self, assessment_id: int, profile: FirmProfile, *, who: str | None = None,
@@ -339,6 +352,7 @@ class Store:
             for start in range(0, len(old_ids), 5_000):
                 chunk = old_ids[start:start + 5_000]
                 s.execute(delete(ScoreRow).where(ScoreRow.assessment_id.in_(chunk)))
+                s.execute(delete(PlatformUseRow).where(PlatformUseRow.assessment_id.in_(chunk)))
                 s.execute(update(AssessmentRow).where(AssessmentRow.previous_id.in_(chunk)).values(previous_id=None))
             s.execute(delete(AssessmentRow).where(AssessmentRow.source == DEMO))
             s.execute(delete(FirmRow).where(FirmRow.demo.is_(True),
@@ -473,4 +487,5 @@ def _record(row: AssessmentRow) -> AssessmentRecord:
         result=FirmResult.from_dict(row.results) if row.results else None,
         previous_id=row.previous_id,
         claim=row.claim,
+        platforms=tuple(inventory.from_rows(row.platforms)),
     )

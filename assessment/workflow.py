@@ -12,13 +12,14 @@ from assessment.storage import Store
 
 @dataclass(frozen=True)
 class Step:
-    kind: str  # "profile", "pillar" or "review"
+    kind: str  # "profile", "pillar", "platforms" or "review"
     pillar_id: str | None = None
 
 
 def steps(fw: Framework) -> list[Step]:
-    """Profile, one step per pillar, then the review before submitting."""
-    return [Step("profile"), *(Step("pillar", p.id) for p in fw.pillars), Step("review")]
+    """Profile, one step per pillar, the platforms the firm uses (optional), then the review
+    before submitting."""
+    return [Step("profile"), *(Step("pillar", p.id) for p in fw.pillars), Step("platforms"), Step("review")]
 
 
 class IncompleteAnswers(ValueError):

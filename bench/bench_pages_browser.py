@@ -54,7 +54,7 @@ def main() -> None:
                    cwd=ROOT, env=env, check=True, capture_output=True)
     server = StreamlitServer(env, work / "streamlit.log")
     t: dict[str, list[float]] = {k: [] for k in ("first", "visit", "profile", "step", "submit", "link", "link_cold")}
-    n_steps = len(fw.pillars) + 2
+    n_steps = len(fw.pillars) + 3
     try:
         server.wait_healthy()
         with sync_playwright() as pw:
@@ -91,7 +91,7 @@ def main() -> None:
                 t["profile"].append(time.perf_counter() - start)
                 codes.append(page.get_by_test_id("stHtml").filter(
                     has=page.get_by_role("button", name="Sao chép mã")).locator("div").first.inner_text().strip())
-                for k, pillar in enumerate(fw.pillars, start=2):
+                for k, pillar in enumerate(fw.pillars, start=2):  # the last one leads to the platforms step
                     for crit in pillar.criteria:
                         label = f"**{crit.id}** · {crit.question('vi')}"
                         if crit.type == "count":
@@ -106,6 +106,8 @@ def main() -> None:
                     page.get_by_role("button", name="Lưu và tiếp tục →").click()
                     expect(page.get_by_text(f"Bước {k + 1}/{n_steps}:")).to_be_visible()
                     t["step"].append(time.perf_counter() - start)
+                page.get_by_role("button", name="Lưu và tiếp tục →").click()  # the platforms step, left empty
+                expect(page.get_by_text(f"Bước {n_steps}/{n_steps}:")).to_be_visible()
                 settle(page)
                 start = time.perf_counter()
                 page.get_by_role("button", name="Gửi bản đánh giá").click()

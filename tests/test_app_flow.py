@@ -98,8 +98,11 @@ def test_whole_assessment_in_vietnamese_then_resume_by_link(db, dbi):
     for pillar in dbi.pillars:
         answer_pillar(at, dbi, pillar, codes)
         assert not errors(at), errors(at)
+    # the platforms step is optional: go on without any
+    assert at.session_state["step"] == 7 and at.get("progress")[0].proto.text == "Bước 8/9: Nền tảng số đang dùng"
+    at.button(key="inv_next").click().run()
     # review lists every answer; submit
-    assert at.session_state["step"] == 7
+    assert at.session_state["step"] == 8
     assert any("1.1.1" in m.value for m in at.markdown)
     at.button(key="submit").click().run()
     assert not at.exception and not errors(at)
@@ -140,12 +143,13 @@ def test_stop_midway_and_resume_with_the_code_in_english(db, dbi):
     # The browser is closed here. A new session opens the resume link (code typed in lower case).
     at2 = new_app(lang="en", code=code.lower())
     assert not at2.exception
-    assert at2.get("progress")[0].proto.text.startswith("Step 4/8: P3.")
+    assert at2.get("progress")[0].proto.text.startswith("Step 4/9: P3.")
     aid = at2.session_state["assessment_id"]
     at2.button(key="back_P3").click().run()  # earlier answers are there
     assert at2.radio(key=f"q_{aid}_2.1.1").value == codes["2.1.1"]
     for pillar in dbi.pillars[1:]:
         answer_pillar(at2, dbi, pillar, codes)
+    at2.button(key="inv_next").click().run()
     at2.button(key="submit").click().run()
     assert not at2.exception and not errors(at2), (errors(at2), [m.value for m in at2.markdown][-5:])
     expected = score_codes(dbi, np.array([[codes[c] for c in dbi.criterion_ids]])).firm()
@@ -176,7 +180,7 @@ def test_resume_page_wrong_and_right_code(db, dbi):
     at.button(key="resume_open").click().run()
     assert not at.exception and not errors(at)
     assert at.session_state["assessment_id"] == first.session_state["assessment_id"]
-    assert at.get("progress")[0].proto.text.startswith("Bước 2/8: P1.")
+    assert at.get("progress")[0].proto.text.startswith("Bước 2/9: P1.")
 
 
 def test_too_many_wrong_codes_are_refused(db):
@@ -214,11 +218,11 @@ def test_bad_figures_get_a_message_at_the_question_and_keep_the_rest(db, dbi):
     at.number_input(key=f"q_{aid}_1.1.5_den").set_value(100.0)
     at.button(key="next_P1").click().run()
     assert "1.1.5: Số thứ nhất lớn hơn số tổng: tỷ lệ không thể vượt 100 %." in errors(at)
-    assert at.get("progress")[0].proto.text.startswith("Bước 2/8")  # stays on the step
+    assert at.get("progress")[0].proto.text.startswith("Bước 2/9")  # stays on the step
     saved = Store.from_url(db).get(aid).answers
     assert saved["1.1.1"].code == 3 and "1.1.5" not in saved
     # submitting with gaps lists what is missing
-    at.session_state["step"] = 7
+    at.session_state["step"] = 8  # the review step
     at.run()
     at.button(key="submit").click().run()
     assert errors(at) == ["Còn 59 câu chưa trả lời. Vui lòng trả lời các câu sau rồi gửi lại:"]
@@ -256,12 +260,13 @@ def test_language_switch_mid_flow_and_reassessment_history(db, mini, monkeypatch
     monkeypatch.setenv("DBI_DEFAULT_FRAMEWORK", mini.key)
     at = new_app()
     fill_profile(at)
-    assert at.get("progress")[0].proto.text == "Bước 2/5: A. Trụ A"
+    assert at.get("progress")[0].proto.text == "Bước 2/6: A. Trụ A"
     at.radio(key="lang_choice").set_value("en").run()
-    assert at.get("progress")[0].proto.text == "Step 2/5: A. Pillar A"
+    assert at.get("progress")[0].proto.text == "Step 2/6: A. Pillar A"
     codes = {"a1": 1, "a2": 0, "b1": 1, "c1": 1, "c2": 0}
     for pillar in mini.pillars:
         answer_pillar(at, mini, pillar, codes)
+    at.button(key="inv_next").click().run()
     at.button(key="submit").click().run()
     assert {m.label: m.value for m in at.metric}["Total score"] == "8/24"
     assert [c.value for c in at.caption if "first assessment" in c.value]
@@ -269,7 +274,7 @@ def test_language_switch_mid_flow_and_reassessment_history(db, mini, monkeypatch
     at.button(key="reassess").click().run()
     assert not at.exception
     new_code = at.session_state["new_code"]
-    assert at.get("progress")[0].proto.text.startswith("Step 1/5")
+    assert at.get("progress")[0].proto.text.startswith("Step 1/6")
     at.button(key="code_saved").click().run()
     at.button(key="profile_next").click().run()
     aid = at.session_state["assessment_id"]
@@ -277,6 +282,7 @@ def test_language_switch_mid_flow_and_reassessment_history(db, mini, monkeypatch
     answer_pillar(at, mini, mini.pillars[0], {**codes, "a1": 2, "a2": 1})
     for pillar in mini.pillars[1:]:
         answer_pillar(at, mini, pillar, codes)
+    at.button(key="inv_next").click().run()
     at.button(key="submit").click().run()
     assert {m.label: m.value for m in at.metric}["Total score"] == "14/24"
     history = at.table[-1].value  # a static table (no data grid to load on a phone)
@@ -837,14 +843,14 @@ def test_a_refused_submit_leads_to_the_first_pillar_with_a_gap(db, dbi):
     aid = at.session_state["assessment_id"]
     store = Store.from_url(db)
     store.save_answers(aid, {c.id: Answer(1) for p in dbi.pillars[1:] for c in p.criteria})
-    at.session_state["step"] = len(dbi.pillars) + 1  # the review step
+    at.session_state["step"] = len(dbi.pillars) + 2  # the review step
     at.run()
     at.button(key="submit").click().run()
     assert not at.exception
     assert f"Còn {len(dbi.pillars[0].criteria)} câu" in errors(at)[0]
     at.button(key="go_missing").click().run()  # it used to do nothing: drawn inside the submit click
     assert not at.exception and at.session_state["step"] == 1
-    assert at.get("progress")[0].proto.text.startswith("Bước 2/8: P1.")
+    assert at.get("progress")[0].proto.text.startswith("Bước 2/9: P1.")
 
 
 def test_a_resume_link_or_code_reopens_the_assessment_in_its_language(db, dbi):
@@ -855,9 +861,9 @@ def test_a_resume_link_or_code_reopens_the_assessment_in_its_language(db, dbi):
     _aid, code = store.create_assessment(profile, dbi.key, lang="en")
     at = new_app(code=code)  # the link carries no language: the assessment's is used
     assert not at.exception
-    assert at.get("progress")[0].proto.text.startswith("Step 1/8") and at.radio(key="lang_choice").value == "en"
+    assert at.get("progress")[0].proto.text.startswith("Step 1/9") and at.radio(key="lang_choice").value == "en"
     at.radio(key="lang_choice").set_value("vi").run()  # the switch is still there
-    assert at.get("progress")[0].proto.text.startswith("Bước 1/8")
+    assert at.get("progress")[0].proto.text.startswith("Bước 1/9")
     resume = AppTest.from_function(_resume_script, default_timeout=60).run()
     resume.text_input(key="resume_code").input(code)
     resume.button(key="resume_open").click().run()

@@ -179,6 +179,7 @@ def test_firm_assesses_on_a_phone_and_resumes_with_its_code(pages, fw):
     # one step per pillar; every question is a radio or a number input
     for i, pillar in enumerate(fw.pillars, start=2):
         expect(page.get_by_text(f"Bước {i}/{n_steps}: {pillar.id}.")).to_be_visible()
+        settle(page)  # the step before is gone (its form would be a second "save" button)
         for crit in pillar.criteria:
             _answer(page, crit, codes[crit.id])
         page.get_by_role("button", name="Lưu và tiếp tục →").click()
@@ -187,10 +188,26 @@ def test_firm_assesses_on_a_phone_and_resumes_with_its_code(pages, fw):
             warning = page.get_by_text(re.compile(rf"^{re.escape(heads[0].id)}: câu trả lời .* nhiều hơn số lao động"))
             expect(warning).to_be_visible()
             expect(page.get_by_text(f"Bước {i}/{n_steps}: {pillar.id}.")).to_be_visible()  # still here
+            settle(page)
             page.get_by_role("button", name="Lưu và tiếp tục →").click()  # checked: go on
+
+    # the platforms the firm uses (optional): one from the catalogue, one typed in
+    expect(page.get_by_text(f"Bước {n_steps - 1}/{n_steps}: Nền tảng số đang dùng")).to_be_visible()
+    settle(page)
+    choose(page, "Bán hàng, POS, đa kênh", "KiotViet")
+    page.keyboard.press("Escape")
+    box = page.get_by_role("combobox", name="Kế toán", exact=True)
+    box.click()
+    box.fill("Sổ sách Excel")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    settle(page)
+    page.get_by_role("button", name="Lưu và tiếp tục →").click()
 
     # review, submit, results
     expect(page.get_by_text(f"Bước {n_steps}/{n_steps}:")).to_be_visible()
+    expect(page.get_by_text("Bán hàng, POS, đa kênh: KiotViet")).to_be_visible()
+    expect(page.get_by_text("Kế toán: Sổ sách Excel")).to_be_visible()
     expect(page.get_by_text("chưa trả lời")).to_have_count(0)
     page.get_by_role("button", name="Gửi bản đánh giá").click()
     expect(page.get_by_role("heading", name="Kết quả đánh giá")).to_be_visible()

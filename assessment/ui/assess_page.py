@@ -9,8 +9,9 @@ import streamlit as st
 from assessment import firms, workflow
 from assessment.answers import Answer, AnswerInputError, make_answer, missing, share_of
 from assessment.framework import Criterion, Framework
+from assessment.recommend import category_name
 from assessment.storage import AlreadySubmitted, AssessmentRecord
-from assessment.ui import common, state
+from assessment.ui import common, platforms_step, state
 from assessment.ui.common import lang, t
 from assessment.ui.text import plain
 
@@ -45,6 +46,11 @@ def render() -> None:
         _profile_step(fw, record)
     elif current.kind == "pillar":
         _pillar_step(fw, record, step, current.pillar_id)
+    elif current.kind == "platforms":
+        if record is None:
+            _go(0)
+        else:
+            platforms_step.render(record, lambda forward: _go(step + 1 if forward else step - 1))
     else:
         _review_step(fw, record)
 
@@ -67,6 +73,8 @@ def _step_label(fw: Framework, all_steps, step: int) -> str:
         name = t("assess.step.profile")
     elif current.kind == "review":
         name = t("assess.step.review")
+    elif current.kind == "platforms":
+        name = t("assess.step.platforms")
     else:
         pillar = next(p for p in fw.pillars if p.id == current.pillar_id)
         name = f"{pillar.id}. {pillar.name(lang())}"
@@ -394,6 +402,14 @@ def _review_step(fw: Framework, record: AssessmentRecord | None) -> None:
         st.caption(_size_text(profile))
         if st.button(t("review.edit_profile"), key="edit_step_0"):
             _go(0)
+    with st.container(border=True):
+        st.markdown(f"**{t('review.platforms')}**")
+        if record.platforms:
+            st.markdown("\n".join(f"- {category_name(u.category, lang())}: {plain(u.name)}" for u in record.platforms))
+        else:
+            st.caption(t("review.no_platforms"))
+        if st.button(t("review.edit_platforms"), key="edit_platforms"):
+            _go(len(fw.pillars) + 1)
     gaps = missing(fw, record.answers)
     for i, pillar in enumerate(fw.pillars, start=1):
         n_missing = sum(c.id in gaps for c in pillar.criteria)
@@ -412,7 +428,7 @@ def _review_step(fw: Framework, record: AssessmentRecord | None) -> None:
     _missing_after_submit(fw, missing(fw, record.answers))
     c1, c2 = st.columns(2)
     if c1.button(t("common.back"), key="review_back"):
-        _go(len(fw.pillars))
+        _go(len(fw.pillars) + 1)  # the platforms step
     if c2.button(t("review.submit"), type="primary", key="submit"):
         try:
             with common.guard("err.kept.submit") as outcome:
