@@ -92,6 +92,9 @@ class Entry(DataModel):
     improves: list[Lift]
     sizes: list[Literal[SIZES]]  # type: ignore[valid-type]
     sectors: list[str] | Literal["all"] = "all"
+    # categories whose tools this one exchanges data with (an accounting package that receives
+    # the e-invoices): for a firm whose tools of two categories do not talk, the link it offers
+    connects: list[Literal[tuple(CATEGORIES)]] = []  # type: ignore[valid-type]
     maturity: tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]] = (0, 5)
     make_in_vietnam: Literal["yes", "no", "unknown"] = "unknown"
     support_eligible: Literal["yes", "no", "unknown"] = "unknown"

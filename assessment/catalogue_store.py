@@ -28,7 +28,7 @@ from assessment.storage import Store
 
 CSV_COLUMNS = [
     "id", "name", "name_en", "provider", "category", "description_vi", "description_en", "improves", "sizes",
-    "sectors", "maturity", "make_in_vietnam", "support_eligible", "support_note_vi", "support_note_en",
+    "sectors", "connects", "maturity", "make_in_vietnam", "support_eligible", "support_note_vi", "support_note_en",
     "price_band", "url", "source", "checked", "status",
 ]
 
@@ -181,7 +181,7 @@ def entry_from_fields(row: dict[str, Any], *, place: str = "", source: str = "fo
         "id": text("id"), "name": text("name"), "name_en": text("name_en") or None, "provider": text("provider"),
         "category": text("category"),
         "description": {"vi": text("description_vi"), "en": text("description_en")},
-        "improves": improves, "sizes": _split(row.get("sizes")),
+        "improves": improves, "sizes": _split(row.get("sizes")), "connects": _split(row.get("connects")),
         "sectors": "all" if (text("sectors") or "all") == "all" else _split(row.get("sectors")),
         "maturity": maturity, "make_in_vietnam": text("make_in_vietnam") or "unknown",
         "support_eligible": text("support_eligible") or "unknown", "price_band": text("price_band") or "unknown",
@@ -199,6 +199,7 @@ def entry_fields(e: Entry) -> dict[str, str]:
         "description_vi": e.description.vi, "description_en": e.description.en,
         "improves": "; ".join(f"{x.criterion}:{x.to}" for x in e.improves),
         "sizes": "; ".join(e.sizes), "sectors": e.sectors if e.sectors == "all" else "; ".join(e.sectors),
+        "connects": "; ".join(e.connects),
         "maturity": f"{e.maturity[0]}-{e.maturity[1]}", "make_in_vietnam": e.make_in_vietnam,
         "support_eligible": e.support_eligible,
         "support_note_vi": e.support_note.vi if e.support_note else "",

@@ -20,7 +20,8 @@ import numpy as np
 from assessment.catalogue import Entry
 from assessment.framework import Framework
 from assessment.peers import PeerIndex, PeerResult, firm_of
-from assessment.recommend import Recommendation, rank_many
+from assessment.inventory import Inventory
+from assessment.recommend import Integration, Recommendation, integrations, rank_many
 from assessment.roadmap import Roadmap, caps_for, limits_for, roadmap, roadmaps_many
 
 
@@ -36,6 +37,8 @@ class FirmView:
     cluster: int | None = None  # the firm's cluster in the kept clustering
     history: tuple = ()  # earlier AssessmentRecords of the firm, newest first
     cluster_model: object = field(default=None, repr=False, compare=False)
+    inventory: Inventory | None = None  # the platforms the firm said it uses
+    integrations: tuple[Integration, ...] = ()  # entries that would let two of its tools exchange data
 
     def cluster_name(self, lang: str) -> str | None:
         if self.cluster is None or self.cluster_model is None:
@@ -83,10 +86,11 @@ def gather(fw: Framework, records: Sequence, context: Context, *, top: int = 5, 
     # no step a firm cannot take: no more staff in IT or R&D than it has people
     roads = roadmaps_many(fw, points, limit=limits_for(fw, [r.profile.employees for r in records]))
     ranking = None
+    inventories = [Inventory(list(r.platforms)) for r in records]
     if context.entries:
         ranking = rank_many(fw, context.entries, points, size_classes=[r.profile.size_class.id for r in records],
                             sectors=[r.profile.sector for r in records], top=top, categories=categories,
-                            price_bands=price_bands)
+                            price_bands=price_bands, inventories=inventories)
     model = context.cluster_model
     clusters = [None] * len(records)
     if model is not None and model.features == [p.id for p in fw.pillars]:
@@ -107,7 +111,9 @@ def gather(fw: Framework, records: Sequence, context: Context, *, top: int = 5, 
             history = tuple(histories[i])
         else:
             history = tuple(context.store.history(record.id)) if context.store is not None else ()
-        out.append(FirmView(record, road, second, recs, peers, clusters[i], history, model))
+        links = tuple(integrations(context.entries, inventories[i], size_class=record.profile.size_class.id,
+                                   sector=record.profile.sector))
+        out.append(FirmView(record, road, second, recs, peers, clusters[i], history, model, inventories[i], links))
     return out
 
 

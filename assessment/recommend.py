@@ -19,6 +19,7 @@ import pandas as pd
 from assessment.catalogue import CATEGORIES, PRICE_BANDS, Entry
 from assessment.framework import Framework
 from assessment.i18n import translate
+from assessment.inventory import Inventory
 from assessment.roadmap import INF, GapModel, GapState, Roadmap, exact_roadmap, nested_rules, points_needed
 from assessment.scoring import overall_levels_of, pillar_levels_of, score_points
 
@@ -107,12 +108,17 @@ def rank_many(
     categories: Iterable[str] | None = None,
     price_bands: Iterable[str] | None = None,
     model: GapModel | None = None,
+    inventories: Sequence[Inventory | None] | None = None,
 ) -> Ranking:
     """Rank the catalogue for many firms at once (``points``: (n, n_criteria) criterion points).
 
     Vectorised over firms: per entry, the firms it fits and would lift, their answers after the
     lifts, the new level and the new points needed for the next level (only the pillars the entry
     touches are recomputed); then a stable ranking per firm with the per-category cap.
+
+    ``inventories`` (each firm's declared platforms, assessment.inventory): an entry the firm uses
+    is never recommended; an entry of a category the firm already covers comes after the others,
+    unless the criteria it lifts are still weak for that firm (at most 40 % of their points).
     """
     model = model or GapModel(fw)
     wanted_cats = set(categories) if categories else None
@@ -209,8 +215,22 @@ def rank_many(
         potential[k, rows] = gain[rows]
         level_after[k, rows] = lv_all[rows]
 
-    # rank: roadmap progress, then level after, then potential points; ties keep id order
-    key = progress * 10**8 + level_after * 10**6 + potential
+    demoted = np.zeros((n_e, n), dtype=bool)
+    if inventories is not None:
+        for i, inv in enumerate(inventories):
+            if inv is None or not inv.uses:
+                continue
+            used, covered = inv.entries(), inv.categories()
+            for k, entry in enumerate(entries):
+                if entry.id in used:
+                    potential[k, i] = 0  # the firm has it: never recommended
+                elif entry.category in covered:
+                    lifted = [col[x.criterion] for x in entry.improves]
+                    weak = any(pts[j, i] <= 0.4 * fw.criterion_max[j] for j in lifted)
+                    demoted[k, i] = not weak
+    # rank: roadmap progress, then level after, then potential points; ties keep id order; an entry
+    # of a category the firm covers (its criteria no longer weak) after every other
+    key = progress * 10**8 + level_after * 10**6 + potential + (~demoted) * 10**12
     key = np.where(potential > 0, key, -1)
     order = np.argsort(-key, axis=0, kind="stable")  # (n_e, n)
     cat_index = {c: i for i, c in enumerate(sorted({e.category for e in entries}))}
@@ -319,3 +339,53 @@ def categories_by_group(fw: Framework, entries: Sequence[Entry], latest: pd.Data
     ranking = rank_many(fw, entries, points, size_classes=latest["size_class"].tolist(),
                         sectors=latest["sector"].tolist(), top=top)
     return [category_counts(ranking, labels == g, top=top) for g in range(n_groups)]
+
+
+@dataclass(frozen=True)
+class Integration:
+    """A catalogue entry that would let two of the firm's tools exchange data: ``have`` is the tool
+    of the entry's own category it would replace (or join), ``other`` the tool it would talk to."""
+
+    entry: Entry
+    have: str  # the firm's tool in the entry's category
+    have_category: str
+    other: str  # the firm's tool it would exchange data with
+    other_category: str
+
+    def reason(self, lang: str) -> str:
+        return translate("rec.integration", lang, have=self.have, have_cat=category_name(self.have_category, lang),
+                         other=self.other, other_cat=category_name(self.other_category, lang),
+                         entry=self.entry.display_name(lang))
+
+
+def integrations(entries: Iterable[Entry], inventory: Inventory | None, *, size_class: str | None = None,
+                 sector: str | None = None, top: int = 3) -> list[Integration]:
+    """For each pair of the firm's tools (of two categories) that do not exchange data, the
+    published entries of one of the two categories that connect to the other's (``connects``),
+    not already in use; at most one per pair, ``top`` in all."""
+    if inventory is None or len(inventory.uses) < 2:
+        return []
+    used = inventory.entries()
+    candidates = [e for e in entries if e.connects and e.id not in used and e.fits(size_class, sector)]
+    out: list[Integration] = []
+    for a, b in inventory.unlinked_pairs():
+        for mine, theirs in ((inventory.uses[a], inventory.uses[b]), (inventory.uses[b], inventory.uses[a])):
+            found = next((e for e in sorted(candidates, key=lambda e: e.id)
+                          if e.category == mine.category and theirs.category in e.connects), None)
+            if found is not None:
+                out.append(Integration(found, mine.name, mine.category, theirs.name, theirs.category))
+                break
+        if len(out) >= top:
+            break
+    return out
+
+
+def context_line(entry: Entry, inventory: Inventory | None, lang: str) -> str | None:
+    """What the firm told us about the entry's category, in words ("you use KiotViet for sales;
+    ..."), or None when it declared no platform at all."""
+    if inventory is None or not inventory.uses:
+        return None
+    mine = [u.name for u in inventory.in_category(entry.category)]
+    if mine:
+        return translate("rec.you_use", lang, names=", ".join(mine), category=category_name(entry.category, lang))
+    return translate("rec.none_in_category", lang, category=category_name(entry.category, lang))

@@ -347,7 +347,7 @@ def scorecard_pdf(fw: Framework, view, lang: str, *, today: dt.date | None = Non
 
     # recommendations
     if data.recommendations:
-        from assessment.recommend import category_name, price_name
+        from assessment.recommend import category_name, context_line, price_name
 
         doc.h2(tr("rec.title"))
         for i, rec in enumerate(data.recommendations, start=1):
@@ -355,7 +355,19 @@ def scorecard_pdf(fw: Framework, view, lang: str, *, today: dt.date | None = Non
             doc.para(f"{i}. {clean(e.display_name(lang), 120)} · {clean(e.provider, 120)}", 9, "B")
             doc.para(f"{category_name(e.category, lang)} · {tr('rec.price')}: {price_name(e.price_band, lang)} · "
                      f"{clean(e.url, 120)}", 7.5, "", MUTED)
-            doc.block(" ".join(rec.reasons(fw, lang, result.level)), 8, indent=4)
+            told = context_line(e, data.inventory, lang)
+            doc.block(" ".join(([told] if told else []) + rec.reasons(fw, lang, result.level)), 8, indent=4)
+
+    # the platforms the firm uses, and links between them that a catalogue entry offers
+    if data.inventory is not None and data.inventory.uses:
+        from assessment.recommend import category_name
+
+        doc.h2(tr("review.platforms"))
+        doc.bullets([clean(f"{category_name(u.category, lang)}: {u.name}"
+                           + (f" ({tr('inv.since_short', year=u.since)})" if u.since else ""), 200)
+                     for u in data.inventory.uses], 8.5)
+        for link in data.integrations:
+            doc.block(link.reason(lang), 8.5, indent=4)
 
     # peers and cluster
     if data.peers is not None or data.cluster is not None:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from assessment import narrative
 from assessment.firm_view import FirmView
-from assessment.recommend import category_name, price_name, step_helpers
+from assessment.recommend import category_name, context_line, price_name, step_helpers
 from assessment.roadmap import Roadmap
 from assessment.storage import AssessmentRecord
 from assessment.ui import common, components, data, state
@@ -151,13 +151,22 @@ def _recommendations_section(view: FirmView) -> None:
             if chosen_cats or chosen_prices else view.recommendations)
     if not recs:
         st.caption(t("rec.none"))
-        return
-    st.caption(t("rec.intro"))
+    else:
+        st.caption(t("rec.intro"))
     for i, rec in enumerate(recs, start=1):
         e = rec.entry
         with st.container(border=True):
             st.markdown(f"**{i}. {plain(e.display_name(lang()))}** · {plain(e.provider)}")
             st.caption(f"{category_name(e.category, lang())} · {t('rec.price')}: {price_name(e.price_band, lang())}")
             st.write(e.description(lang()))
-            st.markdown("\n".join(f"- {line}" for line in rec.reasons(fw, lang(), record.result.level)))
+            told = context_line(e, view.inventory, lang())
+            lines = ([told] if told else []) + rec.reasons(fw, lang(), record.result.level)
+            st.markdown("\n".join(f"- {plain(line)}" for line in lines))
             st.link_button(t("rec.visit"), e.url)
+    if view.integrations:
+        st.markdown(f"**{t('rec.integrations_title')}**")
+        for link in view.integrations:
+            with st.container(border=True):
+                st.markdown(f"**{plain(link.entry.display_name(lang()))}** · {plain(link.entry.provider)}")
+                st.write(plain(link.reason(lang())))
+                st.link_button(t("rec.visit"), link.entry.url)
