@@ -160,8 +160,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 1
     fw = resolve_framework(args.framework)
     cfg = settings()
-    firms = demo.generate(fw, args.firms, seed=args.seed)  # the province's communes, weighted
-    written = Store.from_url(cfg.database_url).replace_demo(fw, firms)
+    store = Store.from_url(cfg.database_url)
+    catalogue = CatalogueStore(store, fw)
+    catalogue.seed_if_empty()
+    # the province's communes, weighted; the platforms firms use, from the published catalogue
+    firms = demo.generate(fw, args.firms, seed=args.seed, entries=catalogue.published())
+    written = store.replace_demo(fw, firms)
     levels = Counter(int(x) for x in demo.scores_of(fw, firms).level)
     print(f"demo province: {len(firms)} firms, {written} submitted assessments ({fw.key}, seed {args.seed}) "
           f"in {cfg.database_url}")

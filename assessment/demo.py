@@ -50,6 +50,13 @@ NAME_PARTS = {
     "T": ["Cơ sở Dịch vụ"],
 }
 HOUSEHOLD_NAMES = ["Hộ kinh doanh", "Quán", "Tạp hóa", "Homestay"]
+# how likely a firm of middling maturity uses something of each category (e-invoices are compulsory
+# since 2022, the national services common), and tools firms name that are not in the catalogue
+CATEGORY_USE = {"einvoice": 0.75, "national": 0.8, "accounting": 0.5, "esignature": 0.45, "sales": 0.4,
+                "customer": 0.55, "management": 0.2, "marketplace": 0.15, "cloud": 0.12, "security": 0.1,
+                "logistics": 0.3}
+OTHER_TOOLS = {"accounting": "Sổ sách Excel", "sales": "Sổ bán hàng trên điện thoại", "customer": "Nhóm Zalo khách hàng",
+               "management": "Google Trang tính"}
 PLACE_WORDS = ["Mộc Châu", "Tà Xùa", "Chiềng Ve", "Bản Mòng", "Phiêng Khoài", "Nà Ka", "Tô Múa", "Long Hẹ",
                "Chiềng Sơn", "Mường Bú", "Vân Hồ", "Cò Nòi", "Hát Lót", "Ít Ong", "Sốp Cộp", "Suối Tọ"]
 
@@ -61,6 +68,8 @@ class DemoFirm:
     submitted_at: dt.datetime
     earlier_codes: np.ndarray | None  # a year before, for part of the firms
     earlier_at: dt.datetime | None
+    platforms: tuple = ()  # the platforms it uses now (assessment.inventory.PlatformUse)
+    earlier_platforms: tuple = ()  # a year before: fewer
 
 
 def _answers(fw: Framework, rng: np.random.Generator, propensity: np.ndarray) -> np.ndarray:
@@ -106,9 +115,11 @@ def answer_matrix(fw: Framework, n: int, *, seed: int) -> np.ndarray:
 
 
 def generate(fw: Framework, n: int, *, seed: int, localities: list[str] | None = None,
-             today: dt.date | None = None, earlier_share: float = 0.35) -> list[DemoFirm]:
+             today: dt.date | None = None, earlier_share: float = 0.35, entries=()) -> list[DemoFirm]:
     """``n`` demo firms, the same for the same seed. ``localities``: the unit codes to use, evenly;
-    by default the province's current communes and wards, weighted as in the localities file."""
+    by default the province's current communes and wards, weighted as in the localities file.
+    ``entries`` (the published catalogue): firms also list the platforms they use, more of them the
+    more mature they are, some tools outside the catalogue, a few linked to each other."""
     from assessment.firms import current_localities
 
     rng = np.random.default_rng(seed)
@@ -127,6 +138,9 @@ def generate(fw: Framework, n: int, *, seed: int, localities: list[str] | None =
     days_ago = rng.integers(0, 60, size=n)
     tax_codes = demo_tax_codes(n)
     version = sector_version_on(today)
+    by_category: dict[str, list] = {}
+    for e in sorted(entries, key=lambda e: e.id):
+        by_category.setdefault(e.category, []).append(e)
     out = []
     for i in range(n):
         size, sector, kind = str(sizes[i]), str(sectors[i]), str(kinds[i])
@@ -147,9 +161,38 @@ def generate(fw: Framework, n: int, *, seed: int, localities: list[str] | None =
             revenue_bn=revenue, capital_bn=None, locality=str(loc[i]), kind=kind, sector_version=version,
         )
         at = dt.datetime.combine(today - dt.timedelta(days=int(days_ago[i])), dt.time(9, 0))
+        now, before = _platforms(rng, by_category, float(propensity[i].mean()), at.year)
         out.append(DemoFirm(profile, codes[i], at, earlier[i] if has_earlier[i] else None,
-                            at - dt.timedelta(days=365) if has_earlier[i] else None))
+                            at - dt.timedelta(days=365) if has_earlier[i] else None, now,
+                            before if has_earlier[i] else ()))
     return out
+
+
+def _platforms(rng: np.random.Generator, by_category: dict, maturity: float, year: int) -> tuple[tuple, tuple]:
+    """A firm's tools now and a year before (a subset: adoption grows)."""
+    from assessment.inventory import PlatformUse
+
+    if not by_category:
+        return (), ()
+    uses = []
+    for cat, base in CATEGORY_USE.items():
+        options = by_category.get(cat, [])
+        if not options or rng.random() > min(0.95, base * (0.4 + 1.4 * maturity)):
+            continue
+        if cat in OTHER_TOOLS and rng.random() < 0.25 * (1 - maturity):
+            uses.append(PlatformUse(cat, OTHER_TOOLS[cat], None, int(year - rng.integers(0, 6))))
+            continue
+        weights = np.array([1.0 / (k + 1) for k in range(len(options))])  # the first entries are the common ones
+        entry = options[int(rng.choice(len(options), p=weights / weights.sum()))]
+        uses.append(PlatformUse(cat, entry.name, entry.id, int(year - rng.integers(0, 6))))
+    # the mature link their tools: sales, invoices and accounting exchange data
+    linked = [k for k, u in enumerate(uses) if u.category in ("sales", "einvoice", "accounting")]
+    if len(linked) >= 2 and rng.random() < maturity:
+        uses = [PlatformUse(u.category, u.name, u.entry_id, u.since, tuple(j for j in linked if j != k))
+                if k in linked else u for k, u in enumerate(uses)]
+    before = tuple(PlatformUse(u.category, u.name, u.entry_id, u.since) for u in uses
+                   if u.since is not None and u.since < year and rng.random() < 0.8)
+    return tuple(uses), before
 
 
 def scores_of(fw: Framework, firms: list[DemoFirm]):

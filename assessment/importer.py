@@ -17,6 +17,8 @@ of what would be stored. ``Store.import_assessments`` writes them (all or nothin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import csv
 import datetime as dt
 import io
@@ -93,6 +95,7 @@ class ImportRow:
     codes: np.ndarray  # (n_criteria,) answer codes
     figures: tuple[tuple[str, float], ...] = ()  # criterion id -> the figure written on the form
     notes: tuple[tuple[str, tuple], ...] = ()  # what the import read differently from the cell (key, params)
+    platforms: tuple = ()  # the platforms the form lists (assessment.inventory.PlatformUse)
 
     def document(self, fw: Framework) -> dict[str, Any]:
         """What the form said, in its stored form (assessment.models.answers_document): the box of
@@ -191,11 +194,31 @@ def _kind_of(text: Any) -> str | None:
     return None
 
 
+PLATFORM_PREFIX = "platforms:"  # column id of a category's platforms: "platforms:sales"
+
+
+def platform_header(category: str, lang: str) -> str:
+    """The template's column of one category's platforms."""
+    from assessment.catalogue import CATEGORIES
+
+    return translate("imp.platform_column", lang, category=CATEGORIES[category](lang))
+
+
+def _platform_headers() -> dict[str, str]:
+    from assessment.catalogue import CATEGORIES
+
+    return {_norm(platform_header(c, lang)): PLATFORM_PREFIX + c for c in CATEGORIES for lang in ("vi", "en")} | {
+        _norm(PLATFORM_PREFIX + c): PLATFORM_PREFIX + c for c in CATEGORIES}
+
+
 def _column_id(fw: Framework, header: str) -> str | None:
-    """Profile column id, criterion id or criterion id + FIGURE_SUFFIX of a header as written."""
+    """Profile column id, criterion id, criterion id + FIGURE_SUFFIX, or a category's platforms
+    column id, of a header as written."""
     norm = _norm(header)
     if norm in _HEADER_TO_ID:
         return _HEADER_TO_ID[norm]
+    if norm in _platform_headers():
+        return _platform_headers()[norm]
     if header in fw.criterion_by_id:
         return header
     crit = cells.figure_column_of(fw, header)
@@ -206,12 +229,14 @@ def _column_id(fw: Framework, header: str) -> str | None:
 
 
 def template_columns(fw: Framework, lang: str) -> list[str]:
+    from assessment.catalogue import CATEGORIES
+
     out = [names[0 if lang == "vi" else 1] for names in PROFILE_COLUMNS.values()]
     for crit in fw.criteria:
         out.append(crit.id)
         if crit.type in FIGURE_HEADERS:
             out.append(figure_header(crit, lang))
-    return out
+    return out + [platform_header(c, lang) for c in CATEGORIES]  # optional: the platforms in use
 
 
 def answer_rule(crit: Criterion, lang: str) -> str:
@@ -232,6 +257,9 @@ def guide_frame(fw: Framework, lang: str) -> pd.DataFrame:
         rows.append((c.id, f"{c.title(lang)}: {answer_rule(c, lang)}"))
         if c.type in FIGURE_HEADERS:
             rows.append((figure_header(c, lang), translate(f"imp.rule_{c.type}_figure", lang, id=c.id)))
+    from assessment.catalogue import CATEGORIES
+
+    rows += [(platform_header(c, lang), translate("imp.rule_platforms", lang)) for c in CATEGORIES]
     head = ("Cột", "Cách ghi") if lang == "vi" else ("Column", "What to write")
     return pd.DataFrame([(translate("imp.guide_boxes", lang), "")] + rows, columns=list(head))
 
@@ -398,8 +426,10 @@ def _as_sheet(data: pd.DataFrame | Sheet) -> Sheet:
 
 
 def validate(fw: Framework, data: pd.DataFrame | Sheet, *,
-             existing: set[tuple[str, int]] = frozenset(), today: dt.date | None = None) -> Report:
-    """Check every cell; ``existing`` holds (tax code, year) pairs already in the database."""
+             existing: set[tuple[str, int]] = frozenset(), today: dt.date | None = None,
+             entries: Sequence = ()) -> Report:
+    """Check every cell; ``existing`` holds (tax code, year) pairs already in the database;
+    ``entries``: the framework's catalogue, to read the platforms columns by entry id or name."""
     today = today or dt.date.today()
     sheet = _as_sheet(data)
     frame = sheet.frame
@@ -518,8 +548,37 @@ def validate(fw: Framework, data: pd.DataFrame | Sheet, *,
             continue
         profile, when = profiles[i]
         written = tuple((cid, float(values[i])) for cid, values in figures.items() if not np.isnan(values[i]))
-        report.valid.append(ImportRow(int(rows[i]), profile, when, codes[i].copy(), written, tuple(notes.get(i, ()))))
+        platforms = _platforms(col_of, frame, i, entries, today.year)
+        report.valid.append(ImportRow(int(rows[i]), profile, when, codes[i].copy(), written, tuple(notes.get(i, ())),
+                                      platforms))
     return report
+
+
+def _platforms(col_of: dict[str, str], frame: pd.DataFrame, i: int, entries: Sequence, this_year: int) -> tuple:
+    """A row's platforms: per category column, entries by id or name (accents and case aside),
+    others by the name written; separated by ";" (or new lines)."""
+    from assessment import inventory
+    from assessment.catalogue import CATEGORIES
+    from assessment.firms import fold
+    from assessment.inventory import PlatformUse
+
+    by_name = {}
+    for e in entries:
+        for label in (e.id, e.name, e.name_en or ""):
+            if label:
+                by_name[(e.category, fold(label))] = e
+    uses = []
+    for cid, header in col_of.items():
+        if not cid.startswith(PLATFORM_PREFIX):
+            continue
+        category = cid[len(PLATFORM_PREFIX):]
+        for token in re.split(r"[;\n]+", str(frame[header].iat[i] or "")):
+            token = nfc(token).strip()
+            if not token:
+                continue
+            entry = by_name.get((category, fold(token)))
+            uses.append(PlatformUse(category, entry.name if entry else token, entry.id if entry else None))
+    return tuple(inventory.clean(uses, categories=CATEGORIES, this_year=this_year))
 
 
 def _check_header(fw: Framework, columns: list[str]) -> dict[str, str] | list[Problem]:
@@ -560,4 +619,15 @@ def import_file(store, fw: Framework, data: bytes, filename: str, *,
         if _HEADER_TO_ID.get(_norm(col)) == "tax_code":
             tax_codes = {normalise_tax_code(v) for v in sheet.frame[col]}
     existing = store.submitted_periods(fw.key, tax_codes) if tax_codes else set()
-    return validate(fw, sheet, existing=existing, today=today)
+    return validate(fw, sheet, existing=existing, today=today, entries=_published(store, fw))
+
+
+def _published(store, fw: Framework) -> list:
+    """The framework's published catalogue, to read platforms columns (none without a database)."""
+    if getattr(store, "engine", None) is None:
+        return []
+    from assessment.catalogue_store import CatalogueStore
+
+    catalogue = CatalogueStore(store, fw)
+    catalogue.seed_if_empty()
+    return catalogue.published()

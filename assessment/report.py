@@ -463,9 +463,11 @@ def _chart(doc: _Doc, fw: Framework, result, lang: str) -> None:
 # --- the printable blank questionnaire ------------------------------------------------------------
 
 
-def blank_form_pdf(fw: Framework, lang: str, *, today: dt.date | None = None) -> bytes:
+def blank_form_pdf(fw: Framework, lang: str, *, today: dt.date | None = None, entries=None) -> bytes:
     """The questionnaire on paper: profile fields, then every criterion with its id and its options as
-    tick boxes numbered as the import template expects (the option number is what is typed in)."""
+    tick boxes numbered as the import template expects (the option number is what is typed in), then
+    the platforms in use per category (``entries``: the published catalogue; by default the shipped
+    one when it belongs to this framework)."""
     today = today or dt.date.today()
     tr = lambda key, **kw: ours(translate(key, lang, **kw))  # noqa: E731
     doc = _Doc(lang, tr("pdf.blank_footer", framework=f"{fw.id} {fw.version}",
@@ -520,4 +522,33 @@ def blank_form_pdf(fw: Framework, lang: str, *, today: dt.date | None = None) ->
                 doc.set_y(y)
                 doc.block(text(lang), 8, indent=14, lh=4.8)
             doc.ln(1.5)
+    _blank_platforms(doc, fw, lang, entries, tr)
     return bytes(doc.output())
+
+
+def _blank_platforms(doc: _Doc, fw: Framework, lang: str, entries, tr) -> None:
+    """The optional page of the platforms in use: per category, the catalogue's entries to tick and a
+    line for another one (typed into the template's column of that category)."""
+    from assessment.catalogue import CATALOGUE_FILE, CATEGORIES, CatalogueError, load_catalogue
+    from assessment.importer import platform_header
+
+    if entries is None:
+        try:
+            entries = load_catalogue(CATALOGUE_FILE, fw).published()
+        except CatalogueError:
+            entries = []  # the shipped catalogue belongs to another framework
+    doc.add_page()
+    doc.h2(tr("pdf.blank_platforms"))
+    doc.para(tr("pdf.blank_platforms_hint"), 8, "", MUTED)
+    for cat, name in CATEGORIES.items():
+        mine = [e for e in entries if e.category == cat]
+        if doc.get_y() + (len(mine) + 3) * 4.8 > doc.page_break_trigger:
+            doc.add_page()
+        doc.block(f"{name(lang)}  ({platform_header(cat, lang)})", 8.5, "B", lh=4.6)
+        for label in [e.display_name(lang) for e in mine] + [tr("pdf.blank_other")]:
+            y = doc.get_y()
+            doc.set_draw_color(90, 90, 90)
+            doc.rect(MARGIN + 3, y + 0.9, 3, 3)
+            doc.set_y(y)
+            doc.block(label, 8, indent=9, lh=4.8)
+        doc.ln(1)

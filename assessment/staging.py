@@ -23,7 +23,7 @@ from sqlalchemy import JSON, DateTime, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from assessment import codes, identity, versions
+from assessment import codes, identity, inventory, versions
 from assessment.errors import UserError
 from assessment.storage import profile_columns, score_forms
 from assessment.models import (
@@ -39,8 +39,8 @@ from assessment.models import (
 )
 
 # the bulk writes below name these tables and their columns in SQL of their own
-assert (ScoreRow.__tablename__, AssessmentRow.__tablename__, FirmRow.__tablename__) == (
-    "assessment_scores", "assessments", "firms")
+assert (ScoreRow.__tablename__, AssessmentRow.__tablename__, FirmRow.__tablename__, PlatformUseRow.__tablename__) == (
+    "assessment_scores", "assessments", "firms", "platform_uses")
 
 CHUNK = 2_000  # rows per short transaction (SQLite on 2 cores: well under a second)
 PAUSE = 0.05  # s between chunks, so that a firm's save waiting for the lock gets it
@@ -101,6 +101,9 @@ def write_import(store, fw, rows, *, lang: str = "vi", who: str = "import", chun
                 ids = [id_of[a["resume_hash"]] for a in assessments]
                 _bulk(conn, "assessment_scores", ("assessment_id", "pillar_points", "pillar_levels", "criterion_points"),
                       [(aid, *forms[k - start][1].values()) for k, aid in zip(part, ids)])
+                _bulk(conn, "platform_uses", ("assessment_id", "seq", "category", "entry_id", "name", "since", "linked"),
+                      [(aid, *row.values()) for k, aid in zip(part, ids)
+                       for row in inventory.rows_of(rows[k].platforms)])
             out.extend((rows[k].row, rows[k].profile.tax_code, aid, access[k]) for k, aid in zip(part, ids))
             if progress is not None:
                 progress(part.stop, len(rows))

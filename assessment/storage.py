@@ -374,7 +374,7 @@ class Store:
             firm_id = {code: fid for code, fid in s.execute(select(FirmRow.tax_code, FirmRow.id)
                                                             .where(FirmRow.demo.is_(True))).all()}
 
-            def rows(indices, scores, when, codes_of):
+            def rows(indices, scores, when, codes_of, platforms_of):
                 out = []
                 for i, document in zip(indices, scores.to_dicts()):
                     f = firms[i]
@@ -386,12 +386,13 @@ class Store:
                         "created_at": when(f), "updated_at": when(f), "submitted_at": when(f),
                         **columns, "step": 0, **profile_columns(f.profile),
                         "answers": dict(zip(fw.criterion_ids, map(int, codes_of(f)))),
-                        "_scores": score,
+                        "_scores": score, "_platforms": platforms_of(f),
                     })
                 return out
 
             def write(batch, previous=None):
                 scores_rows = [row.pop("_scores") for row in batch]
+                tools = [row.pop("_platforms") for row in batch]
                 if previous is not None:
                     for row in batch:
                         row["previous_id"] = previous.get(row["firm_id"])
@@ -405,12 +406,16 @@ class Store:
                 # Core executemany (not the ORM's bulk path): many score rows stay quick
                 s.connection().execute(ScoreRow.__table__.insert(),
                                        [{"assessment_id": aid, **sc} for aid, sc in zip(ids, scores_rows)])
+                uses = [{"assessment_id": aid, **r} for aid, mine in zip(ids, tools) for r in inventory.rows_of(mine)]
+                for start in range(0, len(uses), 50_000):
+                    s.connection().execute(PlatformUseRow.__table__.insert(), uses[start:start + 50_000])
                 return ids
 
-            earlier_ids = write(rows(with_earlier, earlier, lambda f: f.earlier_at, lambda f: f.earlier_codes)) \
-                if earlier is not None else []
+            earlier_ids = write(rows(with_earlier, earlier, lambda f: f.earlier_at, lambda f: f.earlier_codes,
+                                     lambda f: f.earlier_platforms)) if earlier is not None else []
             previous = {firm_id[firms[i].profile.tax_code]: aid for i, aid in zip(with_earlier, earlier_ids)}
-            write(rows(range(len(firms)), current, lambda f: f.submitted_at, lambda f: f.codes), previous)
+            write(rows(range(len(firms)), current, lambda f: f.submitted_at, lambda f: f.codes, lambda f: f.platforms),
+                  previous)
         return len(firms) + len(with_earlier)
 
     def submitted_periods(self, framework_key: str, tax_codes: set[str]) -> set[tuple[str, int]]:

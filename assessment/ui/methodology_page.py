@@ -15,7 +15,8 @@ from assessment.ui.common import lang, t
 def _blank_form(framework_key: str, pdf_lang: str) -> bytes:
     from assessment.report import blank_form_pdf
 
-    return blank_form_pdf(common.framework(framework_key), pdf_lang)
+    return blank_form_pdf(common.framework(framework_key), pdf_lang,
+                          entries=common.catalogue(framework_key).published())
 
 
 def blank_form_buttons(fw: Framework, key: str) -> None:
