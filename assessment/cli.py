@@ -173,6 +173,42 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_platforms(args: argparse.Namespace) -> int:
+    from assessment import inventory
+    from assessment.firms import areas, localities, sectors, size_classes
+    from assessment.recommend import category_name
+
+    fw = resolve_framework(args.framework)
+    store = Store.open()
+    entries = CatalogueStore(store, fw).published()
+    a = inventory.read_adoption(store, fw, entries, by=args.by or "area", lang=args.lang)
+    print(f"{a.n_firms} firms with a submitted assessment of {fw.key}; {a.n_declared} listed the platforms "
+          f"they use (shares below are of those)", file=sys.stderr)
+    rows = [{"breakdown": "category", "group": "", "group_name": "", "category": r.category,
+             "category_name": category_name(r.category, args.lang), "entry_id": "", "name": "",
+             "firms_in_group": a.n_declared, "firms": r.firms, "share": r.share}
+            for r in a.by_category.itertuples()]
+    rows += [{"breakdown": "entry", "group": "", "group_name": "", "category": r.category,
+              "category_name": category_name(r.category, args.lang) if r.category else "", "entry_id": r.entry_id,
+              "name": r.name, "firms_in_group": a.n_declared, "firms": r.firms, "share": r.share}
+             for r in a.by_entry.itertuples()]
+    if args.by:
+        names = {"area": {x.code: x.name for x in areas().values()},
+                 "commune": {code: loc.name for code, loc in localities().items()},
+                 "sector": {code: sec.name(args.lang) for code, sec in sectors("2025").items()},
+                 "size": {sid: sc.name(args.lang) for sid, sc in size_classes().items()}}.get(args.by, {})
+        rows += [{"breakdown": args.by, "group": r.group,
+                  "group_name": names.get(r.group, fw.level_name(int(r.group), args.lang) if args.by == "level"
+                                          else r.group),
+                  "category": r.category, "category_name": category_name(r.category, args.lang), "entry_id": "",
+                  "name": "", "firms_in_group": r.firms_in_group, "firms": r.firms, "share": r.share}
+                 for r in a.by_group.itertuples()]
+    columns = ["breakdown", "group", "group_name", "category", "category_name", "entry_id", "name", "firms_in_group",
+               "firms", "share"]
+    _write(pd.DataFrame(rows, columns=columns), args, f"platform adoption ({len(rows)} rows)")
+    return 0
+
+
 def cmd_cluster(args: argparse.Namespace) -> int:
     from assessment.clustering import fit_clusters
 
@@ -427,6 +463,20 @@ def build_parser() -> argparse.ArgumentParser:
     clu.add_argument("--save-model", type=Path, help="store the fitted model (JSON) to place new firms later")
     clu.add_argument("-o", "--output", type=Path, help="write the results here instead of standard output")
     clu.set_defaults(func=cmd_cluster)
+
+    pla = sub.add_parser("platforms", help="which platforms firms use (the department's adoption figures)",
+                         description="Adoption of the catalogue's entries and categories over each firm's latest "
+                                     "submitted assessment in the database (DBI_DATABASE_URL): firms using each, "
+                                     "as a share of the firms that listed their platforms; --by adds the shares "
+                                     "per group (groups of fewer than 5 firms are left out).")
+    pla.add_argument("--db", action="store_true", help="read the database (the only source; accepted for clarity)")
+    pla.add_argument("--by", choices=["area", "commune", "sector", "size", "level"],
+                     help="also break the categories down by area (former district), commune, VSIC 2025 section, "
+                          "size class or maturity level")
+    pla.add_argument("--lang", choices=["vi", "en"], default="vi", help="language of the names")
+    pla.add_argument("--framework", default=None, help="framework id, id@version or a framework file")
+    pla.add_argument("-o", "--output", type=Path, help="write the table here (CSV) instead of standard output")
+    pla.set_defaults(func=cmd_platforms)
 
     imp = sub.add_parser("import", help="import assessments from a CSV or XLSX file", description=IMPORT_HELP,
                          formatter_class=argparse.RawDescriptionHelpFormatter)

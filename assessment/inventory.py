@@ -6,8 +6,8 @@ for each, roughly since when, and which of its other tools it exchanges data wit
 system sends invoices to accounting). The inventory belongs to one assessment, whatever framework
 its questions were answered with; nothing is required.
 
-The department's view (:func:`adoption`) is computed in the database, over each firm's latest
-assessment: shares of firms using each entry and category, by area, sector, size class or level;
+The department's view (:func:`adoption`) is computed server-side with pandas over two narrow
+tables (one row per firm's latest assessment, one per declared tool): shares of firms using each entry and category, by area, sector, size class or level;
 firms using nothing in a category; the level of users against non-users of the same size class and
 sector (descriptive, groups under MIN_GROUP firms left out); recommended against adopted.
 """
@@ -16,8 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from assessment.framework import nfc
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MIN_GROUP = 5  # no figure about a group of fewer firms is shown (k-anonymity of the department's view)
 MAX_NAME = 120
@@ -102,3 +106,176 @@ def from_rows(rows) -> list[PlatformUse]:
     """Tools from stored rows (ordered by seq)."""
     return [PlatformUse(r.category, r.name, r.entry_id, r.since,
                         tuple(int(x) for x in (r.linked or "").split(",") if x.strip().isdigit())) for r in rows]
+
+
+# --- the department's view: adoption over each firm's latest assessment ---------------------------
+
+BY = {"area": "area", "commune": "locality", "sector": "section", "size": "size_class", "level": "level"}
+
+
+def uses_frame(store, framework) -> "pd.DataFrame":
+    """The platform rows of every submitted assessment of a framework (claims and staged imports
+    excluded, as frames.submitted_frame): assessment_id, category, entry_id, name, linked."""
+    import pandas as pd
+    from sqlalchemy import select
+
+    from assessment.framework import Framework, get_framework
+    from assessment.models import SUBMITTED, AssessmentRow, PlatformUseRow
+
+    fw = framework if isinstance(framework, Framework) else get_framework(framework)
+    columns = ["assessment_id", "category", "entry_id", "name", "linked"]
+    query = (select(PlatformUseRow.assessment_id, PlatformUseRow.category, PlatformUseRow.entry_id,
+                    PlatformUseRow.name, PlatformUseRow.linked)
+             .join(AssessmentRow, AssessmentRow.id == PlatformUseRow.assessment_id)
+             .where(AssessmentRow.status == SUBMITTED, AssessmentRow.claim.is_(None),
+                    AssessmentRow.framework_id == fw.id, AssessmentRow.framework_version == fw.version))
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return pd.DataFrame({name: list(values) for name, values in zip(columns, zip(*rows))} if rows
+                        else {name: [] for name in columns})
+
+
+def read_adoption(store, fw, entries: Sequence, *, by: str = "area", lang: str = "vi",
+                  filters=None, submitted=None, uses=None) -> Adoption:
+    """:func:`adoption` over the database: each firm's latest assessment (within ``filters``), and
+    for recommended-against-adopted the assessment before it. ``submitted`` ((frame, points) of
+    frames.submitted_frame with criteria) and ``uses`` (:func:`uses_frame`) may be given when
+    already read."""
+    from assessment import frames
+
+    frame, points = submitted if submitted is not None else frames.submitted_frame(store, fw, criteria=True)
+    uses = uses if uses is not None else uses_frame(store, fw)
+    now = frames.latest(frame, filters)
+    order = frame.loc[frame["firm_id"].isin(now["firm_id"])].sort_values(
+        ["firm_id", "submitted_at", "assessment_id"], kind="stable")
+    before = order[~order["assessment_id"].isin(now["assessment_id"])]
+    before = before[before["submitted_at"].to_numpy() <= before["firm_id"].map(
+        now.set_index("firm_id")["submitted_at"]).to_numpy()]
+    previous = before.drop_duplicates("firm_id", keep="last")
+    previous = previous.assign(latest_id=previous["firm_id"].map(now.set_index("firm_id")["assessment_id"]))
+    previous_points = points[previous.index.to_numpy()] if len(previous) else None
+    return adoption(fw, now, uses, entries, by=by, previous=previous, previous_points=previous_points, lang=lang)
+
+
+@dataclass
+class Adoption:
+    """What firms use, over each firm's latest assessment (firms: those that declared at least one
+    platform; ``n_firms``: all firms, ``n_declared``: those that declared)."""
+
+    n_firms: int
+    n_declared: int
+    by_entry: "pd.DataFrame"  # entry_id, name, category, make_in_vietnam, firms, share
+    by_category: "pd.DataFrame"  # category, firms, share, none_share, rewarded
+    by_group: "pd.DataFrame"  # group, category, firms_in_group, firms, share (groups of MIN_GROUP or more)
+    users_vs_others: "pd.DataFrame"  # category, users, others, strata, level_users, level_others, difference
+    recommended: "pd.DataFrame"  # entry_id, name, recommended, adopted_after, rate
+    make_in_vietnam: dict  # firms_using_miv, share_of_declared, share_of_uses
+
+
+def adoption(fw, latest: "pd.DataFrame", uses: "pd.DataFrame", entries: Sequence, *, by: str = "area",
+             previous: "pd.DataFrame | None" = None, previous_points=None, lang: str = "vi") -> Adoption:
+    """Adoption figures (pure pandas over already small tables: one row per firm, one per tool).
+
+    ``latest``: each firm's latest assessment (frames.latest_frame, with area, section, size_class,
+    level); ``uses``: their platform rows (:func:`uses_frame`); ``entries``: the catalogue (names,
+    Make in Vietnam). ``previous`` (the firms' assessment before their latest, with
+    ``previous_points``, its criterion points) gives recommended-against-adopted: which entries the
+    tool recommended then, and which the firm uses now.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from assessment.catalogue import CATEGORIES
+
+    n = len(latest)
+    by_id = {e.id: e for e in entries}
+    use = uses[uses["assessment_id"].isin(latest["assessment_id"])].copy()
+    declared = use["assessment_id"].nunique()
+    base = max(declared, 1)
+    # per entry: firms using it
+    per_entry = (use.dropna(subset=["entry_id"]).drop_duplicates(["assessment_id", "entry_id"])
+                 .groupby("entry_id").size().rename("firms").reset_index())
+    stored_name = use.dropna(subset=["entry_id"]).drop_duplicates("entry_id").set_index("entry_id")["name"]
+    # a retired entry (no longer published) keeps the name firms knew it by
+    per_entry["name"] = [by_id[e].display_name(lang) if e in by_id else stored_name.get(e, e) for e in per_entry["entry_id"]]
+    stored_cat = use.dropna(subset=["entry_id"]).drop_duplicates("entry_id").set_index("entry_id")["category"]
+    per_entry["category"] = [by_id[e].category if e in by_id else stored_cat.get(e, "") for e in per_entry["entry_id"]]
+    per_entry["make_in_vietnam"] = [by_id[e].make_in_vietnam if e in by_id else "unknown" for e in per_entry["entry_id"]]
+    per_entry["share"] = (100.0 * per_entry["firms"] / base).round(1)
+    per_entry = per_entry.sort_values(["firms", "entry_id"], ascending=[False, True]).reset_index(drop=True)
+    # per category: firms using anything in it, and those using nothing (among those that declared)
+    per_cat = use.drop_duplicates(["assessment_id", "category"]).groupby("category").size()
+    by_category = pd.DataFrame({"category": list(CATEGORIES)})
+    by_category["firms"] = [int(per_cat.get(c, 0)) for c in CATEGORIES]
+    by_category["share"] = (100.0 * by_category["firms"] / base).round(1)
+    by_category["none_share"] = (100.0 - by_category["share"]).round(1)
+    # the categories the index rewards: those with a catalogue entry that lifts one of its criteria
+    by_category["rewarded"] = [any(e.category == c and e.improves for e in entries) for c in CATEGORIES]
+    # by group (area, sector, size class or level): the share of each group's declaring firms per category
+    column = BY[by]
+    firms = latest[["assessment_id", column]].rename(columns={column: "group"})
+    firms = firms[firms["assessment_id"].isin(use["assessment_id"])]
+    sizes = firms.groupby("group").size().rename("firms_in_group")
+    cats = use.drop_duplicates(["assessment_id", "category"]).merge(firms, on="assessment_id")
+    counts = cats.groupby(["group", "category"]).size().rename("firms").reset_index()
+    by_group = counts.merge(sizes.reset_index(), on="group")
+    by_group = by_group[by_group["firms_in_group"] >= MIN_GROUP].copy()  # no figure of a small group
+    by_group["share"] = (100.0 * by_group["firms"] / by_group["firms_in_group"]).round(1)
+    # users against others of the same size class and sector: levels, descriptive only
+    rows = []
+    strata = latest[latest["assessment_id"].isin(use["assessment_id"])][["assessment_id", "size_class", "section",
+                                                                            "level"]]
+    for cat in CATEGORIES:
+        users_ids = set(use.loc[use["category"] == cat, "assessment_id"])
+        s = strata.assign(user=strata["assessment_id"].isin(users_ids))
+        g = s.groupby(["size_class", "section", "user"])["level"].agg(["size", "mean"]).unstack("user")
+        if g.empty or ("size", True) not in g.columns or ("size", False) not in g.columns:
+            continue
+        ok = g[("size", True)].fillna(0).ge(MIN_GROUP) & g[("size", False)].fillna(0).ge(MIN_GROUP)
+        g = g[ok]
+        if g.empty:
+            continue
+        weight = g[("size", True)]
+        lu = float(np.average(g[("mean", True)], weights=weight))
+        lo = float(np.average(g[("mean", False)], weights=weight))
+        rows.append({"category": cat, "users": int(g[("size", True)].sum()), "others": int(g[("size", False)].sum()),
+                     "strata": int(len(g)), "level_users": round(lu, 2), "level_others": round(lo, 2),
+                     "difference": round(lu - lo, 2)})
+    users_vs_others = pd.DataFrame(rows, columns=["category", "users", "others", "strata", "level_users",
+                                                  "level_others", "difference"])
+    # recommended then, adopted now
+    recommended = pd.DataFrame(columns=["entry_id", "name", "recommended", "adopted_after", "rate"])
+    if previous is not None and len(previous) and entries:
+        from assessment.recommend import rank_many
+
+        then = uses[uses["assessment_id"].isin(previous["assessment_id"])]
+        had = {aid: Inventory([PlatformUse(c, nm, e if isinstance(e, str) else None)
+                               for c, nm, e in zip(g["category"], g["name"], g["entry_id"])])
+               for aid, g in then.groupby("assessment_id")}
+        ranking = rank_many(fw, entries, previous_points, size_classes=previous["size_class"].tolist(),
+                            sectors=previous["sector"].tolist(), top=5,
+                            inventories=[had.get(a) for a in previous["assessment_id"]])
+        now_of = dict(zip(previous["firm_id"], previous["latest_id"]))
+        used_now = use.dropna(subset=["entry_id"]).groupby("assessment_id")["entry_id"].agg(set).to_dict()
+        rec_n: dict[str, int] = {}
+        took: dict[str, int] = {}
+        for i, firm in enumerate(previous["firm_id"]):
+            have = used_now.get(now_of.get(firm), set())
+            for e_pos in ranking.chosen[i]:
+                if e_pos < 0:
+                    break
+                eid = ranking.entries[e_pos].id
+                rec_n[eid] = rec_n.get(eid, 0) + 1
+                took[eid] = took.get(eid, 0) + (eid in have)
+        recommended = pd.DataFrame([{"entry_id": e, "name": by_id[e].display_name(lang) if e in by_id else e,
+                                     "recommended": k, "adopted_after": took[e],
+                                     "rate": round(100.0 * took[e] / k, 1)} for e, k in rec_n.items() if k >= MIN_GROUP],
+                                   columns=["entry_id", "name", "recommended", "adopted_after", "rate"])
+        recommended = recommended.sort_values(["recommended", "entry_id"], ascending=[False, True]).reset_index(drop=True)
+    # Make in Vietnam, where the department marked it
+    miv = {e.id for e in entries if e.make_in_vietnam == "yes"}
+    cat_uses = use.dropna(subset=["entry_id"])
+    miv_firms = cat_uses.loc[cat_uses["entry_id"].isin(miv), "assessment_id"].nunique()
+    make_in_vietnam = {"marked": len(miv), "firms": int(miv_firms), "share_of_declared": round(100.0 * miv_firms / base, 1),
+                       "share_of_uses": round(100.0 * float(cat_uses["entry_id"].isin(miv).mean()), 1) if len(cat_uses) else 0.0}
+    return Adoption(n, int(declared), per_entry, by_category, by_group, users_vs_others, recommended, make_in_vietnam)

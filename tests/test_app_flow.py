@@ -934,3 +934,46 @@ def test_questions_left_open_are_counted_on_the_next_step(db, dbi):
     at.button(key="next_P1").click().run()
     assert at.session_state["step"] == 2
     assert [i.value for i in at.info if i.value.startswith(f"Bước P1 còn {len(p1.criteria) - 1} câu chưa trả lời")]
+
+
+def _platforms_script():
+    import streamlit as st
+
+    from assessment.ui import platforms_page, state
+
+    st.session_state.setdefault("lang", "vi")
+    state.pages("vi")
+    platforms_page.render()
+
+
+def test_platforms_in_use_page_shows_adoption_without_small_groups(db, dbi):
+    from assessment import demo, inventory
+    from assessment.accounts import Accounts
+    from assessment.catalogue_store import CatalogueStore
+
+    store = Store.from_url(db)
+    Accounts(store).add("xem", PASSWORD, role="viewer")
+    catalogue = CatalogueStore(store, dbi)
+    catalogue.seed_if_empty()
+    store.replace_demo(dbi, demo.generate(dbi, 300, seed=5, entries=catalogue.published()))
+    at = AppTest.from_function(_platforms_script, default_timeout=120).run()
+    assert not at.metric  # sign-in first
+    _sign_in(at, "xem")
+    assert not at.exception
+    expected = inventory.read_adoption(store, dbi, catalogue.published(), by="area")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Doanh nghiệp đã đánh giá"] == "300"
+    assert metrics["Doanh nghiệp đã khai nền tảng"] == str(expected.n_declared)
+    assert len(at.get("vega_lite_chart")) == 4  # categories, entries, groups, users against others
+    assert any(c.value.startswith("Chỉ là mô tả, không phải quan hệ nhân quả") for c in at.caption)
+    assert any(c.value.startswith("Nhóm dưới 5 doanh nghiệp không hiển thị") for c in at.caption)
+    none = next(d.value for d in at.dataframe if "Chưa dùng (%)" in d.value.columns)
+    assert len(none) == len(expected.by_category[expected.by_category["rewarded"]])
+    # by commune: a commune with fewer than 5 firms that listed platforms has no figure anywhere
+    at.selectbox(key="plat_by").select("commune").run()
+    assert not at.exception
+    by_commune = inventory.read_adoption(store, dbi, catalogue.published(), by="commune").by_group
+    assert by_commune.empty or by_commune["firms_in_group"].ge(5).all()
+    assert {b.key for b in at.get("download_button")} >= {"plat_csv", "plat_xlsx"}
+    at.selectbox(key="plat_by").select("level").run()
+    assert not at.exception and any(s.value == "Theo mức chuyển đổi số" for s in at.subheader)

@@ -192,3 +192,35 @@ def test_a_database_that_fails_gives_one_line_without_sql(tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("error: the database could not be used")
     assert "Traceback" not in proc.stderr and "SELECT" not in proc.stderr
+
+
+def test_platforms_adoption_from_the_database(tmp_path, dbi):
+    import os
+
+    env = {**os.environ, "DBI_DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite3'}"}
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "assessment", *args], cwd=ROOT, capture_output=True, text=True,
+                              encoding="utf-8", timeout=300, env=env)
+
+    assert cli("demo", "--firms", "200", "--seed", "4").returncode == 0
+    out = tmp_path / "platforms.csv"
+    proc = cli("platforms", "--db", "--by", "size", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    firms, declared = (int(w) for w in proc.stderr.split()[:1] + proc.stderr.split(";")[1].split()[:1])
+    assert firms == 200 and 0 < declared <= 200
+    table = pd.read_csv(out, dtype={"group": str, "entry_id": str}, keep_default_na=False)
+    assert set(table["breakdown"]) == {"category", "entry", "size"}
+    cats = table[table["breakdown"] == "category"]
+    assert len(cats) == 11 and cats["firms_in_group"].eq(declared).all()
+    assert (cats["share"] - (100 * cats["firms"] / declared).round(1)).abs().max() < 1e-9
+    entries = table[table["breakdown"] == "entry"]
+    assert entries["firms"].is_monotonic_decreasing and entries["entry_id"].str.len().gt(0).all()
+    sizes = table[table["breakdown"] == "size"]
+    assert sizes["firms_in_group"].ge(5).all() and set(sizes["group"]) <= {"micro", "small", "medium", "large",
+                                                                           "household"}
+    # per size class, a category's firms never exceed the class's firms, and the classes add up
+    per_cat = sizes.groupby("category")["firms"].sum()
+    assert all(per_cat[c] <= cats.set_index("category").loc[c, "firms"] for c in per_cat.index)
+    english = cli("platforms", "--lang", "en")
+    assert english.returncode == 0 and "E-invoicing" in english.stdout

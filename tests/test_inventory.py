@@ -95,3 +95,96 @@ def test_explanations_say_what_the_firm_told_us(dbi):
                                                         "criteria below.")
     assert "chưa khai công cụ nào" in context_line(entries["misa-sme"], inv, "vi")
     assert context_line(entries["misa-sme"], Inventory(), "vi") is None
+
+
+# --- the department's adoption figures ------------------------------------------------------------
+
+def _communes_in_two_areas():
+    from assessment.firms import current_localities
+
+    by_area: dict[str, list[str]] = {}
+    for code, loc in current_localities().items():
+        by_area.setdefault(loc.area, []).append(code)
+    first, second = sorted(a for a, codes in by_area.items() if codes)[:2]
+    return (first, by_area[first][0]), (second, by_area[second][0])
+
+
+def _firm(store, dbi, i, locality, uses, value, previous_uses=None):
+    """A submitted firm (micro, trade) with these tools and every criterion answered ``value``;
+    ``previous_uses``: an earlier assessment first, with those tools and every answer 0."""
+    profile = FirmProfile(f"55{i:08d}", f"Cửa hàng số {i}", "G", 4, 1.2, None, locality, sector_version="2025")
+    previous = None
+    if previous_uses is not None:
+        previous, _ = store.create_assessment(profile, dbi.key)
+        store.save_platforms(previous, previous_uses)
+        store.save_answers(previous, {c.id: Answer(0) for c in dbi.criteria})
+        workflow.submit(store, dbi, previous)
+        aid, _ = store.start_reassessment(previous, dbi.key)
+    else:
+        aid, _ = store.create_assessment(profile, dbi.key)
+    store.save_platforms(aid, uses)
+    store.save_answers(aid, {c.id: Answer(min(value, len(c.code_points) - 1)) for c in dbi.criteria})
+    workflow.submit(store, dbi, aid)
+    return aid
+
+
+def test_adoption_counts_firms_per_entry_category_and_group_and_hides_small_groups(store, dbi):
+    (area_a, commune_a), (area_b, commune_b) = _communes_in_two_areas()
+    kiot = [PlatformUse("sales", "KiotViet", "kiotviet")]
+    excel = [PlatformUse("accounting", "Sổ sách Excel")]
+    for i in range(6):  # area A: 6 firms on KiotViet (level higher), 6 on a spreadsheet
+        _firm(store, dbi, i, commune_a, kiot, 2)
+        _firm(store, dbi, 10 + i, commune_a, excel, 1)
+    for i in range(3):  # area B: 3 firms on KiotViet, too few to show their area
+        _firm(store, dbi, 20 + i, commune_b, kiot, 2)
+    _firm(store, dbi, 30, commune_a, [], 1)  # listed nothing
+    entries = [e.model_copy(update={"make_in_vietnam": "yes"}) if e.id == "kiotviet" else e
+               for e in load_catalogue(CATALOGUE_FILE, dbi).published()]
+    a = inventory.read_adoption(store, dbi, entries, by="area")
+    assert (a.n_firms, a.n_declared) == (16, 15)
+    row = a.by_entry.set_index("entry_id").loc["kiotviet"]
+    assert (row["firms"], row["share"], row["category"]) == (9, 60.0, "sales")
+    assert list(a.by_entry["entry_id"]) == ["kiotviet"]  # a tool outside the catalogue is no entry
+    cats = a.by_category.set_index("category")
+    assert (cats.loc["sales", "firms"], cats.loc["accounting", "firms"], cats.loc["cloud", "firms"]) == (9, 6, 0)
+    assert cats.loc["accounting", "share"] == 40.0 and cats.loc["cloud", "none_share"] == 100.0
+    groups = a.by_group.set_index(["group", "category"])
+    assert set(a.by_group["group"]) == {area_a}  # area B (3 firms) is not shown at all
+    assert (groups.loc[(area_a, "sales"), "share"], groups.loc[(area_a, "sales"), "firms_in_group"]) == (50.0, 12)
+    vs = a.users_vs_others.set_index("category")
+    assert (vs.loc["sales", "users"], vs.loc["sales", "others"], vs.loc["sales", "strata"]) == (9, 6, 1)
+    level2 = workflow.result_for(dbi, {c.id: Answer(min(2, len(c.code_points) - 1)) for c in dbi.criteria}).level
+    level1 = workflow.result_for(dbi, {c.id: Answer(min(1, len(c.code_points) - 1)) for c in dbi.criteria}).level
+    assert vs.loc["sales", "difference"] == level2 - level1
+    assert "cloud" not in vs.index  # no users: nothing to compare
+    assert a.make_in_vietnam == {"marked": 1, "firms": 9, "share_of_declared": 60.0, "share_of_uses": 100.0}
+    by_level = inventory.read_adoption(store, dbi, entries, by="level").by_group
+    assert set(by_level["group"]) == {level1, level2}
+
+
+def test_a_small_province_shows_no_comparison_of_users(store, dbi):
+    (_, commune), _ = _communes_in_two_areas()
+    for i in range(4):
+        _firm(store, dbi, i, commune, [PlatformUse("sales", "KiotViet", "kiotviet")], 2)
+        _firm(store, dbi, 10 + i, commune, [PlatformUse("accounting", "MISA SME", "misa-sme")], 1)
+    a = inventory.read_adoption(store, dbi, load_catalogue(CATALOGUE_FILE, dbi).published())
+    assert a.n_declared == 8 and a.users_vs_others.empty  # 4 users and 4 others: under 5 each
+    assert a.by_group["firms_in_group"].eq(8).all()  # the commune's area has 8 firms: shown
+    assert a.make_in_vietnam["marked"] == 0
+
+
+def test_recommended_then_against_used_now(store, dbi):
+    (_, commune), _ = _communes_in_two_areas()
+    entries = load_catalogue(CATALOGUE_FILE, dbi).published()
+    zero = np.zeros((1, len(dbi.criteria)), dtype=np.int16)
+    then = rank_many(dbi, entries, zero, size_classes=["micro"], sectors=["G"], top=5)
+    suggested = [r.entry.id for r in then.for_firm(dbi, 0, dict.fromkeys(dbi.criterion_ids, 0))]
+    taken = next(e for e in entries if e.id == suggested[0])
+    for i in range(6):  # six firms alike: recommended the same five, all took the first
+        _firm(store, dbi, i, commune, [PlatformUse(taken.category, taken.name, taken.id)], 2, previous_uses=[])
+    a = inventory.read_adoption(store, dbi, entries)
+    rec = a.recommended.set_index("entry_id")
+    assert sorted(rec.index) == sorted(suggested)
+    assert rec["recommended"].eq(6).all()
+    assert rec.loc[taken.id, "adopted_after"] == 6 and rec.loc[taken.id, "rate"] == 100.0
+    assert rec.drop(index=taken.id)["adopted_after"].eq(0).all()

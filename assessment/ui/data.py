@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import pandas as pd
 import streamlit as st
 
-from assessment import clustering, firm_view, frames, recommend, versions
+from assessment import clustering, firm_view, frames, inventory, recommend, versions
 from assessment.config import settings
 from assessment.framework import Framework
 from assessment.ui import common
@@ -115,3 +115,25 @@ def usage(fw: Framework, lang: str = "vi") -> recommend.Usage | None:
     """What the published catalogue recommends to every firm (recommend.province_usage)."""
     v = current_versions()
     return _usage(settings().database_url, fw.key, lang, v["assessments"], v["catalogue"])
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _uses(url: str, framework_key: str, version: int) -> pd.DataFrame:
+    return inventory.uses_frame(common.store_at(url), framework_key)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _adoption(url: str, framework_key: str, by: str, year: int | None, lang: str, assessments: int,
+              catalogue: int) -> inventory.Adoption:
+    fw = common.framework(framework_key)
+    entries = common.catalogue(framework_key).published()
+    return inventory.read_adoption(common.store_at(url), fw, entries, by=by, lang=lang,
+                                   filters=frames.Filters(year=year),
+                                   submitted=_submitted(url, framework_key, assessments, True),
+                                   uses=_uses(url, framework_key, assessments))
+
+
+def adoption(fw: Framework, by: str, year: int | None, lang: str = "vi") -> inventory.Adoption:
+    """Which platforms firms use (inventory.read_adoption), over each firm's latest assessment."""
+    v = current_versions()
+    return _adoption(settings().database_url, fw.key, by, year, lang, v["assessments"], v["catalogue"])

@@ -61,6 +61,7 @@ PAGES = (
     PageSpec("methodology", "methodology_page", "nav.methodology", ":material/menu_book:", "firm"),
     PageSpec("dashboard", "dashboard_page", "nav.dashboard", ":material/monitoring:", "department"),
     PageSpec("clusters", "clusters_page", "nav.clusters", ":material/bubble_chart:", "department"),
+    PageSpec("platforms", "platforms_page", "nav.platforms", ":material/hub:", "department"),
     PageSpec("import", "import_page", "nav.import", ":material/upload_file:", "department"),
     PageSpec("catalogue", "catalogue_page", "nav.catalogue", ":material/apps:", "department"),
     PageSpec("claims", "claims_page", "nav.claims", ":material/verified_user:", "department"),
