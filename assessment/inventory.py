@@ -279,3 +279,31 @@ def adoption(fw, latest: "pd.DataFrame", uses: "pd.DataFrame", entries: Sequence
     make_in_vietnam = {"marked": len(miv), "firms": int(miv_firms), "share_of_declared": round(100.0 * miv_firms / base, 1),
                        "share_of_uses": round(100.0 * float(cat_uses["entry_id"].isin(miv).mean()), 1) if len(cat_uses) else 0.0}
     return Adoption(n, int(declared), per_entry, by_category, by_group, users_vs_others, recommended, make_in_vietnam)
+
+
+@dataclass
+class EntryUsage:
+    """Per catalogue entry, the firms using it now (each firm's latest assessment) and per year
+    (each firm's latest assessment of that year), for the catalogue page."""
+
+    now: dict  # entry id -> firms
+    years: list  # the assessment years, oldest first
+    per_year: dict  # entry id -> firms per year (aligned with ``years``)
+
+
+def entry_usage(frame: "pd.DataFrame", uses: "pd.DataFrame") -> EntryUsage:
+    """``frame``: every submitted assessment (frames.submitted_frame); ``uses``: their tools
+    (:func:`uses_frame`)."""
+    from assessment import frames
+
+    named = uses.dropna(subset=["entry_id"]).drop_duplicates(["assessment_id", "entry_id"])
+    now_ids = frames.latest(frame)["assessment_id"]
+    now = named[named["assessment_id"].isin(now_ids)].groupby("entry_id").size().astype(int).to_dict()
+    years = sorted(int(y) for y in frame["submitted_at"].dt.year.unique()) if len(frame) else []
+    per_year: dict[str, list[int]] = {}
+    for k, year in enumerate(years):
+        ids = frames.latest(frame, frames.Filters(year=year))["assessment_id"]
+        counts = named[named["assessment_id"].isin(ids)].groupby("entry_id").size()
+        for entry_id, n in counts.items():
+            per_year.setdefault(entry_id, [0] * len(years))[k] = int(n)
+    return EntryUsage(now, years, per_year)

@@ -977,3 +977,30 @@ def test_platforms_in_use_page_shows_adoption_without_small_groups(db, dbi):
     assert {b.key for b in at.get("download_button")} >= {"plat_csv", "plat_xlsx"}
     at.selectbox(key="plat_by").select("level").run()
     assert not at.exception and any(s.value == "Theo mức chuyển đổi số" for s in at.subheader)
+
+
+def test_catalogue_list_says_how_many_firms_use_each_entry_and_its_trend(db, dbi):
+    from assessment import demo, frames, inventory
+    from assessment.accounts import Accounts
+    from assessment.catalogue_store import CatalogueStore
+
+    store = Store.from_url(db)
+    Accounts(store).add("xem", PASSWORD, role="viewer")
+    catalogue = CatalogueStore(store, dbi)
+    catalogue.seed_if_empty()
+    store.replace_demo(dbi, demo.generate(dbi, 120, seed=6, entries=catalogue.published()))
+    at = AppTest.from_function(_catalogue_script, default_timeout=120).run()
+    _sign_in(at, "xem")
+    assert not at.exception
+    listing = next(d.value for d in at.dataframe if "Số DN đang dùng" in d.value.columns).set_index("id")
+    expected = inventory.read_adoption(store, dbi, catalogue.published()).by_entry.set_index("entry_id")["firms"]
+    assert len(expected) > 3
+    for entry_id, firms in expected.items():
+        assert listing.loc[entry_id, "Số DN đang dùng"] == firms
+    frame = frames.submitted_frame(store, dbi)
+    years = sorted(frame["submitted_at"].dt.year.unique())
+    top = expected.index[0]
+    trend = list(listing.loc[top, "Xu hướng theo năm"])
+    assert len(trend) == len(years) >= 2 and trend[-1] > 0
+    # the year before, fewer firms had assessments (and listed fewer tools): the line rises
+    assert trend[0] < trend[-1]

@@ -36,7 +36,7 @@ def render() -> None:
     tabs = st.tabs(names)
     entries = cat.entries()
     with tabs[0]:
-        _list(entries)
+        _list(entries, data.entry_usage(cat.fw))
     with tabs[1]:
         _most_recommended(cat)
     with tabs[2]:
@@ -54,7 +54,7 @@ def render() -> None:
         _files(cat, entries, who)
 
 
-def _list(entries) -> None:
+def _list(entries, usage) -> None:
     L = lang()
     sizes = size_classes()
     c1, c2, c3 = st.columns(3)
@@ -70,13 +70,19 @@ def _list(entries) -> None:
             t("rec.filter_category"): category_name(e.category, L), t("admin.status"): status_names[e.status],
             t("rec.price"): price_name(e.price_band, L), t("admin.col_improves"): entry_fields(e)["improves"],
             t("admin.col_sizes"): ", ".join(sizes[x].name(L) for x in e.sizes if x in sizes),
+            t("admin.col_using"): usage.now.get(e.id, 0),
+            t("admin.col_trend"): usage.per_year.get(e.id, [0] * len(usage.years)),
         }
         for e in entries
         if (not cats or e.category in cats) and (not statuses or e.status in statuses)
         and (not text or text in f"{e.id} {e.name} {e.name_en or ''} {e.provider}".lower())
     ]
     st.caption(t("admin.count", n=len(rows), total=len(entries)))
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    trend = (t("admin.trend_help", first=usage.years[0], last=usage.years[-1]) if len(usage.years) > 1
+             else t("admin.trend_one"))
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
+        t("admin.col_using"): st.column_config.NumberColumn(help=t("admin.using_help")),
+        t("admin.col_trend"): st.column_config.LineChartColumn(help=trend, y_min=0)})
 
 
 def _edit(cat, entries, who: str) -> None:

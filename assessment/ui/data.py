@@ -137,3 +137,13 @@ def adoption(fw: Framework, by: str, year: int | None, lang: str = "vi") -> inve
     """Which platforms firms use (inventory.read_adoption), over each firm's latest assessment."""
     v = current_versions()
     return _adoption(settings().database_url, fw.key, by, year, lang, v["assessments"], v["catalogue"])
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _entry_usage(url: str, framework_key: str, assessments: int) -> inventory.EntryUsage:
+    return inventory.entry_usage(_submitted(url, framework_key, assessments, False), _uses(url, framework_key, assessments))
+
+
+def entry_usage(fw: Framework) -> inventory.EntryUsage:
+    """Firms using each catalogue entry, now and per year (inventory.entry_usage)."""
+    return _entry_usage(settings().database_url, fw.key, current_versions()["assessments"])
