@@ -104,5 +104,6 @@ def codes_vector(fw: Framework, answers: dict[str, Answer]) -> np.ndarray:
 
 
 def missing(fw: Framework, answers: dict[str, Answer]) -> list[str]:
-    """Criterion ids still unanswered, in questionnaire order."""
-    return [c for c in fw.criterion_ids if c not in answers]
+    """Criterion ids still unanswered, in questionnaire order (a criterion answered from the
+    platforms list is never missing: nothing listed is an answer too)."""
+    return [c.id for c in fw.criteria if c.id not in answers and not c.from_platforms]

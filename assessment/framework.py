@@ -92,7 +92,29 @@ class YesNoPoints(DataModel):
         return data
 
 
-CriterionType = Literal["choice", "yes_no", "share", "count"]
+class PlatformRule(DataModel):
+    """One answer of a criterion answered from the firm's platforms list (type ``platforms``):
+    its points and text, and when it holds. Every condition given must hold: ``has``, a tool in
+    each of these catalogue categories; ``any_of``, a tool in at least one of them; ``exchange``,
+    for each pair of categories, a tool of the one exchanging data with a tool of the other;
+    ``min_tools``, at least this many tools. The first answer has no condition (nothing listed)."""
+
+    points: Annotated[int, Field(ge=0)]
+    text: Text
+    has: list[str] = []
+    any_of: list[str] = []
+    exchange: list[tuple[str, str]] = []
+    min_tools: Annotated[int, Field(ge=0)] = 0
+
+    @property
+    def conditions(self) -> bool:
+        return bool(self.has or self.any_of or self.exchange or self.min_tools)
+
+    def categories(self) -> set[str]:
+        return {*self.has, *self.any_of, *(c for pair in self.exchange for c in pair)}
+
+
+CriterionType = Literal["choice", "yes_no", "share", "count", "platforms"]
 
 
 class Criterion(DataModel):
@@ -108,6 +130,7 @@ class Criterion(DataModel):
     denominator: Text | None = None
     unit: Text | None = None
     bands: list[Band] | None = None
+    rules: list[PlatformRule] | None = None  # type "platforms": the answers, lowest first
     # a count of the firm's own people: no answer above the firm's employees is plausible (checked
     # at the question, and the roadmap never proposes such a step)
     headcount: bool = False
@@ -120,8 +143,9 @@ class Criterion(DataModel):
             "yes_no": {"points"},
             "share": {"bands", "numerator", "denominator"},
             "count": {"bands", "unit"},
+            "platforms": {"rules"},
         }[self.type]
-        optional = {"options", "points", "numerator", "denominator", "unit", "bands"}
+        optional = {"options", "points", "numerator", "denominator", "unit", "bands", "rules"}
         for name in sorted(needed):
             if getattr(self, name) is None:
                 raise ValueError(f"a '{self.type}' criterion needs '{name}'")
@@ -134,6 +158,8 @@ class Criterion(DataModel):
             _check_non_decreasing([o.points for o in self.options], "option points")
         if self.type in ("share", "count"):
             _check_bands(self.bands, self.type)
+        if self.type == "platforms":
+            _check_rules(self.rules)
         if self.headcount and self.type != "count":
             raise ValueError("only a 'count' criterion can be a headcount")
         top = max(self.code_points)
@@ -153,7 +179,14 @@ class Criterion(DataModel):
                 (self.points.no, Text(vi="Không", en="No")),
                 (self.points.yes, Text(vi="Có", en="Yes")),
             ]
+        if self.type == "platforms":
+            return [(r.points, r.text) for r in self.rules]
         return [(b.points, b.text) for b in self.bands]
+
+    @property
+    def from_platforms(self) -> bool:
+        """Answered from the firm's platforms list, never asked."""
+        return self.type == "platforms"
 
     @property
     def code_points(self) -> list[int]:
@@ -193,6 +226,22 @@ class Criterion(DataModel):
             raise ValueError("a count must be a whole number")
         edges = np.array([math.inf if b.up_to is None else b.up_to for b in self.bands])
         return np.searchsorted(edges, values, side="left")
+
+
+def _check_rules(rules: list[PlatformRule]) -> None:
+    from assessment.catalogue import CATEGORIES  # here: the catalogue module reads this one
+
+    if len(rules) < 2:
+        raise ValueError("a 'platforms' criterion needs at least two rules")
+    if rules[0].conditions:
+        raise ValueError("the first rule of a 'platforms' criterion is the answer with nothing listed: no condition")
+    for k, rule in enumerate(rules[1:], start=1):
+        if not rule.conditions:
+            raise ValueError(f"rule {k + 1} has no condition (has, any_of, exchange or min_tools)")
+        unknown = sorted(rule.categories() - set(CATEGORIES))
+        if unknown:
+            raise ValueError(f"rule {k + 1} names unknown catalogue categories {unknown}; known: {sorted(CATEGORIES)}")
+    _check_non_decreasing([r.points for r in rules], "rule points")
 
 
 def _check_non_decreasing(values: list[float], what: str) -> None:

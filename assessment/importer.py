@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from assessment import cells
+from assessment import cells, inventory
 from assessment.answers import Answer
 from assessment.errors import UserError
 from assessment.firms import (
@@ -233,6 +233,8 @@ def template_columns(fw: Framework, lang: str) -> list[str]:
 
     out = [names[0 if lang == "vi" else 1] for names in PROFILE_COLUMNS.values()]
     for crit in fw.criteria:
+        if crit.from_platforms:  # answered from the platforms columns
+            continue
         out.append(crit.id)
         if crit.type in FIGURE_HEADERS:
             out.append(figure_header(crit, lang))
@@ -254,6 +256,9 @@ def answer_rule(crit: Criterion, lang: str) -> str:
 def guide_frame(fw: Framework, lang: str) -> pd.DataFrame:
     rows = [(names[0 if lang == "vi" else 1], translate(f"imp.col.{cid}", lang)) for cid, names in PROFILE_COLUMNS.items()]
     for c in fw.criteria:
+        if c.from_platforms:
+            rows.append((c.id, f"{c.title(lang)}: " + translate("imp.rule_from_platforms", lang)))
+            continue
         rows.append((c.id, f"{c.title(lang)}: {answer_rule(c, lang)}"))
         if c.type in FIGURE_HEADERS:
             rows.append((figure_header(c, lang), translate(f"imp.rule_{c.type}_figure", lang, id=c.id)))
@@ -454,6 +459,8 @@ def validate(fw: Framework, data: pd.DataFrame | Sheet, *,
     codes = np.zeros((len(frame), len(fw.criteria)), dtype=np.int16)
     figures: dict[str, np.ndarray] = {}
     for j, crit in enumerate(fw.criteria):
+        if crit.from_platforms:  # no column: answered from the row's platforms below
+            continue
         box, box_numbers = column(crit.id)
         fig_id = crit.id + cells.FIGURE_SUFFIX
         fig, fig_numbers = column(fig_id) if fig_id in col_of else (None, None)
@@ -549,6 +556,8 @@ def validate(fw: Framework, data: pd.DataFrame | Sheet, *,
         profile, when = profiles[i]
         written = tuple((cid, float(values[i])) for cid, values in figures.items() if not np.isnan(values[i]))
         platforms = _platforms(col_of, frame, i, entries, today.year)
+        for cid, answer in inventory.answers_from_platforms(fw, platforms).items():
+            codes[i, fw.criterion_ids.index(cid)] = answer.code
         report.valid.append(ImportRow(int(rows[i]), profile, when, codes[i].copy(), written, tuple(notes.get(i, ())),
                                       platforms))
     return report
@@ -557,7 +566,6 @@ def validate(fw: Framework, data: pd.DataFrame | Sheet, *,
 def _platforms(col_of: dict[str, str], frame: pd.DataFrame, i: int, entries: Sequence, this_year: int) -> tuple:
     """A row's platforms: per category column, entries by id or name (accents and case aside),
     others by the name written; separated by ";" (or new lines)."""
-    from assessment import inventory
     from assessment.catalogue import CATEGORIES
     from assessment.firms import fold
     from assessment.inventory import PlatformUse
@@ -600,7 +608,7 @@ def _check_header(fw: Framework, columns: list[str]) -> dict[str, str] | list[Pr
         missing_profile.append(PROFILE_COLUMNS["revenue_bn"][1] + " | " + PROFILE_COLUMNS["capital_bn"][1])
     for name in missing_profile:
         problems.append(_p(1, name, "imp.missing_column"))
-    missing = [c for c in fw.criterion_ids if c not in col_of]
+    missing = [c.id for c in fw.criteria if c.id not in col_of and not c.from_platforms]
     if missing:
         problems.append(_p(1, ", ".join(missing[:8]) + (" …" if len(missing) > 8 else ""), "imp.missing_criteria",
                            n=len(missing)))

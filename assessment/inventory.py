@@ -307,3 +307,40 @@ def entry_usage(frame: "pd.DataFrame", uses: "pd.DataFrame") -> EntryUsage:
         for entry_id, n in counts.items():
             per_year.setdefault(entry_id, [0] * len(years))[k] = int(n)
     return EntryUsage(now, years, per_year)
+
+
+# --- criteria answered from the platforms list (framework criteria of type "platforms") ------------
+
+def rule_holds(rule, inventory: Inventory) -> bool:
+    """Whether a framework PlatformRule holds for these tools."""
+    have = inventory.categories()
+    if any(c not in have for c in rule.has):
+        return False
+    if rule.any_of and not have & set(rule.any_of):
+        return False
+    if len(inventory.uses) < rule.min_tools:
+        return False
+    uses = inventory.uses
+    for a, b in rule.exchange:
+        if not any(uses[i].category == a and uses[j].category == b and inventory.exchange(i, j)
+                   for i in range(len(uses)) for j in range(len(uses)) if i != j):
+            return False
+    return True
+
+
+def answers_from_platforms(fw, uses: Sequence[PlatformUse]) -> dict:
+    """The answers of the framework's ``platforms`` criteria: for each, the highest answer whose
+    rule holds (the first one, nothing listed, always does). Empty for a framework without such
+    criteria.
+
+    Examples
+    --------
+    >>> from assessment.framework import get_framework
+    >>> answers_from_platforms(get_framework(), [PlatformUse("sales", "KiotViet", "kiotviet")])
+    {}
+    """
+    from assessment.answers import Answer
+
+    inv = Inventory(list(uses))
+    return {c.id: Answer(max(k for k, rule in enumerate(c.rules) if k == 0 or rule_holds(rule, inv)))
+            for c in fw.criteria if c.from_platforms}

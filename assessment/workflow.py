@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from assessment.answers import Answer, codes_vector, missing
 from assessment.framework import Framework
+from assessment.inventory import answers_from_platforms
 from assessment.scoring import FirmResult, score_codes
 from assessment.storage import Store
 
@@ -28,11 +29,13 @@ class IncompleteAnswers(ValueError):
         super().__init__(f"{len(missing_ids)} criteria unanswered: {', '.join(missing_ids)}")
 
 
-def result_for(fw: Framework, answers: dict[str, Answer]) -> FirmResult:
-    """Score one complete set of answers."""
+def result_for(fw: Framework, answers: dict[str, Answer], platforms=()) -> FirmResult:
+    """Score one complete set of answers; the criteria answered from the platforms list (if the
+    framework has any) are answered from ``platforms`` here, whatever was stored for them."""
     gaps = missing(fw, answers)
     if gaps:
         raise IncompleteAnswers(gaps)
+    answers = {**answers, **answers_from_platforms(fw, platforms)}
     return score_codes(fw, codes_vector(fw, answers)).firm(0)
 
 
@@ -41,6 +44,9 @@ def submit(store: Store, fw: Framework, assessment_id: int) -> FirmResult:
     record = store.get(assessment_id)
     if record.framework_key != fw.key:
         raise ValueError(f"assessment {assessment_id} was answered with {record.framework_key}, not {fw.key}")
-    result = result_for(fw, record.answers)
+    result = result_for(fw, record.answers, record.platforms)
+    derived = answers_from_platforms(fw, record.platforms)
+    if derived:  # stored with the others, so every reader of the answers sees what was scored
+        store.save_answers(assessment_id, derived)
     store.submit(assessment_id, result)
     return result

@@ -188,3 +188,89 @@ def test_recommended_then_against_used_now(store, dbi):
     assert rec["recommended"].eq(6).all()
     assert rec.loc[taken.id, "adopted_after"] == 6 and rec.loc[taken.id, "rate"] == 100.0
     assert rec.drop(index=taken.id)["adopted_after"].eq(0).all()
+
+
+# --- criteria answered from the platforms list ---------------------------------------------------
+
+def _platform_framework():
+    from pathlib import Path
+
+    from assessment.framework import load_framework
+
+    return load_framework(Path(__file__).parent / "fixtures" / "platforms-framework.yaml")
+
+
+def test_a_framework_scores_criteria_from_the_platforms_list():
+    fw = _platform_framework()
+    invoice = PlatformUse("einvoice", "Viettel S-Invoice", "viettel-s-invoice")
+    books = PlatformUse("accounting", "MISA SME", "misa-sme")
+
+    def codes(uses):
+        return {cid: a.code for cid, a in inventory.answers_from_platforms(fw, uses).items()}
+
+    assert codes([]) == {"d1": 0, "d2": 0}
+    assert codes([PlatformUse("sales", "KiotViet", "kiotviet")]) == {"d1": 0, "d2": 0}
+    assert codes([invoice]) == {"d1": 1, "d2": 0}
+    assert codes([invoice, books]) == {"d1": 2, "d2": 0}  # both, but not exchanging data
+    linked = [PlatformUse("einvoice", "Viettel S-Invoice", "viettel-s-invoice", None, (1,)), books]
+    assert codes(linked) == {"d1": 2, "d2": 1}
+    # said on the accounting side only: still the two exchange data
+    assert codes([invoice, PlatformUse("accounting", "MISA SME", "misa-sme", None, (0,))])["d2"] == 1
+
+
+def test_platform_criteria_are_never_missing_and_are_scored_at_submit(store):
+    from assessment.answers import missing
+
+    fw = _platform_framework()
+    assert "d1" not in missing(fw, {}) and "d2" not in missing(fw, {})
+    aid, _ = store.create_assessment(PROFILE, fw.key)
+    store.save_answers(aid, {c: Answer(0) for c in ("a1", "a2", "b1", "c1", "c2")})
+    store.save_platforms(aid, [PlatformUse("einvoice", "Viettel S-Invoice", "viettel-s-invoice", None, (1,)),
+                               PlatformUse("accounting", "Sổ sách Excel", None, None, ())])
+    result = workflow.submit(store, fw, aid)
+    assert result.total == 7 and result.criterion_points == {"a1": 0, "a2": 0, "b1": 0, "c1": 0, "c2": 0, "d1": 4, "d2": 3}
+    stored = store.get(aid).answers
+    assert stored["d1"].code == 2 and stored["d2"].code == 1  # kept with the other answers
+
+
+def test_the_import_works_platform_criteria_out_from_the_platforms_columns():
+    import pandas as pd
+
+    from assessment import importer
+
+    fw = _platform_framework()
+    columns = importer.template_columns(fw, "vi")
+    assert "d1" not in columns and "d2" not in columns
+    guide = importer.guide_frame(fw, "vi")
+    assert guide.iloc[:, 1].str.contains("tính từ các cột").any()
+    row = dict.fromkeys(columns, "")
+    names = {cid: n[0] for cid, n in importer.PROFILE_COLUMNS.items()}
+    row.update({names["tax_code"]: "5500123464", names["name"]: "HTX Chè", names["sector"]: "A",
+                names["locality"]: "03980", names["employees"]: "12", names["revenue_bn"]: "5,5",
+                names["assessment_date"]: "27/10/2026", "a1": "1", "a2": "có", "b1": "35%", "c1": "2", "c2": "có",
+                importer.platform_header("einvoice", "vi"): "Viettel S-Invoice",
+                importer.platform_header("accounting", "vi"): "Sổ Excel"})
+    report = importer.validate(fw, pd.DataFrame([row]), today=__import__("datetime").date(2026, 11, 27))
+    assert report.ok, report.problems
+    codes = dict(zip(fw.criterion_ids, report.valid[0].codes.tolist()))
+    assert (codes["d1"], codes["d2"]) == (2, 0)  # both listed, no link said on an import row
+
+
+def test_a_platforms_criterion_is_checked_when_the_framework_is_read():
+    import pytest
+    from pydantic import ValidationError
+
+    from assessment.framework import Criterion
+
+    base = {"id": "x", "title": {"vi": "X", "en": "X"}, "question": {"vi": "X?", "en": "X?"},
+            "help": {"vi": "-", "en": "-"}, "type": "platforms", "max_points": 2}
+    none = {"points": 0, "text": {"vi": "Không", "en": "No"}}
+    for rules, said in (
+        ([none, {"points": 2, "has": ["nowhere"], "text": {"vi": "Có", "en": "Yes"}}], "unknown catalogue categories"),
+        ([{**none, "has": ["sales"]}, {"points": 2, "has": ["sales"], "text": {"vi": "Có", "en": "Yes"}}],
+         "nothing listed: no condition"),
+        ([none, {"points": 2, "text": {"vi": "Có", "en": "Yes"}}], "has no condition"),
+        ([none], "at least two rules"),
+    ):
+        with pytest.raises(ValidationError, match=said):
+            Criterion(**base, rules=rules)

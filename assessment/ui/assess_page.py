@@ -9,6 +9,7 @@ import streamlit as st
 from assessment import firms, workflow
 from assessment.answers import Answer, AnswerInputError, make_answer, missing, share_of
 from assessment.framework import Criterion, Framework
+from assessment.inventory import answers_from_platforms
 from assessment.recommend import category_name
 from assessment.storage import AlreadySubmitted, AssessmentRecord
 from assessment.ui import common, platforms_step, state
@@ -273,6 +274,10 @@ def _pillar_step(fw: Framework, record: AssessmentRecord | None, step: int, pill
         for comp in pillar.components:
             st.markdown(f"#### {comp.id} {comp.name(lang())}")
             for crit in comp.criteria:
+                if crit.from_platforms:  # never asked: worked out from the platforms step
+                    _from_platforms(fw, record, crit)
+                    st.divider()
+                    continue
                 entered[crit.id] = _question(record, crit)
                 slots[crit.id] = st.empty()
                 st.divider()
@@ -301,10 +306,18 @@ def _pillar_step(fw: Framework, record: AssessmentRecord | None, step: int, pill
         return
     if forward and _implausible(fw, record, answers, slots):
         return  # said at the fields; the next press goes on
-    open_here = [c.id for c in pillar.criteria if c.id not in answers and c.id not in record.answers]
+    open_here = [c.id for c in pillar.criteria
+                 if c.id not in answers and c.id not in record.answers and not c.from_platforms]
     if open_here:  # said on the next step: the person may well go on and come back
         st.session_state[state.STEP_NOTE] = (pillar.id, len(open_here))
     _go(step - 1 if back else step + 1)
+
+
+def _from_platforms(fw: Framework, record: AssessmentRecord, crit: Criterion) -> None:
+    """A criterion answered from the platforms list: its question, and the answer the list gives."""
+    st.markdown(f"**{crit.id}** {crit.question(lang())}")
+    code = answers_from_platforms(fw, record.platforms)[crit.id].code
+    st.caption(t("assess.from_platforms") + " " + t("assess.from_platforms_now", answer=crit.choices[code][1](lang())))
 
 
 def _implausible(fw: Framework, record: AssessmentRecord, answers: dict[str, Answer], slots: dict) -> bool:
@@ -418,7 +431,8 @@ def _review_step(fw: Framework, record: AssessmentRecord | None) -> None:
             title += " · " + t("review.n_missing", n=n_missing)
         with st.expander(title, expanded=bool(n_missing)):
             for crit in pillar.criteria:
-                ans = record.answers.get(crit.id)
+                ans = (answers_from_platforms(fw, record.platforms)[crit.id] if crit.from_platforms
+                       else record.answers.get(crit.id))
                 if ans is None:
                     st.markdown(f"⚠️ **{crit.id}** {crit.title(lang())}: _{t('review.not_answered')}_")
                 else:
