@@ -217,17 +217,25 @@ def rank_many(
 
     demoted = np.zeros((n_e, n), dtype=bool)
     if inventories is not None:
+        # what each firm uses and the categories it covers, as (entries, firms) and (categories, firms)
+        entry_pos = {e.id: k for k, e in enumerate(entries)}
+        cat_pos = {c: i for i, c in enumerate(sorted({e.category for e in entries}))}
+        used = np.zeros((n_e, n), dtype=bool)
+        covered = np.zeros((max(1, len(cat_pos)), n), dtype=bool)
         for i, inv in enumerate(inventories):
-            if inv is None or not inv.uses:
+            if inv is None:
                 continue
-            used, covered = inv.entries(), inv.categories()
-            for k, entry in enumerate(entries):
-                if entry.id in used:
-                    potential[k, i] = 0  # the firm has it: never recommended
-                elif entry.category in covered:
-                    lifted = [col[x.criterion] for x in entry.improves]
-                    weak = any(pts[j, i] <= 0.4 * fw.criterion_max[j] for j in lifted)
-                    demoted[k, i] = not weak
+            for u in inv.uses:
+                if u.entry_id in entry_pos:
+                    used[entry_pos[u.entry_id], i] = True
+                if u.category in cat_pos:
+                    covered[cat_pos[u.category], i] = True
+        potential[used] = 0  # the firm has it: never recommended
+        limit = 0.4 * np.asarray(fw.criterion_max, dtype=float)
+        for k, entry in enumerate(entries):
+            lifted = [col[x.criterion] for x in entry.improves]
+            weak = (pts[lifted] <= limit[lifted][:, None]).any(axis=0) if lifted else np.zeros(n, dtype=bool)
+            demoted[k] = covered[cat_pos[entry.category]] & ~weak & ~used[k]
     # rank: roadmap progress, then level after, then potential points; ties keep id order; an entry
     # of a category the firm covers (its criteria no longer weak) after every other
     key = progress * 10**8 + level_after * 10**6 + potential + (~demoted) * 10**12

@@ -1004,3 +1004,25 @@ def test_catalogue_list_says_how_many_firms_use_each_entry_and_its_trend(db, dbi
     assert len(trend) == len(years) >= 2 and trend[-1] > 0
     # the year before, fewer firms had assessments (and listed fewer tools): the line rises
     assert trend[0] < trend[-1]
+
+
+def test_a_commune_search_never_keeps_a_choice_the_box_does_not_show(db):
+    at = new_app()
+    at.selectbox(key="pf_locality").select("04222")  # picked from the whole list first
+    at.text_input(key="pf_loc_search").input("chieng").run()  # then a search with many matches
+    boxes = [b for b in at.selectbox if b.key.startswith("pf_locality")]
+    assert len(boxes) == 1 and boxes[0].key != "pf_locality" and len(boxes[0].options) > 5
+    assert boxes[0].value is None  # several matches: nothing is taken for the person
+    at.text_input(key="pf_tax_code").input("5500123464")
+    at.text_input(key="pf_name").input("HTX Chè")
+    at.selectbox(key="pf_sector").select_index(0)
+    at.number_input(key="pf_employees").set_value(8)
+    at.number_input(key="pf_revenue").set_value(2.5)
+    at.button(key="profile_next").click().run()
+    assert "assessment_id" not in at.session_state  # not saved: the commune is asked for
+    at.text_input(key="pf_loc_search").input("chieng xuan").run()  # one match: proposed, and shown
+    (box,) = [b for b in at.selectbox if b.key.startswith("pf_locality")]
+    assert box.value == "03985" and "Chiềng Xuân" in box.format_func(box.value)
+    at.button(key="profile_next").click().run()
+    aid = at.session_state["assessment_id"]
+    assert Store.from_url(db).get(aid).profile.locality == "03985"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import streamlit as st
 
@@ -217,14 +218,16 @@ def _commune_picker(current: str | None) -> str | None:
     if current in firms.current_localities() and current not in labels and not query:
         options.insert(0, current)
         labels[current] = firms.localities()[current].name
-    chosen = st.session_state.get("pf_locality")
-    if chosen not in options:  # a new search: the first match is proposed
-        st.session_state.pop("pf_locality", None)
-    index = options.index(current) if current in options else (0 if query and options else None)
+    # one box per search: a box whose list changes under the same key may go on showing the old
+    # choice while another is kept, so a new search draws a new box. The one match of a search is
+    # proposed; of several, the person picks (none is taken silently).
+    key = "pf_locality" if not query.strip() else "pf_locality_" + hashlib.sha1(
+        firms.fold(query).encode()).hexdigest()[:10]
+    index = options.index(current) if current in options else (0 if query.strip() and len(options) == 1 else None)
     if query and not options:
         st.caption(t("profile.locality_none", text=query))
     return st.selectbox(t("profile.locality"), options, index=index, format_func=labels.get,
-                        placeholder=t("common.choose"), help=t("profile.locality_help"), key="pf_locality")
+                        placeholder=t("common.choose"), help=t("profile.locality_help"), key=key)
 
 
 def _save_profile(fw: Framework, record: AssessmentRecord | None, profile: firms.FirmProfile, *,
