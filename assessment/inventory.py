@@ -156,6 +156,32 @@ def stored_names(store, entry_ids) -> dict:
     return {e: n for e, n in rows}
 
 
+def listed_columns(store, assessment_ids: Sequence[int], lang: str = "vi") -> "pd.DataFrame":
+    """The platforms of these assessments as the import template writes them: one column per
+    catalogue category (the template's header), the tools' names separated by "; ", indexed by
+    assessment id (an assessment without a list has empty cells). A department export holding
+    these columns imports back to the same platforms."""
+    import pandas as pd
+    from sqlalchemy import select
+
+    from assessment.catalogue import CATEGORIES
+    from assessment.importer import platform_header
+    from assessment.models import PlatformUseRow
+
+    ids = list(dict.fromkeys(int(a) for a in assessment_ids))
+    names: dict[tuple[int, str], list[str]] = {}
+    with store.engine.connect() as conn:
+        for start in range(0, len(ids), 5000):  # under every database's limit of bound parameters
+            chunk = ids[start:start + 5000]
+            rows = conn.execute(select(PlatformUseRow.assessment_id, PlatformUseRow.category, PlatformUseRow.name)
+                                .where(PlatformUseRow.assessment_id.in_(chunk))
+                                .order_by(PlatformUseRow.assessment_id, PlatformUseRow.seq))
+            for aid, category, name in rows:
+                names.setdefault((aid, category), []).append(name)
+    return pd.DataFrame({platform_header(c, lang): ["; ".join(names.get((a, c), ())) for a in ids]
+                         for c in CATEGORIES}, index=pd.Index(ids, name="assessment_id"))
+
+
 def read_adoption(store, fw, entries: Sequence, *, by: str = "area", lang: str = "vi",
                   filters=None, submitted=None, uses=None) -> Adoption:
     """:func:`adoption` over the database: each firm's latest assessment (within ``filters``), and

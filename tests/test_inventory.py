@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 
 from assessment import inventory, workflow
@@ -274,3 +276,67 @@ def test_a_platforms_criterion_is_checked_when_the_framework_is_read():
     ):
         with pytest.raises(ValidationError, match=said):
             Criterion(**base, rules=rules)
+
+
+def test_the_platforms_go_round_from_the_form_to_storage_scorecard_and_export_and_back(db_url, dbi):
+    """A template filled as a community team would (ids, names with other accents and case, a tool
+    outside the catalogue, two per cell), imported, stored, printed on the scorecard, exported by
+    the department in the template's own columns, and that export imported again: the same list."""
+    import io
+    import unicodedata
+
+    import openpyxl
+    import pandas as pd
+    from pypdf import PdfReader
+
+    from assessment import exports, importer, scorecards, staging
+    from assessment.catalogue_store import CatalogueStore
+    from assessment.storage import Store
+
+    store = Store.from_url(db_url)
+    CatalogueStore(store, dbi).seed_if_empty()
+    entries = {e.id: e for e in CatalogueStore(store, dbi).published()}
+    sales = next(e for e in entries.values() if e.category == "sales")
+    accounting = next(e for e in entries.values() if e.category == "accounting")
+    book = openpyxl.load_workbook(io.BytesIO(importer.template_xlsx(dbi, "vi")))
+    sheet = book.worksheets[0]
+    headers = [c.value for c in sheet[1]]
+    row = {h: "" for h in headers}
+    typed = {"tax_code": "5500123464", "name": "HTX Chè Bản Mòng", "sector": "A", "locality": "03980",
+             "employees": "12", "revenue_bn": "5,5", "assessment_date": "27/10/2026"}
+    row.update({importer.PROFILE_COLUMNS[k][0]: v for k, v in typed.items()})
+    for i, c in enumerate(dbi.criteria):
+        row[c.id] = {"choice": str(i % len(c.choices)), "yes_no": "có", "share": "35%", "count": "2"}[c.type]
+    sales_col = importer.platform_header("sales", "vi")
+    accounting_col = importer.platform_header("accounting", "vi")
+    # the sales entry by its name in capitals and decomposed accents, with a tool of our own; accounting by id
+    row[sales_col] = unicodedata.normalize("NFD", sales.name.upper()) + " ; Sổ bán hàng viết tay"
+    row[accounting_col] = accounting.id
+    assert set(row) == set(headers), set(row) - set(headers)
+    sheet.append([row[h] for h in headers])
+    out = io.BytesIO()
+    book.save(out)
+
+    report = importer.import_file(store, dbi, out.getvalue(), "phieu.xlsx", today=dt.date(2026, 11, 27))
+    assert report.ok, [p.key for p in report.problems]
+    [(_, _, aid, _)] = staging.write_import(store, dbi, report.valid)
+    stored = store.get(aid).platforms
+    assert sorted((u.category, u.entry_id or "", u.name) for u in stored) == [
+        ("accounting", accounting.id, accounting.name), ("sales", "", "Sổ bán hàng viết tay"),
+        ("sales", sales.id, sales.name)]
+
+    _, pdf = scorecards.one(aid, "vi", url=db_url)
+    text = unicodedata.normalize("NFC", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))
+    for name in (sales.name, "Sổ bán hàng viết tay", accounting.name):
+        assert " ".join(name.split()) in " ".join(text.split()), name
+
+    exported = inventory.listed_columns(store, [aid], "vi")
+    assert exported.loc[aid, sales_col] == f"{sales.name}; Sổ bán hàng viết tay"
+    assert exported.loc[aid, accounting_col] == accounting.name and exported.loc[aid].str.len().gt(0).sum() == 2
+    # the export read back as a file: its platform columns give the same list again
+    again = pd.read_excel(io.BytesIO(exports.to_xlsx_bytes(exported.reset_index(drop=True))), dtype=str).fillna("")
+    back = dict(row, **{sales_col: again.at[0, sales_col], accounting_col: again.at[0, accounting_col]})
+    report = importer.validate(dbi, pd.DataFrame([back]), existing=set(), today=dt.date(2026, 11, 27),
+                               entries=list(entries.values()))
+    assert report.ok and list(report.valid[0].platforms) == list(stored)
+    store.engine.dispose()

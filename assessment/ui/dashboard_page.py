@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from assessment import dashboard, exports, frames
+from assessment import dashboard, exports, frames, inventory
 from assessment.department import METRICS, Department, TargetError, progress
 from assessment.firms import areas, localities, sectors, size_classes
 from assessment.ui import auth, common, components, data, state
@@ -177,10 +177,17 @@ def _firm_table(fw, now: pd.DataFrame, model, year: int) -> None:
     picked = st.dataframe(table, hide_index=True, width="stretch", column_order=shown, key="dash_table",
                           on_select="rerun", selection_mode="single-row")
     c1, c2 = st.columns(2)
-    c1.download_button(t("dash.export_csv"), exports.to_csv_bytes(table), f"firms_{year}.csv", "text/csv",
-                       key="dash_csv")
-    c2.download_button(t("dash.export_xlsx"), exports.to_xlsx_bytes(table), f"firms_{year}.xlsx", XLSX,
-                       key="dash_xlsx")
+    # made when clicked (the platforms each firm listed are read then): the columns the import template has
+    store = common.store()
+
+    def with_platforms() -> pd.DataFrame:
+        listed = inventory.listed_columns(store, ids, L)
+        return pd.concat([table.reset_index(drop=True), listed.reset_index(drop=True)], axis=1)
+
+    c1.download_button(t("dash.export_csv"), lambda: exports.to_csv_bytes(with_platforms()), f"firms_{year}.csv",
+                       "text/csv", key="dash_csv")
+    c2.download_button(t("dash.export_xlsx"), lambda: exports.to_xlsx_bytes(with_platforms()), f"firms_{year}.xlsx",
+                       XLSX, key="dash_xlsx")
     _bulk_scorecards(ids, year)
     rows = picked.selection.rows if picked is not None and hasattr(picked, "selection") else []
     if rows:
