@@ -75,6 +75,58 @@ def submitted_frame(store, framework: Framework | str, *, criteria: bool = False
     return frame
 
 
+def plain_rows(conn, query) -> list[tuple]:
+    """A query's rows as the driver's own tuples: no result object per row, several times faster
+    for a few hundred thousand rows. The query's values are our own constants (ids, statuses),
+    written into the SQL by SQLAlchemy's literal rendering."""
+    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+DEPARTMENT_COLUMNS = ["assessment_id", "firm_id", "submitted_at", "kind", "sector", "sector_version", "locality",
+                      "size_class", "total", "level"]
+
+
+def department_rows(store, framework: Framework | str) -> pd.DataFrame:
+    """Every submitted assessment of a framework with only the narrow columns the department's
+    views group and filter by (DEPARTMENT_COLUMNS, then ``area`` and ``section``), claims left
+    out, in id order. Read from the covering index ix_assessments_department: no answers, names or
+    criterion points, a fraction of :func:`submitted_frame`'s cost."""
+    fw = framework if isinstance(framework, Framework) else get_framework(framework)
+    when = (type_coerce(AssessmentRow.submitted_at, String) if store.engine.dialect.name == "sqlite"
+            else AssessmentRow.submitted_at)
+    query = (select(AssessmentRow.id, AssessmentRow.firm_id, when, AssessmentRow.kind, AssessmentRow.sector,
+                    AssessmentRow.sector_version, AssessmentRow.locality, AssessmentRow.size_class,
+                    AssessmentRow.total, AssessmentRow.level)
+             .where(AssessmentRow.framework_id == fw.id, AssessmentRow.framework_version == fw.version,
+                    AssessmentRow.status == SUBMITTED, AssessmentRow.claim.is_(None)))
+    # no ORDER BY: SQLite would then walk another index and read the wide rows; sorted below
+    with store.engine.connect() as conn:
+        rows = plain_rows(conn, query)
+    frame = pd.DataFrame.from_records(rows, columns=DEPARTMENT_COLUMNS, coerce_float=False) if rows else pd.DataFrame(
+        {name: [] for name in DEPARTMENT_COLUMNS})
+    frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], format="ISO8601")
+    frame = frame.sort_values("assessment_id", kind="stable").reset_index(drop=True)
+    return add_places(frame)
+
+
+def criterion_points(store, assessment_ids) -> np.ndarray:
+    """The criterion points of these submitted assessments, one row each in the order given."""
+    ids = [int(a) for a in assessment_ids]
+    found: dict[int, str] = {}
+    with store.engine.connect() as conn:
+        for start in range(0, len(ids), 5000):  # under every database's limit of bound parameters
+            chunk = ids[start:start + 5000]
+            found.update(conn.execute(select(ScoreRow.assessment_id, ScoreRow.criterion_points)
+                                      .where(ScoreRow.assessment_id.in_(chunk))).all())
+    return int_matrix(pd.Series([found[a] for a in ids], dtype=object))
+
+
 def latest(frame: pd.DataFrame, filters: Filters | None = None) -> pd.DataFrame:
     """Each firm's latest submitted assessment within the filters: the latest date, and of two on
     the same date the later one stored (the same order as a firm's history)."""
@@ -125,5 +177,5 @@ def int_matrix(cells) -> np.ndarray:
     """Comma-separated integers, one string per row, as an (n, width) int array (all rows alike)."""
     if len(cells) == 0:
         return np.zeros((0, 0), dtype=np.int32)
-    flat = ",".join(cells.tolist()).split(",")
-    return np.array(flat, dtype=np.int32).reshape(len(cells), -1)
+    # numpy's own text parser: several times faster than a Python int per cell
+    return np.fromstring(",".join(cells.tolist()), dtype=np.int32, sep=",").reshape(len(cells), -1)

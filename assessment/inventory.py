@@ -183,24 +183,23 @@ def listed_columns(store, assessment_ids: Sequence[int], lang: str = "vi") -> "p
 
 
 def read_adoption(store, fw, entries: Sequence, *, by: str = "area", lang: str = "vi",
-                  filters=None, submitted=None, uses=None) -> Adoption:
+                  filters=None, rows=None, uses=None) -> Adoption:
     """:func:`adoption` over the database: each firm's latest assessment (within ``filters``), and
-    for recommended-against-adopted the assessment before it. ``submitted`` ((frame, points) of
-    frames.submitted_frame with criteria) and ``uses`` (:func:`uses_frame`) may be given when
-    already read."""
+    for recommended-against-adopted the assessment before it, with its criterion points. ``rows``
+    (frames.department_rows) and ``uses`` (:func:`uses_frame`) may be given when already read."""
     from assessment import frames
 
-    frame, points = submitted if submitted is not None else frames.submitted_frame(store, fw, criteria=True)
+    rows = rows if rows is not None else frames.department_rows(store, fw)
     uses = uses if uses is not None else uses_frame(store, fw)
-    now = frames.latest(frame, filters)
-    order = frame.loc[frame["firm_id"].isin(now["firm_id"])].sort_values(
-        ["firm_id", "submitted_at", "assessment_id"], kind="stable")
-    before = order[~order["assessment_id"].isin(now["assessment_id"])]
-    before = before[before["submitted_at"].to_numpy() <= before["firm_id"].map(
-        now.set_index("firm_id")["submitted_at"]).to_numpy()]
-    previous = before.drop_duplicates("firm_id", keep="last")
-    previous = previous.assign(latest_id=previous["firm_id"].map(now.set_index("firm_id")["assessment_id"]))
-    previous_points = points[previous.index.to_numpy()] if len(previous) else None
+    now = frames.latest(rows, filters)
+    latest_at = now.set_index("firm_id")["submitted_at"]
+    latest_id = now.set_index("firm_id")["assessment_id"]
+    before = rows[rows["firm_id"].isin(now["firm_id"]) & ~rows["assessment_id"].isin(now["assessment_id"])]
+    before = before[before["submitted_at"].to_numpy() <= before["firm_id"].map(latest_at).to_numpy()]
+    previous = before.sort_values(["firm_id", "submitted_at", "assessment_id"], kind="stable").drop_duplicates(
+        "firm_id", keep="last")
+    previous = previous.assign(latest_id=previous["firm_id"].map(latest_id)).reset_index(drop=True)
+    previous_points = frames.criterion_points(store, previous["assessment_id"]) if len(previous) else None
     known = {e.id for e in entries}
     names = stored_names(store, [e for e in uses["entry_id"].dropna().unique().tolist() if e not in known])
     return adoption(fw, now, uses, entries, by=by, previous=previous, previous_points=previous_points, lang=lang,
@@ -239,75 +238,98 @@ def adoption(fw, latest: "pd.DataFrame", uses: "pd.DataFrame", entries: Sequence
     from assessment.catalogue import CATEGORIES
 
     n = len(latest)
+    cats = list(CATEGORIES)
     by_id = {e.id: e for e in entries}
-    use = uses[uses["assessment_id"].isin(latest["assessment_id"])].copy()
-    declared = use["assessment_id"].nunique()
-    base = max(declared, 1)
-    # per entry: firms using it
-    per_entry = (use.dropna(subset=["entry_id"]).drop_duplicates(["assessment_id", "entry_id"])
-                 .groupby("entry_id").size().rename("firms").reset_index())
-    # a retired entry (no longer published) keeps the name firms knew it by
     names = names or {}
-    per_entry["name"] = [by_id[e].display_name(lang) if e in by_id else names.get(e, e) for e in per_entry["entry_id"]]
-    stored_cat = use.dropna(subset=["entry_id"]).drop_duplicates("entry_id").set_index("entry_id")["category"]
-    per_entry["category"] = [by_id[e].category if e in by_id else stored_cat.get(e, "") for e in per_entry["entry_id"]]
-    per_entry["make_in_vietnam"] = [by_id[e].make_in_vietnam if e in by_id else "unknown" for e in per_entry["entry_id"]]
+    # plain arrays: each tool's row in ``latest`` (or none: not a latest assessment), category and entry codes
+    ids = latest["assessment_id"].to_numpy(dtype=np.int64)
+    order = np.argsort(ids, kind="stable")
+    u_ids = uses["assessment_id"].to_numpy(dtype=np.int64)
+    at = np.searchsorted(ids[order], u_ids) if n else np.zeros(len(u_ids), dtype=np.int64)
+    found = (at < n) & (ids[order][np.minimum(at, max(n - 1, 0))] == u_ids) if n else np.zeros(len(u_ids), bool)
+    use = uses[found]
+    row = order[at[found]]
+    cat = pd.Categorical(use["category"].to_numpy(dtype=object), categories=cats).codes.astype(np.int64)
+    ent, ent_ids = pd.factorize(use["entry_id"].to_numpy(dtype=object), use_na_sentinel=True)
+    ent_ids = [str(e) for e in ent_ids]
+    has = np.zeros((n, len(cats)), dtype=bool)  # firm x category: uses something in it
+    has[row[cat >= 0], cat[cat >= 0]] = True
+    listed = np.zeros(n, dtype=bool)
+    listed[row] = True
+    declared = int(listed.sum())
+    base = max(declared, 1)
+    # per entry: firms using it (a firm listing an entry twice counts once)
+    uses_entry = np.zeros((n, len(ent_ids)), dtype=bool)  # firm x entry
+    uses_entry[row[ent >= 0], ent[ent >= 0]] = True
+    firms_of = uses_entry.sum(axis=0)
+    first = {}  # the category an entry was first listed under (for retired entries)
+    for k, i in zip(*np.unique(ent, return_index=True)):
+        if k >= 0:
+            first[int(k)] = cats[cat[i]] if cat[i] >= 0 else ""
+    per_entry = pd.DataFrame({"entry_id": ent_ids, "firms": firms_of.astype(np.int64)})
+    # a retired entry (no longer published) keeps the name firms knew it by
+    per_entry["name"] = [by_id[e].display_name(lang) if e in by_id else names.get(e, e) for e in ent_ids]
+    per_entry["category"] = [by_id[e].category if e in by_id else first.get(k, "") for k, e in enumerate(ent_ids)]
+    per_entry["make_in_vietnam"] = [by_id[e].make_in_vietnam if e in by_id else "unknown" for e in ent_ids]
     per_entry["share"] = (100.0 * per_entry["firms"] / base).round(1)
+    per_entry = per_entry[per_entry["firms"] > 0]
     per_entry = per_entry.sort_values(["firms", "entry_id"], ascending=[False, True]).reset_index(drop=True)
     # per category: firms using anything in it, and those using nothing (among those that declared)
-    per_cat = use.drop_duplicates(["assessment_id", "category"]).groupby("category").size()
-    by_category = pd.DataFrame({"category": list(CATEGORIES)})
-    by_category["firms"] = [int(per_cat.get(c, 0)) for c in CATEGORIES]
+    by_category = pd.DataFrame({"category": cats, "firms": has.sum(axis=0).astype(np.int64)})
     by_category["share"] = (100.0 * by_category["firms"] / base).round(1)
     by_category["none_share"] = (100.0 - by_category["share"]).round(1)
     # the categories the index rewards: those with a catalogue entry that lifts one of its criteria
-    by_category["rewarded"] = [any(e.category == c and e.improves for e in entries) for c in CATEGORIES]
+    by_category["rewarded"] = [any(e.category == c and e.improves for e in entries) for c in cats]
     # by group (area, sector, size class or level): the share of each group's declaring firms per category
-    column = BY[by]
-    firms = latest[["assessment_id", column]].rename(columns={column: "group"})
-    firms = firms[firms["assessment_id"].isin(use["assessment_id"])]
-    sizes = firms.groupby("group").size().rename("firms_in_group")
-    cats = use.drop_duplicates(["assessment_id", "category"]).merge(firms, on="assessment_id")
-    counts = cats.groupby(["group", "category"]).size().rename("firms").reset_index()
-    by_group = counts.merge(sizes.reset_index(), on="group")
-    by_group = by_group[by_group["firms_in_group"] >= MIN_GROUP].copy()  # no figure of a small group
+    group, groups = pd.factorize(latest[BY[by]].to_numpy(dtype=object), use_na_sentinel=True)
+    mine = listed & (group >= 0)
+    sizes = np.bincount(group[mine], minlength=len(groups))
+    counts = np.stack([np.bincount(group[mine], weights=has[mine, k], minlength=len(groups))
+                       for k in range(len(cats))], axis=1).astype(np.int64) if len(groups) else np.zeros((0, len(cats)))
+    g_at, c_at = np.nonzero((counts > 0) & (sizes[:, None] >= MIN_GROUP))  # no figure of a small group
+    by_group = pd.DataFrame({"group": [groups[g] for g in g_at], "category": [cats[c] for c in c_at],
+                             "firms": counts[g_at, c_at].astype(np.int64), "firms_in_group": sizes[g_at].astype(np.int64)})
     by_group["share"] = (100.0 * by_group["firms"] / by_group["firms_in_group"]).round(1)
+    if len(by_group):
+        by_group = by_group.sort_values(["group", "category"], kind="stable").reset_index(drop=True)
     # users against others of the same size class and sector: levels, descriptive only
-    rows = []
-    strata = latest[latest["assessment_id"].isin(use["assessment_id"])][["assessment_id", "size_class", "section",
-                                                                            "level"]]
-    for cat in CATEGORIES:
-        users_ids = set(use.loc[use["category"] == cat, "assessment_id"])
-        s = strata.assign(user=strata["assessment_id"].isin(users_ids))
-        g = s.groupby(["size_class", "section", "user"])["level"].agg(["size", "mean"]).unstack("user")
-        if g.empty or ("size", True) not in g.columns or ("size", False) not in g.columns:
+    size, _ = pd.factorize(latest["size_class"].to_numpy(dtype=object), use_na_sentinel=True)
+    section, sections = pd.factorize(latest["section"].to_numpy(dtype=object), use_na_sentinel=True)
+    stratum = np.where((size >= 0) & (section >= 0), size * max(len(sections), 1) + section, -1)
+    inside = listed & (stratum >= 0)
+    strata, level = stratum[inside], latest["level"].to_numpy(dtype=np.float64)[inside]
+    m = int(strata.max()) + 1 if len(strata) else 0
+    out = []
+    for k, c in enumerate(cats):
+        user = has[inside, k]
+        n_u = np.bincount(strata[user], minlength=m)
+        n_o = np.bincount(strata[~user], minlength=m)
+        ok = (n_u >= MIN_GROUP) & (n_o >= MIN_GROUP)
+        if not ok.any():
             continue
-        ok = g[("size", True)].fillna(0).ge(MIN_GROUP) & g[("size", False)].fillna(0).ge(MIN_GROUP)
-        g = g[ok]
-        if g.empty:
-            continue
-        weight = g[("size", True)]
-        lu = float(np.average(g[("mean", True)], weights=weight))
-        lo = float(np.average(g[("mean", False)], weights=weight))
-        rows.append({"category": cat, "users": int(g[("size", True)].sum()), "others": int(g[("size", False)].sum()),
-                     "strata": int(len(g)), "level_users": round(lu, 2), "level_others": round(lo, 2),
-                     "difference": round(lu - lo, 2)})
-    users_vs_others = pd.DataFrame(rows, columns=["category", "users", "others", "strata", "level_users",
-                                                  "level_others", "difference"])
+        mean_u = np.bincount(strata[user], weights=level[user], minlength=m)[ok] / n_u[ok]
+        mean_o = np.bincount(strata[~user], weights=level[~user], minlength=m)[ok] / n_o[ok]
+        lu = float(np.average(mean_u, weights=n_u[ok]))
+        lo = float(np.average(mean_o, weights=n_u[ok]))
+        out.append({"category": c, "users": int(n_u[ok].sum()), "others": int(n_o[ok].sum()), "strata": int(ok.sum()),
+                    "level_users": round(lu, 2), "level_others": round(lo, 2), "difference": round(lu - lo, 2)})
+    users_vs_others = pd.DataFrame(out, columns=["category", "users", "others", "strata", "level_users",
+                                                 "level_others", "difference"])
     # recommended then, adopted now
     recommended = pd.DataFrame(columns=["entry_id", "name", "recommended", "adopted_after", "rate"])
     if previous is not None and len(previous) and entries:
-        from assessment.recommend import rank_many
+        from assessment.recommend import Declared, rank_many
 
-        # the tools of the earlier assessments, and the catalogue entries each firm uses now, in plain
-        # Python over the columns (a pandas group per firm costs seconds at 100,000 firms)
-        had: dict[int, Inventory] = {}
-        then = uses[uses["assessment_id"].isin(previous["assessment_id"])]
-        for aid, cat, eid in zip(then["assessment_id"].tolist(), then["category"].tolist(), then["entry_id"].tolist()):
-            had.setdefault(aid, Inventory()).uses.append(PlatformUse(cat, "", eid if isinstance(eid, str) else None))
+        # the tools of the earlier assessments as columns, each with its firm's position in ``previous``
+        then_ids = previous["assessment_id"].to_numpy(dtype=np.int64)
+        then_order = np.argsort(then_ids, kind="stable")
+        p_at = np.searchsorted(then_ids[then_order], u_ids)
+        hit = (p_at < len(then_ids)) & (then_ids[then_order][np.minimum(p_at, len(then_ids) - 1)] == u_ids)
+        then = uses[hit]
+        had = Declared(then_order[p_at[hit]], [e if isinstance(e, str) else None for e in then["entry_id"].tolist()],
+                       then["category"].tolist())
         ranking = rank_many(fw, entries, previous_points, size_classes=previous["size_class"].tolist(),
-                            sectors=previous["sector"].tolist(), top=5,
-                            inventories=[had.get(a) for a in previous["assessment_id"].tolist()])
+                            sectors=previous["sector"].tolist(), top=5, inventories=had)
         latest_ids = set(previous["latest_id"].tolist())
         now_rows = use[use["assessment_id"].isin(latest_ids)]
         used_now = {(a, e) for a, e in zip(now_rows["assessment_id"].tolist(), now_rows["entry_id"].tolist())
@@ -330,10 +352,13 @@ def adoption(fw, latest: "pd.DataFrame", uses: "pd.DataFrame", entries: Sequence
         recommended = recommended.sort_values(["recommended", "entry_id"], ascending=[False, True]).reset_index(drop=True)
     # Make in Vietnam, where the department marked it
     miv = {e.id for e in entries if e.make_in_vietnam == "yes"}
-    cat_uses = use.dropna(subset=["entry_id"])
-    miv_firms = cat_uses.loc[cat_uses["entry_id"].isin(miv), "assessment_id"].nunique()
+    is_miv = np.array([e in miv for e in ent_ids], dtype=bool)
+    known = ent >= 0
+    miv_rows = np.zeros(len(ent), dtype=bool)
+    miv_rows[known] = is_miv[ent[known]] if len(ent_ids) else False
+    miv_firms = int(uses_entry[:, is_miv].any(axis=1).sum()) if len(ent_ids) else 0
     make_in_vietnam = {"marked": len(miv), "firms": int(miv_firms), "share_of_declared": round(100.0 * miv_firms / base, 1),
-                       "share_of_uses": round(100.0 * float(cat_uses["entry_id"].isin(miv).mean()), 1) if len(cat_uses) else 0.0}
+                       "share_of_uses": round(100.0 * float(miv_rows[known].mean()), 1) if known.any() else 0.0}
     return Adoption(n, int(declared), per_entry, by_category, by_group, users_vs_others, recommended, make_in_vietnam)
 
 

@@ -50,6 +50,9 @@ class AssessmentRow(Base):
         # one imported assessment per firm, framework and year, whoever confirms the file and when
         Index("uq_imported_period", "firm_id", "framework_id", "framework_version", "period", unique=True,
               sqlite_where=text(_IMPORTED_ONCE), postgresql_where=text(_IMPORTED_ONCE)),
+        # the department's narrow reads (frames.department_rows) answered from the index alone
+        Index("ix_assessments_department", "framework_id", "framework_version", "status", "claim", "firm_id",
+              "submitted_at", "id", "level", "total", "kind", "size_class", "sector", "sector_version", "locality"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)

@@ -96,6 +96,17 @@ class Ranking:
         return out
 
 
+@dataclass(frozen=True)
+class Declared:
+    """Many firms' declared platforms as three parallel columns (one item per tool): the firm's
+    position in the ranking, the catalogue entry id (None for another tool) and the category;
+    what rank_many needs of inventories, without an object per tool."""
+
+    firm: Sequence[int]
+    entry_id: Sequence[str | None]
+    category: Sequence[str]
+
+
 def rank_many(
     fw: Framework,
     entries: Iterable[Entry],
@@ -108,7 +119,7 @@ def rank_many(
     categories: Iterable[str] | None = None,
     price_bands: Iterable[str] | None = None,
     model: GapModel | None = None,
-    inventories: Sequence[Inventory | None] | None = None,
+    inventories: Sequence[Inventory | None] | Declared | None = None,
 ) -> Ranking:
     """Rank the catalogue for many firms at once (``points``: (n, n_criteria) criterion points).
 
@@ -116,7 +127,8 @@ def rank_many(
     lifts, the new level and the new points needed for the next level (only the pillars the entry
     touches are recomputed); then a stable ranking per firm with the per-category cap.
 
-    ``inventories`` (each firm's declared platforms, assessment.inventory): an entry the firm uses
+    ``inventories`` (each firm's declared platforms, assessment.inventory, or all of them as one
+    :class:`Declared`): an entry the firm uses
     is never recommended; an entry of a category the firm already covers comes after the others,
     unless the criteria it lifts are still weak for that firm (at most 40 % of their points).
     """
@@ -222,14 +234,21 @@ def rank_many(
         cat_pos = {c: i for i, c in enumerate(sorted({e.category for e in entries}))}
         used = np.zeros((n_e, n), dtype=bool)
         covered = np.zeros((max(1, len(cat_pos)), n), dtype=bool)
-        for i, inv in enumerate(inventories):
-            if inv is None:
-                continue
-            for u in inv.uses:
-                if u.entry_id in entry_pos:
-                    used[entry_pos[u.entry_id], i] = True
-                if u.category in cat_pos:
-                    covered[cat_pos[u.category], i] = True
+        if isinstance(inventories, Declared):
+            firm = np.asarray(inventories.firm, dtype=np.int64)
+            e_at = np.array([entry_pos.get(e, -1) for e in inventories.entry_id], dtype=np.int64)
+            c_at = np.array([cat_pos.get(c, -1) for c in inventories.category], dtype=np.int64)
+            used[e_at[e_at >= 0], firm[e_at >= 0]] = True
+            covered[c_at[c_at >= 0], firm[c_at >= 0]] = True
+        else:
+            for i, inv in enumerate(inventories):
+                if inv is None:
+                    continue
+                for u in inv.uses:
+                    if u.entry_id in entry_pos:
+                        used[entry_pos[u.entry_id], i] = True
+                    if u.category in cat_pos:
+                        covered[cat_pos[u.category], i] = True
         potential[used] = 0  # the firm has it: never recommended
         limit = 0.4 * np.asarray(fw.criterion_max, dtype=float)
         for k, entry in enumerate(entries):

@@ -167,3 +167,29 @@ def test_get_many_keeps_the_order_asked(store, dbi):
     assert [r.id for r in got] == [ids[2], ids[0], ids[1]] and got[0].profile.tax_code == tax_code(2, "5500")
     with pytest.raises(NotFound):
         store.get_many([ids[0], 999_999])
+
+
+def test_department_rows_are_the_frames_columns_for_own_submitted_assessments_only(store, dbi):
+    import numpy as np
+
+    from assessment import frames
+    from assessment.scoring import score_codes
+
+    rng = np.random.default_rng(5)
+    submitted = []
+    for i in range(5):
+        profile = FirmProfile(**{**PROFILE.to_dict(), "tax_code": tax_code(i, "5500"), "name": f"Firm {i}"})
+        aid, _ = store.create_assessment(profile, dbi.key)
+        codes_row = np.array([rng.integers(0, len(c.choices)) for c in dbi.criteria], dtype=np.int16)
+        store.save_answers(aid, {c.id: Answer(int(v)) for c, v in zip(dbi.criteria, codes_row)})
+        if i < 4:  # the fifth stays a draft
+            store.submit(aid, score_codes(dbi, codes_row[None, :]).firm(0))
+            submitted.append(aid)
+    frame, points = frames.submitted_frame(store, dbi, criteria=True)
+    rows = frames.department_rows(store, dbi)
+    assert rows["assessment_id"].tolist() == sorted(submitted) == frame["assessment_id"].tolist()
+    for column in [*frames.DEPARTMENT_COLUMNS, "area", "section"]:
+        assert rows[column].tolist() == frame[column].tolist(), column
+    # an earlier assessment's criterion points, read alone, in the order asked
+    wanted = [submitted[2], submitted[0]]
+    assert frames.criterion_points(store, wanted).tolist() == points[[2, 0]].tolist()

@@ -37,6 +37,16 @@ def submitted_frame(fw: Framework) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
+def _rows(url: str, framework_key: str, version: int) -> pd.DataFrame:
+    return frames.department_rows(common.store_at(url), framework_key)
+
+
+def department_rows(fw: Framework) -> pd.DataFrame:
+    """The narrow columns of every submitted assessment of the framework (frames.department_rows)."""
+    return _rows(settings().database_url, fw.key, current_versions()["assessments"])
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
 def _latest(url: str, framework_key: str, version: int):
     return frames.latest_frame(common.store_at(url), framework_key, criteria=True)
 
@@ -129,7 +139,7 @@ def _adoption(url: str, framework_key: str, by: str, year: int | None, lang: str
     entries = common.catalogue(framework_key).published()
     return inventory.read_adoption(common.store_at(url), fw, entries, by=by, lang=lang,
                                    filters=frames.Filters(year=year),
-                                   submitted=_submitted(url, framework_key, assessments, True),
+                                   rows=_rows(url, framework_key, assessments),
                                    uses=_uses(url, framework_key, assessments))
 
 
@@ -141,7 +151,7 @@ def adoption(fw: Framework, by: str, year: int | None, lang: str = "vi") -> inve
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _entry_usage(url: str, framework_key: str, assessments: int) -> inventory.EntryUsage:
-    return inventory.entry_usage(_submitted(url, framework_key, assessments, False), _uses(url, framework_key, assessments))
+    return inventory.entry_usage(_rows(url, framework_key, assessments), _uses(url, framework_key, assessments))
 
 
 def entry_usage(fw: Framework) -> inventory.EntryUsage:

@@ -31,7 +31,7 @@ def render() -> None:
         return
     fw = common.framework(common.framework_choice("plat_fw"))
     L = lang()
-    frame = data.submitted_frame(fw)
+    frame = data.department_rows(fw)
     if frame.empty:
         st.info(t("dash.empty"))
         return
