@@ -1,11 +1,10 @@
-"""Streamlit entry point: page config, language choice, router. Everything else lives in assessment/."""
+"""Streamlit entry point: language choice, router, page config. Everything else lives in assessment/."""
 
 import streamlit as st
 
 from assessment.i18n import DEFAULT_LANG, LANGUAGES
 from assessment.ui import common, startup, state
 
-st.set_page_config(page_title="DBI Sơn La", page_icon=":material/insights:", layout="centered")
 # as in .streamlit/config.toml, for a server started from another folder: no traceback on screen,
 # no built-in table download (ours neutralise formulas)
 st.set_option("client.showErrorDetails", "none")
@@ -28,4 +27,9 @@ st.session_state[state.LANG] = st.radio(
 )
 with common.page_errors():
     pages = state.pages(st.session_state[state.LANG], landing)
-    st.navigation(state.sections(st.session_state[state.LANG], pages), position="top").run()
+    page = st.navigation(state.sections(st.session_state[state.LANG], pages), position="top")
+    # One call per run, once the page to draw is known and before it draws: the department's pages
+    # wide, the firms' narrow. Two calls with different layouts in one run (app-wide "centered", then
+    # "wide" from the page) race in the browser, which keeps either one at random.
+    st.set_page_config(page_title="DBI Sơn La", page_icon=":material/insights:", layout=state.layout(page, pages))
+    page.run()

@@ -164,6 +164,90 @@ def sign_in(page, username: str, password: str) -> None:
     page.get_by_role("button", name="Đăng nhập", exact=True).click()
 
 
+def open_from_menu(page, title: str) -> None:
+    """Switch to the page titled ``title`` in this session (no new sign-in) through the top menu,
+    whose sections are drop-downs: each is opened until one lists it."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    item = page.get_by_role("menuitem", name=title)
+    sections = page.get_by_test_id("stTopNavSection")
+    for k in range(sections.count()):
+        sections.nth(k).click()
+        try:
+            item.wait_for(state="visible", timeout=3_000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            continue
+        item.click()
+        settle(page)
+        return
+    raise AssertionError(f"no page {title!r} in the top menu")
+
+
+# --- what the page looks like -------------------------------------------------------------------
+
+# The app scrolls inside Streamlit's main container, not the window (whose scrollTop stays 0).
+_MAIN_SCROLL_TOP = """() => {
+    const m = document.querySelector("[data-testid='stMain']");
+    return m ? m.scrollTop : document.scrollingElement.scrollTop;
+}"""
+# Streamlit's "centered" layout caps the block of elements at 736 px; "wide" gives it the window.
+_CONTENT_WIDTH = """() => {
+    const b = document.querySelector("[data-testid='stMainBlockContainer']");
+    return b ? b.getBoundingClientRect().width : 0;
+}"""
+CENTERED_MAX_PX = 736
+
+
+def scroll_top(page) -> float:
+    """How far the page is scrolled down (the main container's scrollTop)."""
+    return page.evaluate(_MAIN_SCROLL_TOP)
+
+
+def expect_scrolled_to_top(page, *, within: float = 5, timeout: float = 10_000) -> None:
+    """The page is (or within ``timeout`` ms comes to be) scrolled to its top."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(f"() => ({_MAIN_SCROLL_TOP})() <= {within}", timeout=timeout)
+    except PlaywrightTimeout:
+        raise AssertionError(f"the page stays scrolled down: scrollTop {scroll_top(page)}") from None
+
+
+def content_width(page) -> float:
+    """The width of the block the page's elements are laid out in."""
+    return page.evaluate(_CONTENT_WIDTH)
+
+
+def expect_layout(page, *, wide: bool, timeout: float = 10_000) -> None:
+    """The page is drawn in the wide layout (the block wider than the centered cap) or the centered
+    one; on a screen narrower than the cap the two look alike, so this is for a desktop viewport."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    test = f"w > {CENTERED_MAX_PX + 1}" if wide else f"w <= {CENTERED_MAX_PX + 1}"
+    try:
+        page.wait_for_function(f"() => {{ const w = ({_CONTENT_WIDTH})(); return {test}; }}", timeout=timeout)
+    except PlaywrightTimeout:
+        raise AssertionError(f"expected the {'wide' if wide else 'centered'} layout on {page.url}: "
+                             f"content {content_width(page):.0f} px wide in a "
+                             f"{page.viewport_size['width']} px window") from None
+
+
+def horizontal_overflow(page) -> dict[str, tuple[int, int]]:
+    """What is wider than the window: {element: (scrollWidth, visible width)} for the document and
+    the main container (the one that scrolls), empty when nothing overflows (1 px of rounding)."""
+    return page.evaluate("""() => {
+        const out = {};
+        const check = (name, e, visible) => {
+            if (e && e.scrollWidth > visible + 1) out[name] = [e.scrollWidth, visible];
+        };
+        check("document", document.documentElement, window.innerWidth);
+        const m = document.querySelector("[data-testid='stMain']");
+        check("stMain", m, m ? m.clientWidth : 0);
+        return out;
+    }""")
+
+
 # --- screenshots --------------------------------------------------------------------------------
 
 

@@ -3,8 +3,11 @@
 1. A firm answers the whole questionnaire on a phone-sized screen in Vietnamese, submits, sees its
    level and total, reopens them in a new browser with its resume code (link and resume page), and
    downloads its PDF scorecard.
+   Each new step opens scrolled to its top.
 2. The department signs in, filters the dashboard by a locality, exports the filtered list as XLSX,
-   and opens the firm clusters.
+   and opens the firm clusters; its pages are drawn wide on every run, the firms' narrow.
+3. On a phone, the department sees the platforms firms use, by each breakdown, without an error,
+   without a group under 5 firms and without anything wider than the screen.
 
 They skip, saying how to enable them, without chromium or playwright; CI (.ci/run) installs both and
 sets DBI_TEST_CHROMIUM, and then a missing piece is an error, not a skip. A failing test saves
@@ -28,12 +31,17 @@ from browser_support import (
     Pages,
     StreamlitServer,
     app_env,
-    chromium_path,
     choose,
+    chromium_path,
+    expect_layout,
+    expect_scrolled_to_top,
+    horizontal_overflow,
     metric,
     missing_reason,
+    open_from_menu,
     readme_screenshot,
     register_failure_screenshots,
+    scroll_top,
     settle,
     sign_in,
 )
@@ -177,12 +185,19 @@ def test_firm_assesses_on_a_phone_and_resumes_with_its_code(pages, fw):
     expect(shown.get_by_role("button", name="Sao chép mã")).to_be_visible()
 
     # one step per pillar; every question is a radio or a number input
+    title = page.get_by_role("heading", name="Tự đánh giá mức độ chuyển đổi số")
     for i, pillar in enumerate(fw.pillars, start=2):
         expect(page.get_by_text(f"Bước {i}/{n_steps}: {pillar.id}.")).to_be_visible()
         settle(page)  # the step before is gone (its form would be a second "save" button)
+        # each new step opens at its top, not where "next" was pressed at the bottom of the last one
+        expect_scrolled_to_top(page)
+        expect(title).to_be_in_viewport()
         for crit in pillar.criteria:
             _answer(page, crit, codes[crit.id])
-        page.get_by_role("button", name="Lưu và tiếp tục →").click()
+        next_step = page.get_by_role("button", name="Lưu và tiếp tục →")
+        next_step.scroll_into_view_if_needed()
+        assert scroll_top(page) > 844, scroll_top(page)  # a step is long on a phone: "next" is far down
+        next_step.click()
         heads = [c for c in pillar.criteria if c.headcount and codes[c.id] > c.highest_code_for(8)]
         if heads:  # more staff than the firm's 8 employees: said under the question, in Vietnamese
             warning = page.get_by_text(re.compile(rf"^{re.escape(heads[0].id)}: câu trả lời .* nhiều hơn số lao động"))
@@ -194,6 +209,7 @@ def test_firm_assesses_on_a_phone_and_resumes_with_its_code(pages, fw):
     # the platforms the firm uses (optional): one from the catalogue, one typed in
     expect(page.get_by_text(f"Bước {n_steps - 1}/{n_steps}: Nền tảng số đang dùng")).to_be_visible()
     settle(page)
+    expect_scrolled_to_top(page)
     choose(page, "Bán hàng, POS, đa kênh", "KiotViet")
     page.keyboard.press("Escape")
     box = page.get_by_role("combobox", name="Kế toán", exact=True)
@@ -260,6 +276,7 @@ def test_department_filters_dashboard_exports_xlsx_and_sees_clusters(pages):
            ).to_be_visible()
     before = _count(firms.inner_text())
     assert before >= DEMO_FIRMS
+    expect_layout(page, wide=True)  # the department's pages use the whole width
     readme_screenshot(page, "dashboard", top=page.get_by_test_id("stMultiSelect").first)
 
     choose(page, "Khu vực (huyện cũ)", area)
@@ -268,12 +285,24 @@ def test_department_filters_dashboard_exports_xlsx_and_sees_clusters(pages):
     settle(page)  # the download button must be the filtered run's, not the previous one
     after = _count(firms.inner_text())
     assert 0 < after < before
+    expect_layout(page, wide=True)  # still wide after a rerun
 
     with page.expect_download(timeout=TIMEOUT_MS) as download:
         page.get_by_role("button", name="Tải danh sách đang lọc (XLSX)").click()
     table = pd.read_excel(download.value.path(), engine="openpyxl")
     assert len(table) == after
     assert set(table["Khu vực (huyện cũ)"]) == {area} and table["Xã, phường"].nunique() > 1
+
+    # every run of a department page is wide, of a firm's page narrow: switched within this session,
+    # and reruns of the same page (two layouts in one run used to leave either one at random)
+    for title, wide in (("Nền tảng đang dùng (Sở)", True), ("Phương pháp", False), ("Bảng điều khiển (Sở)", True)):
+        open_from_menu(page, title)
+        expect_layout(page, wide=wide)
+    for _ in range(3):
+        page.evaluate("() => document.activeElement && document.activeElement.blur()")  # no input has the key
+        page.keyboard.press("r")  # Streamlit's rerun shortcut
+        settle(page)
+        expect_layout(page, wide=True)
 
     # a new page load is a new Streamlit session: sign in again on the clusters page
     page.goto("/clusters")
@@ -285,5 +314,77 @@ def test_department_filters_dashboard_exports_xlsx_and_sees_clusters(pages):
     settle(page, timeout=2 * TIMEOUT_MS)
     names = [n.strip() for n in titles.all_inner_texts()]
     assert len(names) >= 2, names
+    expect_layout(page, wide=True)
     assert all(re.match(rf"{i}\. \S", n) for i, n in enumerate(names)), names
     assert sum(int(re.search(r"· (\d+) doanh nghiệp$", n).group(1)) for n in names) >= DEMO_FIRMS, names
+
+
+BREAKDOWNS = ("Xã, phường", "Ngành", "Quy mô", "Mức chuyển đổi số", "Khu vực (huyện cũ)")  # plat.by.* in vi.yaml
+_GROUP_CELL = re.compile(r"group_name: (?P<group>[^;]+);.*Số doanh nghiệp đã khai trong nhóm: (?P<n>[\d.,]+)")
+
+
+def _small_communes(database_url: str) -> set[str]:
+    """Names of the communes where fewer than MIN_GROUP firms have submitted anything: no firm's
+    latest assessment can make a group of MIN_GROUP there, so the page must never show them."""
+    from sqlalchemy import create_engine, text
+
+    from assessment.firms import localities
+    from assessment.inventory import MIN_GROUP
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT locality, COUNT(DISTINCT firm_id) FROM assessments "
+                                     "WHERE status = 'submitted' GROUP BY locality")).all()
+    finally:
+        engine.dispose()
+    locs = localities(str(ROOT / "assessment" / "data" / "localities" / "son-la.yaml"))
+    name = {code: locs[code].name if code in locs else code for code, _ in rows}
+    small = {name[code] for code, n in rows if n < MIN_GROUP}
+    return small - {name[code] for code, n in rows if n >= MIN_GROUP}  # a name shared with a larger one proves nothing
+
+
+def test_department_sees_platforms_in_use_on_a_phone(app, pages):
+    """"Nền tảng đang dùng" on a phone: adoption figures and charts, every breakdown redrawn without
+    an error, no group under MIN_GROUP firms in the chart by group, nothing wider than the screen."""
+    from playwright.sync_api import expect
+
+    from assessment.inventory import MIN_GROUP
+
+    page = pages.new(390, 844, phone=True, scale=2)
+    page.goto("/platforms")
+    sign_in(page, ADMIN_USER, ADMIN_PASSWORD)
+    expect(page.get_by_role("heading", name="Nền tảng đang dùng", exact=True)).to_be_visible()
+    declared = metric(page, "Doanh nghiệp đã khai nền tảng")
+    expect(declared).to_have_text(re.compile(r"^\d[\d.]*$"))
+    assert 0 < _count(declared.inner_text()) <= _count(metric(page, "Doanh nghiệp đã đánh giá").inner_text())
+
+    charts = page.get_by_test_id("stVegaLiteChart")
+    # the share of firms in each category: drawn bars whose labels carry a percentage
+    bars = charts.first.locator("[aria-label^='Tỷ lệ doanh nghiệp (%): ']")
+    expect(bars.first).to_be_attached()
+    shares = [float(re.match(r"Tỷ lệ doanh nghiệp \(%\): ([\d.]+)", label).group(1))
+              for label in bars.evaluate_all("bars => bars.map(b => b.getAttribute('aria-label'))")]
+    assert shares and all(0 <= s <= 100 for s in shares) and max(shares) > 0, shares
+    expect(charts.first.locator("canvas, svg").first).to_be_visible()
+    assert horizontal_overflow(page) == {}, horizontal_overflow(page)
+
+    small = _small_communes(app[1])
+    assert small, "the demo province should have communes with too few firms to show"
+    for by in BREAKDOWNS:
+        choose(page, "Xem theo", by)
+        settle(page)
+        expect(page.get_by_role("heading", name=f"Theo {by.lower()}", exact=True)).to_be_visible()
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        expect(page.get_by_text("Traceback")).to_have_count(0)
+        expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+        # the chart by group: each cell says its group and how many declaring firms the group has
+        cells = charts.locator("[aria-label*='Số doanh nghiệp đã khai trong nhóm: ']")
+        expect(cells.first).to_be_attached()
+        found = [_GROUP_CELL.search(label) for label in cells.evaluate_all("cs => cs.map(c => c.getAttribute('aria-label'))")]
+        assert all(found), [c for c in found if c is None]
+        sizes = {m.group("group"): int(re.sub(r"[.,]", "", m.group("n"))) for m in found}
+        assert sizes and min(sizes.values()) >= MIN_GROUP, sizes
+        if by == "Xã, phường":
+            assert not small & set(sizes), small & set(sizes)
+        assert horizontal_overflow(page) == {}, (by, horizontal_overflow(page))

@@ -162,9 +162,9 @@ def resume_link(code: str) -> str:
 
 
 def department_page() -> None:
-    """The department's pages use the whole screen width (tables of firms, charts side by side);
-    the firms' pages stay narrow, which suits a phone."""
-    st.set_page_config(layout="wide")
+    """Kept for the department's pages that call it first: their wide layout is set by app.py
+    (:func:`state.layout`), once per run before the page draws. A second st.set_page_config with
+    another layout in the same run raced with app.py's in the browser (random narrow pages)."""
 
 
 def copyable(text: str, button: str, done: str, *, large: bool = False) -> None:
@@ -193,12 +193,19 @@ def copyable(text: str, button: str, done: str, *, large: bool = False) -> None:
 
 
 def scroll_to_top() -> None:
-    """Bring a new step into view from its top (Streamlit keeps the scroll position otherwise)."""
+    """Bring a new step into view from its top (Streamlit keeps the scroll position otherwise).
+
+    The page scrolls inside Streamlit's main container (``stMain``), not the window. Streamlit
+    re-runs a script of ``st.html`` only when its content changes, so each request carries its own
+    number: a fixed script would scroll on the first step change and never again."""
     if st.session_state.pop(state.SCROLL_TOP, False):
-        # A fixed script of ours (no user text), so running it is safe.
+        n = st.session_state[state.SCROLL_RUNS] = st.session_state.get(state.SCROLL_RUNS, 0) + 1
+        # A fixed script of ours (no user text; n is an int), so running it is safe.
         st.html(
-            "<script>const m = document.querySelector('[data-testid=\"stMain\"], section.main');"
-            "if (m) { m.scrollTo(0, 0); } window.scrollTo(0, 0);</script>",
+            f"<script>(function(){{ /* step change {int(n)} */ "
+            "const m = document.querySelector('[data-testid=\"stMain\"], section.main');"
+            "if (m) { m.scrollTo(0, 0); } window.scrollTo(0, 0);"
+            "})();</script>",
             unsafe_allow_javascript=True,
         )
 

@@ -25,6 +25,7 @@ CLAIM_PROFILE = "claim_profile"  # a profile waiting for "continue as a claim" o
 LINK_CODE = "_link_code"  # the ?code= of the link this session was opened with (handled once)
 LINK_ERROR = "link_error"  # that code was wrong
 SCROLL_TOP = "_scroll_top"  # scroll the next step to its top
+SCROLL_RUNS = "_scroll_runs"  # how many times a step was scrolled to its top (makes each script new)
 USER = "dept_user"  # the signed-in department account
 USER_SEEN = "dept_seen"  # when it was last active (idle sessions end)
 IMPORT_REPORT = "imp_report"  # the checked upload: (digest, language, report, preview)
@@ -90,6 +91,17 @@ def sections(lang: str, built: dict[str, st.Page]) -> dict[str, list[st.Page]]:
 
     titles = {"firm": i18n.translate("nav.section_firm", lang), "department": settings().department(lang)}
     return {titles[section]: [built[p.name] for p in PAGES if p.section == section] for section in titles}
+
+
+def layout(page: st.Page, built: dict[str, st.Page]) -> str:
+    """The layout ``page`` (one of ``built``, as st.navigation returned it) is drawn in: "wide" for
+    the department's pages (tables of firms, charts side by side), "centered" for the firms', which
+    suits a phone. app.py sets it once per run, before the page runs."""
+    name = next((n for n, p in built.items() if p is page), None)
+    if name is None:  # not the very object: the default page's url_path is "", the others' their name
+        name = next((spec.name for spec in PAGES if page.url_path == spec.url_path), None)
+    spec = next((s for s in PAGES if s.name == name), None)
+    return "wide" if spec is not None and spec.section == "department" else "centered"
 
 
 def go(name: str) -> None:
