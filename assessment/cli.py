@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -155,22 +156,47 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from assessment import demo
 
-    if not 1 <= args.firms <= 999_999:
-        print("error: --firms must be between 1 and 999999", file=sys.stderr)
+    if not 1 <= args.firms <= demo.MAX_FIRMS:
+        print(f"error: --firms must be between 1 and {demo.MAX_FIRMS}", file=sys.stderr)
         return 1
     fw = resolve_framework(args.framework)
     cfg = settings()
     store = Store.from_url(cfg.database_url)
     catalogue = CatalogueStore(store, fw)
     catalogue.seed_if_empty()
+    entries = catalogue.published()
+    levels: Counter = Counter()
+    written = 0
+    started = time.monotonic()
+    chunk = max(1, args.chunk or demo.CHUNK)
+    if args.firms <= chunk:  # one transaction: the old demo stays until the new one is in
+        firms = demo.generate(fw, args.firms, seed=args.seed, entries=entries)
+        written = store.replace_demo(fw, firms)
+        levels.update(int(x) for x in demo.scores_of(fw, firms).level)
+    else:  # chunk by chunk, each in its own transaction, memory flat; a progress line on stderr
+        store.clear_demo()
+        done = 0
+        for firms in demo.generate_chunks(fw, args.firms, seed=args.seed, chunk=chunk, entries=entries):
+            written += store.add_demo(fw, firms)
+            levels.update(int(x) for x in demo.scores_of(fw, firms).level)
+            done += len(firms)
+            _progress(done, args.firms, started)
+        print(file=sys.stderr)
     # the province's communes, weighted; the platforms firms use, from the published catalogue
-    firms = demo.generate(fw, args.firms, seed=args.seed, entries=catalogue.published())
-    written = store.replace_demo(fw, firms)
-    levels = Counter(int(x) for x in demo.scores_of(fw, firms).level)
-    print(f"demo province: {len(firms)} firms, {written} submitted assessments ({fw.key}, seed {args.seed}) "
-          f"in {cfg.database_url}")
+    print(f"demo province: {args.firms} firms, {written} submitted assessments ({fw.key}, seed {args.seed}) "
+          f"in {cfg.database_url} ({time.monotonic() - started:.0f} s)")
     print("levels now: " + ", ".join(f"{lv}: {levels.get(lv, 0)}" for lv in range(fw.max_level + 1)))
     return 0
+
+
+def _progress(done: int, total: int, started: float) -> None:
+    """One line on stderr, rewritten in place: a bar, firms written, elapsed and remaining time."""
+    share = done / total
+    elapsed = time.monotonic() - started
+    left = elapsed / share - elapsed if share else 0
+    bar = "#" * int(30 * share)
+    print(f"\r[{bar:<30}] {done:,}/{total:,} firms ({100 * share:.0f} %), {elapsed:.0f} s, about {left:.0f} s left",
+          end="", file=sys.stderr, flush=True)
 
 
 def cmd_platforms(args: argparse.Namespace) -> int:
@@ -449,6 +475,7 @@ def build_parser() -> argparse.ArgumentParser:
     dem.add_argument("--firms", type=int, default=500, help="number of firms (default: %(default)s)")
     dem.add_argument("--seed", type=int, default=1, help="random seed (default: %(default)s)")
     dem.add_argument("--framework", default=None, help="framework id, id@version or a framework file")
+    dem.add_argument("--chunk", type=int, default=None, help=argparse.SUPPRESS)  # tests: a small chunk
     dem.set_defaults(func=cmd_demo)
 
     clu = sub.add_parser("cluster", help="group firms by maturity profile (k-means on pillar percentages)",

@@ -17,6 +17,7 @@ code the app accepts does.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,12 +115,30 @@ def answer_matrix(fw: Framework, n: int, *, seed: int) -> np.ndarray:
     return _draw(fw, n, np.random.default_rng(seed))[3]
 
 
-def generate(fw: Framework, n: int, *, seed: int, localities: list[str] | None = None,
-             today: dt.date | None = None, earlier_share: float = 0.35, entries=()) -> list[DemoFirm]:
+MAX_FIRMS = 2_000_000  # demo tax codes 99xxxxxxxx and households 999xxxxxxxxx stay distinct
+CHUNK = 50_000  # firms generated and written at a time: memory stays flat for a million
+
+
+def generate_chunks(fw: Framework, n: int, *, seed: int, chunk: int = CHUNK, **options) -> Iterator[list[DemoFirm]]:
+    """``n`` demo firms in lists of at most ``chunk``, the same for the same seed (and chunk size):
+    the first chunk is ``generate(fw, min(n, chunk), seed=seed)``, chunk k draws from the seed
+    sequence (seed, k), so the firms of a small demo do not change when chunks are added. Firm
+    numbers and tax codes continue across chunks."""
+    codes = demo_tax_codes(n)
+    for k, start in enumerate(range(0, n, chunk)):
+        size = min(chunk, n - start)
+        yield generate(fw, size, seed=seed if k == 0 else [seed, k], first=start, tax_codes=codes[start:start + size],
+                       **options)
+
+
+def generate(fw: Framework, n: int, *, seed: int | list[int], localities: list[str] | None = None,
+             today: dt.date | None = None, earlier_share: float = 0.35, entries=(), first: int = 0,
+             tax_codes: list[str] | None = None) -> list[DemoFirm]:
     """``n`` demo firms, the same for the same seed. ``localities``: the unit codes to use, evenly;
     by default the province's current communes and wards, weighted as in the localities file.
     ``entries`` (the published catalogue): firms also list the platforms they use, more of them the
-    more mature they are, some tools outside the catalogue, a few linked to each other."""
+    more mature they are, some tools outside the catalogue, a few linked to each other. ``first``
+    and ``tax_codes``: where the firms' numbering starts and their codes (generate_chunks)."""
     from assessment.firms import current_localities
 
     rng = np.random.default_rng(seed)
@@ -136,7 +155,7 @@ def generate(fw: Framework, n: int, *, seed: int, localities: list[str] | None =
         loc = rng.choice(localities, size=n)
     kinds = rng.choice(list(KIND_WEIGHTS), size=n, p=list(KIND_WEIGHTS.values()))
     days_ago = rng.integers(0, 60, size=n)
-    tax_codes = demo_tax_codes(n)
+    tax_codes = tax_codes if tax_codes is not None else demo_tax_codes(n)
     version = sector_version_on(today)
     by_category: dict[str, list] = {}
     for e in sorted(entries, key=lambda e: e.id):
@@ -154,8 +173,8 @@ def generate(fw: Framework, n: int, *, seed: int, localities: list[str] | None =
         if sector not in sectors_of(version):  # a framework date before VSIC 2025: the 2018 letter
             sector = {"T": "S"}.get(sector, sector)
         parts = HOUSEHOLD_NAMES if kind == "household" else NAME_PARTS[sector]
-        name = f"{DEMO_PREFIX}{rng.choice(parts)} {rng.choice(PLACE_WORDS)} {i + 1}"
-        code = {"household": f"999{i:09d}", "branch": f"{tax_codes[i]}-001"}.get(kind, tax_codes[i])
+        name = f"{DEMO_PREFIX}{rng.choice(parts)} {rng.choice(PLACE_WORDS)} {first + i + 1}"
+        code = {"household": f"999{first + i:09d}", "branch": f"{tax_codes[i]}-001"}.get(kind, tax_codes[i])
         profile = FirmProfile(
             tax_code=code, name=name, sector=sector, employees=employees,
             revenue_bn=revenue, capital_bn=None, locality=str(loc[i]), kind=kind, sector_version=version,

@@ -23,7 +23,10 @@ from assessment.framework import nfc
 if TYPE_CHECKING:
     import pandas as pd
 
-MIN_GROUP = 5  # no figure about a group of fewer firms is shown (k-anonymity of the department's view)
+# no figure about a group of fewer firms is shown (k-anonymity of the department's view): groups by
+# area, commune, sector, size class or level, and the strata of users against non-users. A count of
+# firms using one platform across the province is not a group of firms and is shown as it is.
+MIN_GROUP = 5
 MAX_NAME = 120
 
 
@@ -286,7 +289,8 @@ def adoption(fw, latest: "pd.DataFrame", uses: "pd.DataFrame", entries: Sequence
     sizes = np.bincount(group[mine], minlength=len(groups))
     counts = np.stack([np.bincount(group[mine], weights=has[mine, k], minlength=len(groups))
                        for k in range(len(cats))], axis=1).astype(np.int64) if len(groups) else np.zeros((0, len(cats)))
-    g_at, c_at = np.nonzero((counts > 0) & (sizes[:, None] >= MIN_GROUP))  # no figure of a small group
+    # every category of every group of MIN_GROUP firms or more (0 % shown as such); nothing of a smaller group
+    g_at, c_at = np.nonzero(np.broadcast_to(sizes[:, None] >= MIN_GROUP, counts.shape))
     by_group = pd.DataFrame({"group": [groups[g] for g in g_at], "category": [cats[c] for c in c_at],
                              "firms": counts[g_at, c_at].astype(np.int64), "firms_in_group": sizes[g_at].astype(np.int64)})
     by_group["share"] = (100.0 * by_group["firms"] / by_group["firms_in_group"]).round(1)

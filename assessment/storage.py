@@ -344,78 +344,93 @@ class Store:
         then store ``firms`` (assessment.demo.DemoFirm) as submitted demo assessments, in one
         transaction; returns how many assessments were written. A demo tax code that a real firm
         holds (or that someone claimed) is skipped."""
+        with self._session.begin() as s:
+            self._clear_demo(s)
+            return self._add_demo(s, fw, firms)
+
+    def clear_demo(self) -> None:
+        """Remove what earlier `demo` runs wrote (a large demo is then added chunk by chunk)."""
+        with self._session.begin() as s:
+            self._clear_demo(s)
+
+    def add_demo(self, fw, firms) -> int:
+        """Store one chunk of demo firms in its own transaction (see replace_demo)."""
+        with self._session.begin() as s:
+            return self._add_demo(s, fw, firms)
+
+    @staticmethod
+    def _clear_demo(s) -> None:
+        demo_ids = select(AssessmentRow.id).where(AssessmentRow.source == DEMO)
+        s.execute(delete(ScoreRow).where(ScoreRow.assessment_id.in_(demo_ids)))
+        s.execute(delete(PlatformUseRow).where(PlatformUseRow.assessment_id.in_(demo_ids)))
+        s.execute(update(AssessmentRow).where(AssessmentRow.previous_id.in_(demo_ids)).values(previous_id=None))
+        s.execute(delete(AssessmentRow).where(AssessmentRow.source == DEMO))
+        s.execute(delete(FirmRow).where(FirmRow.demo.is_(True),
+                                        ~select(AssessmentRow.id).where(AssessmentRow.firm_id == FirmRow.id)
+                                        .exists()))
+        versions.bump(s, "assessments")
+
+    @staticmethod
+    def _add_demo(s, fw, firms) -> int:
         from assessment.scoring import score_codes
 
         fw_id, fw_version = fw.id, fw.version
-        with self._session.begin() as s:
-            old_ids = s.scalars(select(AssessmentRow.id).where(AssessmentRow.source == DEMO)).all()
-            for start in range(0, len(old_ids), 5_000):
-                chunk = old_ids[start:start + 5_000]
-                s.execute(delete(ScoreRow).where(ScoreRow.assessment_id.in_(chunk)))
-                s.execute(delete(PlatformUseRow).where(PlatformUseRow.assessment_id.in_(chunk)))
-                s.execute(update(AssessmentRow).where(AssessmentRow.previous_id.in_(chunk)).values(previous_id=None))
-            s.execute(delete(AssessmentRow).where(AssessmentRow.source == DEMO))
-            s.execute(delete(FirmRow).where(FirmRow.demo.is_(True),
-                                            ~select(AssessmentRow.id).where(AssessmentRow.firm_id == FirmRow.id)
-                                            .exists()))
-            versions.bump(s, "assessments")
-            wanted = [f.profile.tax_code for f in firms]
-            taken: set[str] = set()
-            for start in range(0, len(wanted), 5_000):
-                taken.update(s.scalars(select(FirmRow.tax_code).where(FirmRow.tax_code.in_(wanted[start:start + 5_000]))))
-            firms = [f for f in firms if f.profile.tax_code not in taken]
-            if not firms:
-                return 0
-            current = score_codes(fw, np.stack([f.codes for f in firms]))
-            with_earlier = [i for i, f in enumerate(firms) if f.earlier_codes is not None]
-            earlier = score_codes(fw, np.stack([firms[i].earlier_codes for i in with_earlier])) if with_earlier else None
-            s.execute(insert(FirmRow), [{"tax_code": f.profile.tax_code, "name": f.profile.name, "demo": True}
-                                        for f in firms])
-            firm_id = {code: fid for code, fid in s.execute(select(FirmRow.tax_code, FirmRow.id)
-                                                            .where(FirmRow.demo.is_(True))).all()}
+        versions.bump(s, "assessments")
+        wanted = [f.profile.tax_code for f in firms]
+        taken: set[str] = set()
+        for start in range(0, len(wanted), 5_000):
+            taken.update(s.scalars(select(FirmRow.tax_code).where(FirmRow.tax_code.in_(wanted[start:start + 5_000]))))
+        firms = [f for f in firms if f.profile.tax_code not in taken]
+        if not firms:
+            return 0
+        current = score_codes(fw, np.stack([f.codes for f in firms]))
+        with_earlier = [i for i, f in enumerate(firms) if f.earlier_codes is not None]
+        earlier = score_codes(fw, np.stack([firms[i].earlier_codes for i in with_earlier])) if with_earlier else None
+        firm_rows = [{"tax_code": f.profile.tax_code, "name": f.profile.name, "demo": True} for f in firms]
+        firm_id: dict[str, int] = {}
+        for start in range(0, len(firm_rows), 5_000):  # many rows per statement, ids in order
+            batch = firm_rows[start:start + 5_000]
+            ids = s.scalars(insert(FirmRow).returning(FirmRow.id, sort_by_parameter_order=True), batch).all()
+            firm_id.update(zip((r["tax_code"] for r in batch), ids))
 
-            def rows(indices, scores, when, codes_of, platforms_of):
-                out = []
-                for i, document in zip(indices, scores.to_dicts()):
-                    f = firms[i]
-                    columns, score = score_forms(document)
-                    out.append({
-                        "firm_id": firm_id[f.profile.tax_code], "framework_id": fw_id, "framework_version": fw_version,
-                        "status": SUBMITTED, "lang": "vi", "resume_hash": codes.code_hash(codes.new_code()),
-                        "source": DEMO,
-                        "created_at": when(f), "updated_at": when(f), "submitted_at": when(f),
-                        **columns, "step": 0, **profile_columns(f.profile),
-                        "answers": dict(zip(fw.criterion_ids, map(int, codes_of(f)))),
-                        "_scores": score, "_platforms": platforms_of(f),
-                    })
-                return out
+        def rows(indices, scores, when, codes_of, platforms_of):
+            out = []
+            for i, document in zip(indices, scores.to_dicts()):
+                f = firms[i]
+                columns, score = score_forms(document)
+                out.append({
+                    "firm_id": firm_id[f.profile.tax_code], "framework_id": fw_id, "framework_version": fw_version,
+                    "status": SUBMITTED, "lang": "vi", "resume_hash": codes.code_hash(codes.new_code()),
+                    "source": DEMO,
+                    "created_at": when(f), "updated_at": when(f), "submitted_at": when(f),
+                    **columns, "step": 0, **profile_columns(f.profile),
+                    "answers": dict(zip(fw.criterion_ids, map(int, codes_of(f)))),
+                    "_scores": score, "_platforms": platforms_of(f),
+                })
+            return out
 
-            def write(batch, previous=None):
-                scores_rows = [row.pop("_scores") for row in batch]
-                tools = [row.pop("_platforms") for row in batch]
-                if previous is not None:
-                    for row in batch:
-                        row["previous_id"] = previous.get(row["firm_id"])
-                else:
-                    for row in batch:
-                        row["previous_id"] = None
-                ids = []
-                for start in range(0, len(batch), 5_000):  # many rows per statement, ids in order
-                    ids += s.scalars(insert(AssessmentRow).returning(AssessmentRow.id, sort_by_parameter_order=True),
-                                     batch[start:start + 5_000]).all()
-                # Core executemany (not the ORM's bulk path): many score rows stay quick
-                s.connection().execute(ScoreRow.__table__.insert(),
-                                       [{"assessment_id": aid, **sc} for aid, sc in zip(ids, scores_rows)])
-                uses = [{"assessment_id": aid, **r} for aid, mine in zip(ids, tools) for r in inventory.rows_of(mine)]
-                for start in range(0, len(uses), 50_000):
-                    s.connection().execute(PlatformUseRow.__table__.insert(), uses[start:start + 50_000])
-                return ids
+        def write(batch, previous=None):
+            scores_rows = [row.pop("_scores") for row in batch]
+            tools = [row.pop("_platforms") for row in batch]
+            for row in batch:
+                row["previous_id"] = previous.get(row["firm_id"]) if previous is not None else None
+            ids = []
+            for start in range(0, len(batch), 5_000):  # many rows per statement, ids in order
+                ids += s.scalars(insert(AssessmentRow).returning(AssessmentRow.id, sort_by_parameter_order=True),
+                                 batch[start:start + 5_000]).all()
+            # Core executemany (not the ORM's bulk path): many score rows stay quick
+            s.connection().execute(ScoreRow.__table__.insert(),
+                                   [{"assessment_id": aid, **sc} for aid, sc in zip(ids, scores_rows)])
+            uses = [{"assessment_id": aid, **r} for aid, mine in zip(ids, tools) for r in inventory.rows_of(mine)]
+            for start in range(0, len(uses), 50_000):
+                s.connection().execute(PlatformUseRow.__table__.insert(), uses[start:start + 50_000])
+            return ids
 
-            earlier_ids = write(rows(with_earlier, earlier, lambda f: f.earlier_at, lambda f: f.earlier_codes,
-                                     lambda f: f.earlier_platforms)) if earlier is not None else []
-            previous = {firm_id[firms[i].profile.tax_code]: aid for i, aid in zip(with_earlier, earlier_ids)}
-            write(rows(range(len(firms)), current, lambda f: f.submitted_at, lambda f: f.codes, lambda f: f.platforms),
-                  previous)
+        earlier_ids = write(rows(with_earlier, earlier, lambda f: f.earlier_at, lambda f: f.earlier_codes,
+                                 lambda f: f.earlier_platforms)) if earlier is not None else []
+        previous = {firm_id[firms[i].profile.tax_code]: aid for i, aid in zip(with_earlier, earlier_ids)}
+        write(rows(range(len(firms)), current, lambda f: f.submitted_at, lambda f: f.codes, lambda f: f.platforms),
+              previous)
         return len(firms) + len(with_earlier)
 
     def submitted_periods(self, framework_key: str, tax_codes: set[str]) -> set[tuple[str, int]]:

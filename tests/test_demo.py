@@ -11,6 +11,8 @@ import numpy as np
 
 from assessment import demo
 from assessment.firms import current_localities, localities, tax_code_error
+from assessment.framework import DEFAULT_FRAMEWORK_FILE, load_framework
+from assessment.storage import Store
 from tests.conftest import latest_records
 
 UNITS = list(current_localities())
@@ -107,4 +109,25 @@ def test_demo_command(tmp_path):
     assert proc.stdout.startswith("demo province: 40 firms,")
     bad = subprocess.run([sys.executable, "-m", "assessment", "demo", "--firms", "0"], cwd=root,
                          capture_output=True, text=True, env=env, timeout=120)
-    assert bad.returncode == 1 and "--firms must be between 1 and 999999" in bad.stderr
+    assert bad.returncode == 1 and f"--firms must be between 1 and {demo.MAX_FIRMS}" in bad.stderr
+    # a large demo goes chunk by chunk, each in its own transaction, with a progress line; run again, it replaces
+    for _ in range(2):
+        big = subprocess.run([sys.executable, "-m", "assessment", "demo", "--firms", "130", "--seed", "5", "--chunk",
+                              "50"], cwd=root, capture_output=True, text=True, env=env, timeout=120)
+        assert big.returncode == 0, big.stderr
+        assert "130/130 firms (100 %)" in big.stderr and big.stdout.startswith("demo province: 130 firms,")
+    store = Store.from_url(env["DBI_DATABASE_URL"])
+    latest = latest_records(store, load_framework(DEFAULT_FRAMEWORK_FILE))
+    assert len(latest) == 130 == len({r.profile.tax_code for r in latest})
+    store.engine.dispose()
+
+
+def test_a_demo_in_chunks_starts_as_the_small_demo_and_numbers_on(dbi):
+    whole = demo.generate(dbi, 40, seed=3, localities=UNITS)
+    chunks = list(demo.generate_chunks(dbi, 100, seed=3, chunk=40, localities=UNITS))
+    assert [len(c) for c in chunks] == [40, 40, 20]
+    assert [f.profile for f in chunks[0]] == [f.profile for f in whole]  # a small demo does not change
+    firms = [f for c in chunks for f in c]
+    assert len({f.profile.tax_code for f in firms}) == 100
+    assert firms[40].profile.name.endswith(" 41") and firms[-1].profile.name.endswith(" 100")
+    assert [f.profile.tax_code for f in chunks[1]] != [f.profile.tax_code for f in chunks[0]]
