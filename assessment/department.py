@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, true, update
 from sqlalchemy.orm import sessionmaker
 
 from assessment import versions
@@ -75,7 +75,13 @@ class Department:
 
     def save_target(self, fw: Framework, *, metric: str, value: float, year: int, level: int | None = None,
                     note: str = "", who: str, target_id: int | None = None) -> int:
-        """Add a target (or change ``target_id``); raises TargetError with a translation key."""
+        """Add a target (or change ``target_id``); raises TargetError with a translation key.
+
+        A target the framework already has (same metric, level, value and year) is not added a
+        second time, whether the same form was sent twice or two administrators set it at once:
+        the one kept takes the new note (when one is given) and who set it, and its id is returned.
+        Changing a target into one that exists already merges the two.
+        """
         if metric not in METRICS:
             raise TargetError("tgt.err.metric")
         if metric == "share_at_level":
@@ -91,14 +97,28 @@ class Department:
                 raise TargetError("tgt.err.count")
         if not 2020 <= year <= 2100:
             raise TargetError("tgt.err.year")
+        note = note.strip()[:300]
         with self._session.begin() as s:
+            # first: the counter's row lock makes concurrent saves of targets wait for each other,
+            # so the look-up below sees a twin another session has just committed
+            versions.bump(s, "department")
+            twin = s.scalar(select(TargetRow).where(
+                TargetRow.framework == fw.key, TargetRow.metric == metric,
+                TargetRow.level.is_(None) if level is None else TargetRow.level == level,
+                TargetRow.value == float(value), TargetRow.year == int(year),
+                TargetRow.id != target_id if target_id is not None else true(),
+            ).order_by(TargetRow.id).limit(1))
             row = s.get(TargetRow, target_id) if target_id is not None else None
-            if row is None:
+            if twin is not None:
+                if row is not None:  # changed into a target that exists: one of them is enough
+                    s.delete(row)
+                row = twin
+                note = note or twin.note
+            elif row is None:
                 row = TargetRow(framework=fw.key)
                 s.add(row)
             row.metric, row.level, row.value, row.year = metric, level, float(value), int(year)
-            row.note, row.updated_by = note.strip()[:300], who
-            versions.bump(s, "department")
+            row.note, row.updated_by = note, who
             s.flush()
             return row.id
 

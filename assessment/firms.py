@@ -298,6 +298,15 @@ def _locality_file(path: str) -> tuple[dict[str, Locality], dict[str, Area]]:
 _PREFIXES = ("thanh pho ", "thi xa ", "thi tran ", "phuong ", "huyen ", "xa ")
 
 
+def _bare(text: str) -> str:
+    """Lower case, no diacritics (đ as d), single spaces: one character per letter."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFD", str(text or "")).replace("đ", "d").replace("Đ", "D")  # no decomposition
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(text.lower().split())
+
+
 def fold(text: str) -> str:
     """A name as people type it without accents: lower case, no diacritics (đ as d), single spaces,
     without a leading "Xã", "Phường", "Thị trấn", "Huyện", "Thị xã" or "Thành phố".
@@ -307,15 +316,52 @@ def fold(text: str) -> str:
     >>> fold("Xã Chiềng Khương"), fold("  PHƯỜNG  Tô Hiệu "), fold("chieng khuong")
     ('chieng khuong', 'to hieu', 'chieng khuong')
     """
-    import unicodedata
-
-    text = unicodedata.normalize("NFD", str(text or "")).replace("đ", "d").replace("Đ", "D")  # no decomposition
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = " ".join(text.lower().split())
+    text = _bare(text)
     for prefix in _PREFIXES:
         if text.startswith(prefix):
             return text[len(prefix):]
     return text
+
+
+# The Vietnamese alphabet: ă and â after a, đ after d, ê after e, ô and ơ after o, ư after u (f, j,
+# w, z for foreign names); the tones come second: none, huyền, hỏi, ngã, sắc, nặng.
+_VI_LETTERS = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+_RANK = {ch: chr(0x100 + i) for i, ch in enumerate(_VI_LETTERS)}  # above the space, digits and signs
+_MARKED = {("a", "\u0306"): "ă", ("a", "\u0302"): "â", ("e", "\u0302"): "ê", ("o", "\u0302"): "ô",
+           ("o", "\u031b"): "ơ", ("u", "\u031b"): "ư"}  # breve, circumflex, horn
+_TONES = {"\u0300": "1", "\u0309": "2", "\u0303": "3", "\u0301": "4", "\u0323": "5"}
+
+
+def sort_key(name: str) -> str:
+    """A key that puts names in Vietnamese dictionary order: by the letters of the Vietnamese
+    alphabet (Đ after D, Ă and Â after A, Ư after U...), then by tone, then as written; the kind
+    of unit ("Xã", "Phường", "Thị trấn"...) is not part of the name, as in :func:`fold`. Python's
+    own order (by code point) puts every name starting with Đ or an accented capital after Z.
+
+    Examples
+    --------
+    >>> sorted(["Xã Đông Hải", "Phường Dương Nội", "Xã Ân Thi", "Xã An Lạc", "Xã Bình"], key=sort_key)
+    ['Xã An Lạc', 'Xã Ân Thi', 'Xã Bình', 'Phường Dương Nội', 'Xã Đông Hải']
+    """
+    import unicodedata
+
+    written = nfc(str(name or ""))
+    text = " ".join(unicodedata.normalize("NFD", written).lower().split())
+    bases, letters, tones = [], [], []
+    i = 0
+    while i < len(text):
+        base, i = text[i], i + 1
+        marks = ""
+        while i < len(text) and unicodedata.combining(text[i]):
+            marks, i = marks + text[i], i + 1
+        letter = next((_MARKED[base, m] for m in marks if (base, m) in _MARKED), base)
+        bases.append("d" if base == "đ" else base)
+        letters.append(_RANK.get(letter, letter))
+        tones.append(next((_TONES[m] for m in marks if m in _TONES), "0"))
+    bare = "".join(bases)
+    cut = next((len(prefix) for prefix in _PREFIXES if bare.startswith(prefix)), 0)
+    # "\x01" sorts below every letter and the space: a name comes before the longer names it starts
+    return "".join(letters[cut:]) + "\x01" + "".join(tones[cut:]) + "\x01" + written
 
 
 @dataclass(frozen=True)
@@ -419,7 +465,9 @@ def _figure(raw: Any, field: str, errors: list[FieldError], *, whole: bool = Fal
         errors.append(FieldError(field, "err.value.negative"))
         return None
     if limit is not None and value > limit:
-        errors.append(FieldError(field, "err.money.unit"))
+        # the example is a number the message writes the reader's way (1,5 / 1.500.000.000 in
+        # Vietnamese, 1.5 / 1,500,000,000 in English): it travels as figures, never as text
+        errors.append(FieldError(field, "err.money.unit", (("example_bn", 1.5), ("example_dong", 1_500_000_000))))
         return None
     if value > MAX_FIGURE:
         errors.append(FieldError(field, "err.value.too_large"))

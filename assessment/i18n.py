@@ -7,6 +7,7 @@ and that every key the code uses exists.
 
 from __future__ import annotations
 
+import datetime as dt
 import string
 from functools import lru_cache
 from typing import Any
@@ -45,6 +46,8 @@ class _Formatter(string.Formatter):
             shown = value if isinstance(value, str) else number(value, self.lang, 0)  # "+5" stays as given
             return f"{shown} {one if count == 1 else many or one}"
         if spec == "num":
+            if isinstance(value, str):  # already written out (as the plural spec leaves "+5")
+                return value
             return number(value, self.lang, 0 if float(value).is_integer() else 1)
         return super().format_field(value, spec)
 
@@ -70,3 +73,30 @@ def number(value: float, lang: str, decimals: int = 1) -> str:
     if lang == "vi":
         text = text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
     return text
+
+
+# how each language writes a day: 27/11/2026 in Vietnamese, 2026-11-27 (ISO) in English, as the
+# pages, the scorecards and the exports do
+_DAY = {"vi": "%d/%m/%Y", "en": "%Y-%m-%d"}
+_DAY_INPUT = {"vi": "DD/MM/YYYY", "en": "YYYY-MM-DD"}
+
+
+def day_text(value: dt.date | dt.datetime | None, lang: str, *, time: bool = False) -> str:
+    """A date (with its hour and minute when ``time``) as each language writes it; "" for None.
+
+    Examples
+    --------
+    >>> day_text(dt.datetime(2026, 11, 27, 9, 5), "vi", time=True), day_text(dt.date(2026, 11, 27), "en")
+    ('27/11/2026 09:05', '2026-11-27')
+    """
+    if value is None:
+        return ""
+    text = value.strftime(_DAY.get(lang, _DAY[DEFAULT_LANG]))
+    if time and isinstance(value, dt.datetime):
+        text += value.strftime(" %H:%M")
+    return text
+
+
+def day_input_format(lang: str) -> str:
+    """The ``format`` of a date picker (streamlit's date_input) that writes days as :func:`day_text`."""
+    return _DAY_INPUT.get(lang, _DAY_INPUT[DEFAULT_LANG])

@@ -385,7 +385,7 @@ def test_catalogue_page_needs_a_department_account(db, dbi, monkeypatch):
     assert errors(at) == ["Tên đăng nhập hoặc mật khẩu không đúng. Sau 5 lần nhập sai liên tiếp, tài khoản bị khóa 15 phút."]
     _sign_in(at, "lo.minh", PASSWORD)
     assert not at.exception and not errors(at)
-    assert "Đang đăng nhập: Lò Văn Minh (admin)" in [c.value for c in at.caption]
+    assert "Đang đăng nhập: Lò Văn Minh (Quản trị)" in [c.value for c in at.caption]  # the role in words
     # retire Sapo: the firm's recommendations change at once, and the log records who did it
     at.selectbox(key="adm_pick").select("sapo").run()
     at.button(key="adm_retired").click().run()
@@ -832,7 +832,7 @@ def test_single_sign_on_maps_the_identity_to_an_account(db, dbi, monkeypatch):
     known.user = {"is_logged_in": True, "email": "Lan@SonLa.gov.vn"}
     known.run()
     assert not known.exception
-    assert any("Lò Thị Lan (viewer)" in c.value for c in known.caption)
+    assert any("Lò Thị Lan (Xem)" in c.value for c in known.caption)  # the role in words
 
 
 def test_a_refused_submit_leads_to_the_first_pillar_with_a_gap(db, dbi):
@@ -933,7 +933,8 @@ def test_questions_left_open_are_counted_on_the_next_step(db, dbi):
     at.radio(key=f"q_{aid}_{p1.criteria[0].id}").set_value(1)  # one answer of many
     at.button(key="next_P1").click().run()
     assert at.session_state["step"] == 2
-    assert [i.value for i in at.info if i.value.startswith(f"Bước P1 còn {len(p1.criteria) - 1} câu chưa trả lời")]
+    assert [i.value for i in at.info
+            if i.value.startswith(f"Bước 2 ({p1.name('vi')}) còn {len(p1.criteria) - 1} câu chưa trả lời")]
 
 
 def _platforms_script():
@@ -992,7 +993,7 @@ def test_catalogue_list_says_how_many_firms_use_each_entry_and_its_trend(db, dbi
     at = AppTest.from_function(_catalogue_script, default_timeout=120).run()
     _sign_in(at, "xem")
     assert not at.exception
-    listing = next(d.value for d in at.dataframe if "Số DN đang dùng" in d.value.columns).set_index("id")
+    listing = next(d.value for d in at.dataframe if "Số DN đang dùng" in d.value.columns).set_index("Mã")
     expected = inventory.read_adoption(store, dbi, catalogue.published()).by_entry.set_index("entry_id")["firms"]
     assert len(expected) > 3
     for entry_id, firms in expected.items():
@@ -1026,3 +1027,136 @@ def test_a_commune_search_never_keeps_a_choice_the_box_does_not_show(db):
     at.button(key="profile_next").click().run()
     aid = at.session_state["assessment_id"]
     assert Store.from_url(db).get(aid).profile.locality == "03985"
+
+
+def test_household_profile_names_the_unit_and_english_numbers_are_english(db, dbi):
+    # Vietnamese: an enterprise is a "doanh nghiệp", a household business is named as one
+    vi = new_app()
+    assert vi.text_input(key="pf_name").label == "Tên doanh nghiệp"
+    vi.radio(key="pf_kind").set_value("household").run()
+    assert vi.text_input(key="pf_name").label == "Tên hộ kinh doanh"
+    assert "Thông tin hộ kinh doanh" in [s.value for s in vi.subheader]
+    assert "Thông tin doanh nghiệp" not in [s.value for s in vi.subheader]
+    assert vi.get("progress")[0].proto.text.endswith(": Thông tin hộ kinh doanh")
+    # English: the same, and the hint about đồng writes its numbers the English way
+    at = new_app(lang="en")
+    at.radio(key="pf_kind").set_value("household").run()
+    assert at.text_input(key="pf_name").label == "Household business name"
+    assert "About the household business" in [s.value for s in at.subheader]
+    at.text_input(key="pf_tax_code").input("014203001234")
+    at.text_input(key="pf_name").input("Hộ kinh doanh Lò Thị Xuân")
+    at.selectbox(key="pf_sector").select_index(0)
+    at.selectbox(key="pf_locality").select("04222")
+    at.number_input(key="pf_employees").set_value(2)
+    at.number_input(key="pf_revenue").set_value(2_000_000_000.0)  # typed in đồng
+    at.button(key="profile_next").click().run()
+    said = [e for e in errors(at) if "billion đồng" in e]
+    assert said and "(1.5 for 1,500,000,000 đồng)" in said[0] and "1.500.000.000" not in said[0]
+    at.number_input(key="pf_revenue").set_value(2.0)
+    at.button(key="profile_next").click().run()
+    assert not errors(at) and at.session_state["step"] == 1
+    # the resume code wraps between its groups only: each group is one unbreakable box
+    code = at.session_state["new_code"]
+    box = next(h.proto.body for h in at.get("html") if "copy-" in h.proto.body and code in h.proto.body)
+    groups = code.split("-")
+    assert "break-all" not in box.split("<button")[0]
+    for i, group in enumerate(groups):
+        sep = "-" if i < len(groups) - 1 else ""
+        assert f"<span style='display:inline-block;white-space:nowrap'>{group}{sep}</span>" in box
+    # questions left open: the step is said by its number and the pillar by its name, not "P1"
+    at.button(key="next_P1").click().run()
+    p1 = dbi.pillars[0]
+    note = [i.value for i in at.info if i.value.startswith("Step 2 (")]
+    assert note and note[0].startswith(f"Step 2 ({p1.name('en')}) has {len(p1.criteria)} questions left unanswered")
+
+
+def _catalogue_lang_script():
+    import os
+
+    import streamlit as st
+
+    from assessment.ui import catalogue_page, state
+
+    st.session_state.setdefault("lang", os.environ.get("TEST_LANG", "vi"))
+    state.pages(st.session_state["lang"])
+    catalogue_page.render()
+
+
+def test_catalogue_speaks_the_users_language(db, dbi, monkeypatch):
+    import re
+
+    from assessment.accounts import Accounts
+
+    Accounts(Store.from_url(db)).add("admin", PASSWORD, role="admin")
+    for lang, role, ident, day, day_re, everything in (
+        ("vi", "Quản trị", "Mã", "DD/MM/YYYY", r"\d\d/\d\d/\d{4} \d\d:\d\d", "Mọi ngành"),
+        ("en", "Administrator", "ID", "YYYY-MM-DD", r"\d{4}-\d\d-\d\d \d\d:\d\d", "Every sector"),
+    ):
+        monkeypatch.setenv("TEST_LANG", lang)
+        at = AppTest.from_function(_catalogue_lang_script, default_timeout=60).run()
+        _sign_in(at)
+        assert not at.exception
+        assert any(c.value.endswith(f"admin ({role})") for c in at.caption)  # not "(admin)"
+        listing = at.dataframe[0].value
+        assert ident in listing.columns and "id" not in listing.columns
+        log = next(d.value for d in at.dataframe if ident in d.value.columns and len(d.value.columns) == 4)
+        assert log.iloc[:, 0].map(lambda v: bool(re.fullmatch(day_re, v))).all()
+        at.selectbox(key="adm_pick").select("sapo").run()
+        assert at.date_input(key="adm_chk_sapo").proto.format == day
+        assert at.text_input(key="adm_id_sapo").label == ident
+        sectors_box = at.multiselect(key="adm_sect_sapo")
+        assert sectors_box.proto.placeholder == everything
+        assert not [t for t in at.text_input if t.label in ("id", "URL")]
+    # sectors picked by name are stored as the catalogue file writes them
+    at.multiselect(key="adm_sect_sapo").set_value(["G", "I"])
+    at.button(key="adm_save_sapo").click().run()
+    assert not at.exception and not errors(at)
+    from assessment.catalogue_store import CatalogueStore
+
+    sapo = next(e for e in CatalogueStore(Store.from_url(db), dbi).entries() if e.id == "sapo")
+    assert list(sapo.sectors) == ["G", "I"]
+    at.multiselect(key="adm_sect_sapo").set_value([])
+    at.button(key="adm_save_sapo").click().run()
+    sapo = next(e for e in CatalogueStore(Store.from_url(db), dbi).entries() if e.id == "sapo")
+    assert sapo.sectors == "all"
+
+
+def test_department_lists_places_in_vietnamese_order_and_names_levels(db, dbi):
+    import json
+
+    from assessment import demo
+    from assessment.accounts import Accounts
+    from assessment.department import Department
+    from assessment.firms import areas, sort_key
+
+    store = Store.from_url(db)
+    Accounts(store).add("admin", PASSWORD, role="admin")
+    store.replace_demo(dbi, demo.generate(dbi, 120, seed=8))
+    at = AppTest.from_function(_dashboard_script, default_timeout=120).run()
+    _sign_in(at)
+    assert not at.exception
+    names = {a.code: a.name for a in areas().values()}
+    shown = list(at.multiselect(key="dash_area").options)  # the labels, as the box shows them
+    assert set(shown) <= set(names.values())
+    assert shown == sorted(shown, key=sort_key) and len(shown) > 3
+    if {"Mộc Châu", "Mường La"} <= set(shown):  # by code point "Mường" (ư) came before "Mộc" (ộ)
+        assert shown.index("Mộc Châu") < shown.index("Mường La")
+    heat = next(c for c in at.get("vega_lite_chart") if '"place"' in c.proto.spec)
+    rows = json.loads(heat.proto.spec)["encoding"]["y"]["sort"]  # Vega would sort by code point
+    assert rows == sorted(shown, key=sort_key)
+    # the same target saved twice (a double click, two administrators) is kept once
+    for _ in range(2):
+        at.selectbox(key="tgt_metric").select("firms_assessed")
+        at.number_input(key="tgt_value").set_value(400.0)
+        at.number_input(key="tgt_year").set_value(2027)
+        at.button(key="tgt_save").click().run()
+        assert not at.exception and not errors(at)
+    assert [(t.metric, t.value, t.year) for t in Department(store).targets(dbi)] == [("firms_assessed", 400.0, 2027)]
+    assert sum(p.proto.text.startswith("Số doanh nghiệp được đánh giá: mục tiêu 400") for p in at.get("progress")) == 1
+    # the clusters' table says which level each column counts
+    clusters = AppTest.from_function(_clusters_script, default_timeout=120).run()
+    _sign_in(clusters)
+    assert not clusters.exception
+    cross = clusters.table[0].value
+    assert len(cross.columns) >= 2 and all(str(c).startswith("Mức ") for c in cross.columns)
+    assert int(cross.to_numpy().sum()) == 120

@@ -34,12 +34,12 @@ def render() -> None:
     _show_new_code()
     if record is None:
         st.caption(t("assess.intro", n=len(fw.criteria)))
-    st.progress(step / (len(all_steps) - 1), text=_step_label(fw, all_steps, step))
+    st.progress(step / (len(all_steps) - 1), text=_step_label(fw, all_steps, step, _kind(record)))
 
     current = all_steps[step]
     note = st.session_state.pop(state.STEP_NOTE, None)
     if note is not None:
-        st.info(t("assess.left_open", pillar=note[0], n=note[1]), icon=":material/info:")
+        _left_open(fw, all_steps, *note)
     if record is not None and record.claim is not None:
         st.caption(t("claim.draft_notice", tax_code=record.profile.tax_code))
     if record is not None and current.kind == "pillar":  # the review shows it with the profile
@@ -57,6 +57,24 @@ def render() -> None:
         _review_step(fw, record)
 
 
+def _left_open(fw: Framework, all_steps, pillar_id: str, n: int) -> None:
+    """Questions left open on the step just saved, said with the step's number as the progress bar
+    shows it and the pillar's name (an id such as "P1" means nothing to the person)."""
+    number = next((i + 1 for i, s in enumerate(all_steps) if s.kind == "pillar" and s.pillar_id == pillar_id), None)
+    if number is None:  # a framework changed under a draft: nothing to point at
+        return
+    pillar = next(p for p in fw.pillars if p.id == pillar_id)
+    st.info(t("assess.left_open", step=number, pillar=pillar.name(lang()), n=n), icon=":material/info:")
+
+
+def _kind(record: AssessmentRecord | None) -> str:
+    """The kind of unit the profile is about: as just chosen on the profile step, else as saved."""
+    chosen = st.session_state.get("pf_kind")
+    if chosen in firms.KINDS:
+        return chosen
+    return record.profile.kind if record is not None and record.profile.kind in firms.KINDS else firms.KINDS[0]
+
+
 def _go(step: int) -> None:
     st.session_state[state.STEP] = step
     st.session_state[state.SCROLL_TOP] = True
@@ -69,10 +87,10 @@ def _go(step: int) -> None:
     st.rerun()
 
 
-def _step_label(fw: Framework, all_steps, step: int) -> str:
+def _step_label(fw: Framework, all_steps, step: int, kind: str) -> str:
     current = all_steps[step]
     if current.kind == "profile":
-        name = t("assess.step.profile")
+        name = t(f"profile.heading.{kind}")
     elif current.kind == "review":
         name = t("assess.step.review")
     elif current.kind == "platforms":
@@ -84,8 +102,9 @@ def _step_label(fw: Framework, all_steps, step: int) -> str:
 
 
 def _show_new_code() -> None:
-    """The new resume code: in large type that wraps on a phone, with visible copy buttons (a
-    phone has no hover), open until the person says it is kept, then folded away above the steps."""
+    """The new resume code: in large type that wraps on a phone between its groups of four, never
+    inside one, with visible copy buttons (a phone has no hover), open until the person says it is
+    kept, then folded away above the steps."""
     code = st.session_state.get(state.NEW_CODE)
     if not code:
         return
@@ -94,7 +113,7 @@ def _show_new_code() -> None:
     with st.expander(t("code.box_title"), expanded=not kept, icon=":material/key:"):
         if not kept:
             st.success(t("code.created"))
-        common.copyable(code, t("code.copy"), t("code.copied"), large=True)
+        common.copyable(code, t("code.copy"), t("code.copied"), code=True)
         st.caption(t("code.link_hint"))
         common.copyable(link, t("code.copy_link"), t("code.copied"))
         if not kept:
@@ -116,12 +135,14 @@ def _profile_step(fw: Framework, record: AssessmentRecord | None) -> None:
         if c2.button(t("resume.open_page"), key="have_code", icon=":material/key:"):
             state.go("resume")
     # no st.form here: the commune search narrows its list as the person types
-    st.subheader(t("profile.heading"))
+    heading = st.empty()  # named after the kind of unit, chosen just below
     values: dict = {}
     kinds = {k: t(f"kind.{k}") for k in firms.KINDS}  # labels bound now, in the page's language
     values["kind"] = st.radio(t("profile.kind"), list(kinds), format_func=kinds.get, key="pf_kind",
                               index=list(kinds).index(prev.get("kind", "enterprise")))
     slots["kind"] = st.empty()
+    # a household business is not a "doanh nghiệp": the heading and the name say what the unit is
+    heading.subheader(t(f"profile.heading.{values['kind']}"))
     values["tax_code"] = st.text_input(
         t(f"profile.tax_code.{values['kind']}"), value=prev.get("tax_code", ""), max_chars=20,
         help=t(f"profile.tax_code_help.{values['kind']}"), key="pf_tax_code",
@@ -131,7 +152,8 @@ def _profile_step(fw: Framework, record: AssessmentRecord | None) -> None:
         firm_code = st.text_input(t("profile.firm_code"), max_chars=40, help=t("profile.firm_code_help"),
                                   placeholder="XXXX-XXXX-XXXX-XXXX-XXXX", key="pf_firm_code")
     slots["firm_code"] = st.empty()
-    values["name"] = st.text_input(t("profile.name"), value=prev.get("name", ""), max_chars=300, key="pf_name")
+    values["name"] = st.text_input(t(f"profile.name.{values['kind']}"), value=prev.get("name", ""), max_chars=300,
+                                   key="pf_name")
     slots["name"] = st.empty()
     version = firms.sector_version_on(dt.date.today())
     sectors = firms.sectors(version)
@@ -416,7 +438,7 @@ def _review_step(fw: Framework, record: AssessmentRecord | None) -> None:
     with st.container(border=True):
         st.markdown(f"**{plain(profile.name)}** · {t('profile.tax_code')}: {plain(profile.tax_code)}")
         st.caption(_size_text(profile))
-        if st.button(t("review.edit_profile"), key="edit_step_0"):
+        if st.button(t(f"review.edit_profile.{profile.kind}"), key="edit_step_0"):
             _go(0)
     with st.container(border=True):
         st.markdown(f"**{t('review.platforms')}**")

@@ -46,7 +46,8 @@ def require_user() -> User | None:
     user = current_user()
     if user is not None:
         c1, c2 = st.columns([3, 1])
-        c1.caption(t("admin.signed_in_as", name=f"{user.display_name} ({user.role})"))
+        # the role in the page's words (role.admin: "Quản trị"), never its stored key
+        c1.caption(t("admin.signed_in_as", name=f"{user.display_name} ({t(f'role.{user.role}')})"))
         if c2.button(t("admin.sign_out"), key="dept_sign_out"):
             st.session_state.pop(state.USER, None)
             st.rerun()

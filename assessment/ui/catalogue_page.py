@@ -14,7 +14,8 @@ import streamlit as st
 
 from assessment.catalogue import CATEGORIES, PRICE_BANDS, SIZES, STATUSES, CatalogueError
 from assessment.catalogue_store import entry_fields, entry_from_fields, rows_from_csv, rows_from_yaml, to_csv, to_yaml
-from assessment.firms import size_classes
+from assessment.firms import sectors as vsic_sections, size_classes
+from assessment.i18n import day_input_format, day_text
 from assessment.recommend import category_name, price_name
 from assessment.ui import auth, common, data
 from assessment.ui.common import lang, t
@@ -42,8 +43,9 @@ def render() -> None:
     with tabs[2]:
         log = cat.changes(limit=100)
         st.dataframe(
-            pd.DataFrame([{t("admin.col_time"): c.at.strftime("%Y-%m-%d %H:%M"), t("admin.col_who"): c.who,
-                           t("admin.col_action"): t(f"cat.action.{c.action}"), "id": c.entry_id} for c in log]),
+            pd.DataFrame([{t("admin.col_time"): day_text(c.at, lang(), time=True), t("admin.col_who"): c.who,
+                           t("admin.col_action"): t(f"cat.action.{c.action}"), t("admin.col_id"): c.entry_id}
+                          for c in log]),
             hide_index=True, width="stretch",
         )
     if not auth.admin(user):
@@ -66,7 +68,7 @@ def _list(entries, usage) -> None:
     text = c3.text_input(t("admin.search"), key="adm_search").strip().lower()
     rows = [
         {
-            "id": e.id, t("admin.col_name"): e.display_name(L), t("admin.col_provider"): e.provider,
+            t("admin.col_id"): e.id, t("admin.col_name"): e.display_name(L), t("admin.col_provider"): e.provider,
             t("rec.filter_category"): category_name(e.category, L), t("admin.status"): status_names[e.status],
             t("rec.price"): price_name(e.price_band, L), t("admin.col_improves"): entry_fields(e)["improves"],
             t("admin.col_sizes"): ", ".join(sizes[x].name(L) for x in e.sizes if x in sizes),
@@ -106,7 +108,8 @@ def _edit(cat, entries, who: str) -> None:
                 st.rerun()
     with st.form(f"adm_form_{choice}"):
         f = {}
-        f["id"] = st.text_input("id", value=current.get("id", ""), disabled=choice in by_id, key=f"adm_id_{choice}")
+        f["id"] = st.text_input(t("admin.col_id"), value=current.get("id", ""), disabled=choice in by_id,
+                                help=t("admin.id_help"), key=f"adm_id_{choice}")
         f["name"] = st.text_input(t("admin.col_name"), value=current.get("name", ""), key=f"adm_name_{choice}")
         f["name_en"] = st.text_input(t("admin.col_name_en"), value=current.get("name_en", ""), key=f"adm_name_en_{choice}",
                                      help=t("admin.name_en_help"))
@@ -123,8 +126,7 @@ def _edit(cat, entries, who: str) -> None:
         f["sizes"] = "; ".join(st.multiselect(t("admin.col_sizes"), list(SIZES), format_func=size_names.get,
                                               default=[s.strip() for s in current["sizes"].split(";") if s.strip()],
                                               key=f"adm_sizes_{choice}", placeholder=t("common.choose")))
-        f["sectors"] = st.text_input(t("admin.sectors"), value=current.get("sectors", "all"), help=t("admin.sectors_help"),
-                                     key=f"adm_sect_{choice}")
+        f["sectors"] = _sectors_field(current.get("sectors", "all"), choice)
         lo, hi = (int(x) for x in current["maturity"].split("-"))
         rng = st.slider(t("admin.maturity"), 0, 5, (lo, hi), key=f"adm_mat_{choice}")
         f["maturity"] = f"{rng[0]}-{rng[1]}"
@@ -138,10 +140,10 @@ def _edit(cat, entries, who: str) -> None:
         bands = list(PRICE_BANDS)
         f["price_band"] = st.selectbox(t("rec.price"), bands, index=bands.index(current["price_band"]),
                                        format_func=lambda b: PRICE_BANDS[b](L), key=f"adm_price_{choice}")
-        f["url"] = st.text_input("URL", value=current.get("url", ""), key=f"adm_url_{choice}")
+        f["url"] = st.text_input(t("admin.url"), value=current.get("url", ""), key=f"adm_url_{choice}")
         f["source"] = st.text_input(t("admin.source"), value=current.get("source", ""), key=f"adm_src_{choice}")
         f["checked"] = st.date_input(t("admin.checked"), value=dt.date.fromisoformat(current["checked"]),
-                                     key=f"adm_chk_{choice}").isoformat()
+                                     format=day_input_format(L), key=f"adm_chk_{choice}").isoformat()
         status_names = {x: t(f"cat.status.{x}") for x in STATUSES}
         f["status"] = st.selectbox(t("admin.status"), list(STATUSES), index=list(STATUSES).index(current["status"]),
                                    format_func=status_names.get, key=f"adm_st_{choice}")
@@ -160,6 +162,19 @@ def _edit(cat, entries, who: str) -> None:
         return
     st.toast(t("admin.saved"))
     st.rerun()
+
+
+def _sectors_field(current: str, choice: str) -> str:
+    """The sectors an entry suits, picked by name (none picked: every sector); returns the field
+    as the catalogue file writes it ("all", or letters separated by semicolons)."""
+    L = lang()
+    sections = vsic_sections()
+    chosen = [] if current.strip() == "all" else [x.strip() for x in current.split(";") if x.strip()]
+    options = [*sections, *(x for x in chosen if x not in sections)]  # an unknown letter is shown, then refused
+    picked = st.multiselect(t("admin.sectors"), options, default=chosen, key=f"adm_sect_{choice}",
+                            format_func=lambda c: f"{c} – {sections[c].name(L)}" if c in sections else c,
+                            placeholder=t("admin.all_sectors"), help=t("admin.sectors_help"))
+    return "; ".join(picked) or "all"
 
 
 def _files(cat, entries, who: str) -> None:

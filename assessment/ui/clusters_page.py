@@ -59,11 +59,7 @@ def render() -> None:
     with st.spinner(t("clu.working")):
         cats = data.cluster_categories(fw, k, features)
     st.subheader(t("clu.crosstab"))
-    # "Nhóm 0: ..." (a label starting "0. " would be drawn as a numbered list item)
-    cross = pd.crosstab(pd.Series([f"{t('clu.cluster')} {c}: {model.name(c, L)}" for c in labels],
-                                  name=t("clu.cluster")),
-                        pd.Series(now["level"].to_numpy(), name=t("col.level")))
-    st.table(cross)
+    st.table(_level_crosstab(now["level"].to_numpy(), labels, model, L))
     for c in range(model.k):
         members = now[labels == c]
         with st.expander(f"{c}. {model.name(c, L)} · {t('clu.firms', n=len(members))}", expanded=c == 0):
@@ -109,6 +105,16 @@ def render() -> None:
     st.caption(t("clu.map_hint"))
     if len(now) > MAP_SAMPLE:
         st.caption(t("clu.sampled", n=MAP_SAMPLE))
+
+
+def _level_crosstab(levels, labels, model, L: str) -> pd.DataFrame:
+    """Firms by cluster (rows) and level (columns). A table shows no axis titles, so each label says
+    what it is: a row "Nhóm 0: ..." (a label starting "0. " would be drawn as a numbered list item),
+    a column "Mức 2"."""
+    cross = pd.crosstab(pd.Series([f"{t('clu.cluster')} {c}: {model.name(c, L)}" for c in labels],
+                                  name=t("clu.cluster")), pd.Series(levels))
+    cross.columns = [f"{t('col.level')} {int(lv)}" for lv in cross.columns]
+    return cross
 
 
 def _keep(fw, model, n_firms: int, user, features: str) -> None:

@@ -167,19 +167,30 @@ def department_page() -> None:
     another layout in the same run raced with app.py's in the browser (random narrow pages)."""
 
 
-def copyable(text: str, button: str, done: str, *, large: bool = False) -> None:
+def copyable(text: str, button: str, done: str, *, large: bool = False, code: bool = False) -> None:
     """``text`` shown whole (it wraps, nothing is cut at the edge of a phone) with a visible button
-    that copies it: the clipboard API where the page is secure, else a selected textarea."""
+    that copies it: the clipboard API where the page is secure, else a selected textarea.
+
+    ``code``: a resume or access code (XXXX-XXXX-...) in large type that wraps only between its
+    groups, after a dash, never inside one: each group is an unbreakable box. What is copied, and
+    what the box's text reads, is the text as written, with nothing invisible added."""
     import html
     import json
     import uuid
 
     ident = f"copy-{uuid.uuid4().hex[:8]}"
-    size = "1.5rem" if large else "0.95rem"
+    size = "1.5rem" if large or code else "0.95rem"
+    if code:
+        groups = text.split("-")
+        body = "".join(f"<span style='display:inline-block;white-space:nowrap'>{html.escape(g)}"
+                       f"{'-' if i < len(groups) - 1 else ''}</span>" for i, g in enumerate(groups))
+        wrap = "word-break:normal;overflow-wrap:normal"
+    else:
+        body, wrap = html.escape(text), "word-break:break-all"
     # our own markup around text we made (a resume code, a link): escaped, and the script is fixed
     st.html(
-        f"<div style='font-family:monospace;font-size:{size};font-weight:600;word-break:break-all;"
-        f"padding:0.4rem 0.6rem;border-radius:0.4rem;background:rgba(128,128,128,0.12)'>{html.escape(text)}</div>"
+        f"<div style='font-family:monospace;font-size:{size};font-weight:600;{wrap};"
+        f"padding:0.4rem 0.6rem;border-radius:0.4rem;background:rgba(128,128,128,0.12)'>{body}</div>"
         f"<button id='{ident}' style='margin-top:0.4rem;padding:0.45rem 0.9rem;font-size:1rem;border-radius:0.4rem;"
         f"border:1px solid rgba(128,128,128,0.6);background:white;cursor:pointer'>{html.escape(button)}</button>"
         f"<script>(function(){{const b=document.getElementById({json.dumps(ident)});if(!b)return;"

@@ -9,7 +9,7 @@ import streamlit as st
 
 from assessment import dashboard, exports, frames, inventory
 from assessment.department import METRICS, Department, TargetError, progress
-from assessment.firms import areas, localities, sectors, size_classes
+from assessment.firms import areas, localities, sectors, size_classes, sort_key
 from assessment.ui import auth, common, components, data, state
 from assessment.ui.common import lang, t
 from assessment.ui.text import plain
@@ -36,10 +36,11 @@ def render() -> None:
     sizes = size_classes()
     years = sorted(frame["submitted_at"].dt.year.unique().tolist(), reverse=True)
     c1, c2, c3 = st.columns(3)
-    chosen_areas = c1.multiselect(t("dash.area"), sorted(frame["area"].unique(), key=lambda a: area_names.get(a, a)),
+    # places in Vietnamese order (Đ after D, not after Z): firms.sort_key
+    chosen_areas = c1.multiselect(t("dash.area"), sorted(frame["area"].unique(), key=lambda a: sort_key(area_names.get(a, a))),
                                   key="dash_area", format_func=lambda a: area_names.get(a, a), placeholder=t("rec.all"))
     in_areas = frame[frame["area"].isin(chosen_areas)] if chosen_areas else frame
-    chosen_locs = c2.multiselect(t("profile.locality"), sorted(in_areas["locality"].unique(), key=lambda c: _place(locs, c)),
+    chosen_locs = c2.multiselect(t("profile.locality"), sorted(in_areas["locality"].unique(), key=lambda c: sort_key(_place(locs, c))),
                                  key="dash_loc", format_func=lambda c: _place(locs, c), placeholder=t("rec.all"))
     chosen_secs = c3.multiselect(t("profile.sector"), sorted(frame["section"].unique()), key="dash_sec",
                                  format_func=lambda c, L=L: section_label(c, L), placeholder=t("rec.all"))
@@ -93,7 +94,7 @@ def render() -> None:
     heat["place"] = heat["place"].map(lambda a: area_names.get(a, a))
     st.altair_chart(_heatmap(heat), width="stretch")
     st.caption(t("dash.heatmap_scale"))
-    drill = st.selectbox(t("dash.drill"), sorted(now["area"].unique(), key=lambda a: area_names.get(a, a)),
+    drill = st.selectbox(t("dash.drill"), sorted(now["area"].unique(), key=lambda a: sort_key(area_names.get(a, a))),
                          index=None, key="dash_drill", format_func=lambda a: area_names.get(a, a),
                          placeholder=t("dash.drill_hint"))
     if drill is not None:
@@ -141,12 +142,13 @@ def section_label(code: str, lang: str) -> str:
 
 
 def _heatmap(heat: pd.DataFrame) -> alt.Chart:
-    """Places x pillars, the colour scaled to the values shown (not 0-100: cells often span a
-    few points only)."""
+    """Places x pillars, the places in Vietnamese order (Vega would sort them by code point), the
+    colour scaled to the values shown (not 0-100: cells often span a few points only)."""
+    places = sorted(heat["place"].unique().tolist(), key=sort_key)
     low, high = (float(heat["percent"].min()), float(heat["percent"].max())) if len(heat) else (0.0, 100.0)
     return alt.Chart(heat).mark_rect().encode(
         x=alt.X("pillar:N", title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("place:N", title=None, axis=alt.Axis(labelLimit=220)),
+        y=alt.Y("place:N", title=None, sort=places, axis=alt.Axis(labelLimit=220)),
         color=alt.Color("percent:Q", scale=alt.Scale(scheme="blues", domain=[low, max(high, low + 1)]), title="%"),
         tooltip=[alt.Tooltip("place:N", title=t("profile.locality")), "pillar", "percent", "firms"])
 

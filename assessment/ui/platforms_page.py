@@ -59,7 +59,7 @@ def render() -> None:
     st.altair_chart(alt.Chart(cats).mark_bar().encode(
         y=alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=180)),
         x=alt.X("share:Q", scale=alt.Scale(domain=[0, 100]), title=t("plat.share")),
-        tooltip=[alt.Tooltip("name:N", title=t("plat.category")), alt.Tooltip("firms:Q", title=t("dash.firms")),
+        tooltip=[alt.Tooltip("name:N", title=t("plat.category")), alt.Tooltip("firms:Q", title=t("plat.users")),
                  alt.Tooltip("share:Q", title=t("plat.share"))]), width="stretch")
     none = cats[cats["rewarded"]].sort_values("none_share", ascending=False)
     st.markdown(t("plat.none_intro"))
@@ -76,7 +76,7 @@ def render() -> None:
         x=alt.X("share:Q", title=t("plat.share")),
         color=alt.Color("miv:N", title=t("plat.miv_short"), legend=alt.Legend(orient="bottom")),
         tooltip=[alt.Tooltip("name:N", title=t("plat.entry")), alt.Tooltip("category_name:N", title=t("plat.category")),
-                 alt.Tooltip("firms:Q", title=t("dash.firms")), alt.Tooltip("share:Q", title=t("plat.share"))]),
+                 alt.Tooltip("firms:Q", title=t("plat.users")), alt.Tooltip("share:Q", title=t("plat.share"))]),
         width="stretch")
     if len(entries) > TOP_ENTRIES:
         st.caption(t("plat.top", n=TOP_ENTRIES, total=len(entries)))
@@ -90,7 +90,8 @@ def render() -> None:
     else:
         groups["category_name"] = [category_name(c, L) for c in groups["category"]]
         st.altair_chart(alt.Chart(groups).mark_rect().encode(
-            x=alt.X("category_name:N", title=None, axis=alt.Axis(labelAngle=-40, labelLimit=120)),
+            # upright labels, none dropped for overlapping: every column is named on a phone too
+            x=alt.X("category_name:N", title=None, axis=alt.Axis(labelAngle=-90, labelOverlap=False, labelLimit=120)),
             y=alt.Y("group_name:N", title=None, axis=alt.Axis(labelLimit=150)),
             color=alt.Color("share:Q", title=t("plat.share"), scale=alt.Scale(scheme="blues", domain=[0, 100]),
                             legend=alt.Legend(orient="bottom")),
@@ -109,7 +110,8 @@ def render() -> None:
         vs = a.users_vs_others.assign(name=[category_name(c, L) for c in a.users_vs_others["category"]])
         st.altair_chart(alt.Chart(vs).mark_bar().encode(
             y=alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=180)),
-            x=alt.X("difference:Q", title=t("plat.difference")),
+            # two lines: the whole title fits a phone's width
+            x=alt.X("difference:Q", title=[t("plat.difference"), t("plat.difference_note")]),
             tooltip=[alt.Tooltip("name:N", title=t("plat.category")),
                      alt.Tooltip("level_users:Q", title=t("plat.level_users")),
                      alt.Tooltip("level_others:Q", title=t("plat.level_others")),
