@@ -171,13 +171,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     chunk = max(1, args.chunk or demo.CHUNK)
     if args.firms <= chunk:  # one transaction: the old demo stays until the new one is in
         firms = demo.generate(fw, args.firms, seed=args.seed, entries=entries)
-        written = store.replace_demo(fw, firms)
+        written = store.replace_demo(fw, firms, entries)
         levels.update(int(x) for x in demo.scores_of(fw, firms).level)
     else:  # chunk by chunk, each in its own transaction, memory flat; a progress line on stderr
         store.clear_demo()
         done = 0
         for firms in demo.generate_chunks(fw, args.firms, seed=args.seed, chunk=chunk, entries=entries):
-            written += store.add_demo(fw, firms)
+            written += store.add_demo(fw, firms, entries)
             levels.update(int(x) for x in demo.scores_of(fw, firms).level)
             done += len(firms)
             _progress(done, args.firms, started)

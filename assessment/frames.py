@@ -88,6 +88,19 @@ def plain_rows(conn, query) -> list[tuple]:
         cursor.close()
 
 
+def recommended_of(store, assessment_ids) -> list[str | None]:
+    """What the results page recommended each of these submitted assessments when it was
+    submitted (entry ids joined by ","; None where not recorded), in the order given."""
+    ids = [int(a) for a in assessment_ids]
+    found: dict[int, str | None] = {}
+    with store.engine.connect() as conn:
+        for start in range(0, len(ids), 5000):  # under every database's limit of bound parameters
+            chunk = ids[start:start + 5000]
+            found.update(conn.execute(select(AssessmentRow.id, AssessmentRow.recommended)
+                                      .where(AssessmentRow.id.in_(chunk))).all())
+    return [found.get(a) for a in ids]
+
+
 DEPARTMENT_COLUMNS = ["assessment_id", "firm_id", "submitted_at", "kind", "sector", "sector_version", "locality",
                       "size_class", "total", "level"]
 

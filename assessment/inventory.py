@@ -188,8 +188,10 @@ def listed_columns(store, assessment_ids: Sequence[int], lang: str = "vi") -> "p
 def read_adoption(store, fw, entries: Sequence, *, by: str = "area", lang: str = "vi",
                   filters=None, rows=None, uses=None) -> Adoption:
     """:func:`adoption` over the database: each firm's latest assessment (within ``filters``), and
-    for recommended-against-adopted the assessment before it, with its criterion points. ``rows``
-    (frames.department_rows) and ``uses`` (:func:`uses_frame`) may be given when already read."""
+    for recommended-against-adopted the assessment before it with what its results page
+    recommended (recorded at submit; ranked again only for assessments stored before that was
+    recorded). ``rows`` (frames.department_rows) and ``uses`` (:func:`uses_frame`) may be given
+    when already read."""
     from assessment import frames
 
     rows = rows if rows is not None else frames.department_rows(store, fw)
@@ -202,11 +204,38 @@ def read_adoption(store, fw, entries: Sequence, *, by: str = "area", lang: str =
     previous = before.sort_values(["firm_id", "submitted_at", "assessment_id"], kind="stable").drop_duplicates(
         "firm_id", keep="last")
     previous = previous.assign(latest_id=previous["firm_id"].map(latest_id)).reset_index(drop=True)
-    previous_points = frames.criterion_points(store, previous["assessment_id"]) if len(previous) else None
+    if len(previous):
+        recommended = frames.recommended_of(store, previous["assessment_id"])
+        missing = [i for i, r in enumerate(recommended) if r is None]
+        if missing and entries:
+            then = previous.iloc[missing]
+            ranked = _recommended_again(fw, entries, then, frames.criterion_points(store, then["assessment_id"]), uses)
+            for i, r in zip(missing, ranked):
+                recommended[i] = r
+        previous = previous.assign(recommended=[r or "" for r in recommended])
     known = {e.id for e in entries}
     names = stored_names(store, [e for e in uses["entry_id"].dropna().unique().tolist() if e not in known])
-    return adoption(fw, now, uses, entries, by=by, previous=previous, previous_points=previous_points, lang=lang,
-                    names=names)
+    return adoption(fw, now, uses, entries, by=by, previous=previous, lang=lang, names=names)
+
+
+def _recommended_again(fw, entries: Sequence, then: "pd.DataFrame", points, uses: "pd.DataFrame") -> list[str]:
+    """What the results page would recommend these earlier assessments from today's catalogue, with
+    the platforms each listed then (for assessments submitted before it was recorded)."""
+    import numpy as np
+
+    from assessment.recommend import Declared, shown
+
+    # the tools of those assessments as columns, each with its assessment's position in ``then``
+    ids = then["assessment_id"].to_numpy(dtype=np.int64)
+    order = np.argsort(ids, kind="stable")
+    u_ids = uses["assessment_id"].to_numpy(dtype=np.int64)
+    at = np.searchsorted(ids[order], u_ids)
+    hit = (at < len(ids)) & (ids[order][np.minimum(at, len(ids) - 1)] == u_ids)
+    listed = uses[hit]
+    declared = Declared(order[at[hit]], [e if isinstance(e, str) else None for e in listed["entry_id"].tolist()],
+                        listed["category"].tolist())
+    return shown(fw, entries, points, size_classes=then["size_class"].tolist(), sectors=then["sector"].tolist(),
+                 inventories=declared)
 
 
 @dataclass
@@ -225,15 +254,15 @@ class Adoption:
 
 
 def adoption(fw, latest: "pd.DataFrame", uses: "pd.DataFrame", entries: Sequence, *, by: str = "area",
-             previous: "pd.DataFrame | None" = None, previous_points=None, lang: str = "vi",
-             names: dict | None = None) -> Adoption:
-    """Adoption figures (pure pandas over already small tables: one row per firm, one per tool).
+             previous: "pd.DataFrame | None" = None, lang: str = "vi", names: dict | None = None) -> Adoption:
+    """Adoption figures (numpy over integer codes: one row per firm, one per tool).
 
-    ``latest``: each firm's latest assessment (frames.latest_frame, with area, section, size_class,
-    level); ``uses``: their platform rows (:func:`uses_frame`); ``entries``: the catalogue (names,
-    Make in Vietnam; ``names``: the stored names of entries no longer published). ``previous`` (the firms' assessment before their latest, with
-    ``previous_points``, its criterion points) gives recommended-against-adopted: which entries the
-    tool recommended then, and which the firm uses now.
+    ``latest``: each firm's latest assessment (frames.department_rows after frames.latest, with
+    area, section, size_class, level); ``uses``: the platform rows (:func:`uses_frame`);
+    ``entries``: the catalogue (names, Make in Vietnam; ``names``: the stored names of entries no
+    longer published). ``previous`` (the firms' assessment before their latest, with ``latest_id``
+    and ``recommended``, the entry ids its results page recommended) gives recommended-against-
+    adopted: which entries the tool recommended then, and which the firm uses now.
     """
     import numpy as np
     import pandas as pd
@@ -319,33 +348,17 @@ def adoption(fw, latest: "pd.DataFrame", uses: "pd.DataFrame", entries: Sequence
                     "level_users": round(lu, 2), "level_others": round(lo, 2), "difference": round(lu - lo, 2)})
     users_vs_others = pd.DataFrame(out, columns=["category", "users", "others", "strata", "level_users",
                                                  "level_others", "difference"])
-    # recommended then, adopted now
+    # recommended then (recorded with the earlier assessment), adopted now
     recommended = pd.DataFrame(columns=["entry_id", "name", "recommended", "adopted_after", "rate"])
-    if previous is not None and len(previous) and entries:
-        from assessment.recommend import Declared, rank_many
-
-        # the tools of the earlier assessments as columns, each with its firm's position in ``previous``
-        then_ids = previous["assessment_id"].to_numpy(dtype=np.int64)
-        then_order = np.argsort(then_ids, kind="stable")
-        p_at = np.searchsorted(then_ids[then_order], u_ids)
-        hit = (p_at < len(then_ids)) & (then_ids[then_order][np.minimum(p_at, len(then_ids) - 1)] == u_ids)
-        then = uses[hit]
-        had = Declared(then_order[p_at[hit]], [e if isinstance(e, str) else None for e in then["entry_id"].tolist()],
-                       then["category"].tolist())
-        ranking = rank_many(fw, entries, previous_points, size_classes=previous["size_class"].tolist(),
-                            sectors=previous["sector"].tolist(), top=5, inventories=had)
+    if previous is not None and len(previous) and "recommended" in previous.columns:
         latest_ids = set(previous["latest_id"].tolist())
         now_rows = use[use["assessment_id"].isin(latest_ids)]
         used_now = {(a, e) for a, e in zip(now_rows["assessment_id"].tolist(), now_rows["entry_id"].tolist())
                     if isinstance(e, str)}
         rec_n: dict[str, int] = {}
         took: dict[str, int] = {}
-        ids = [e.id for e in ranking.entries]
-        for latest_id, chosen in zip(previous["latest_id"].tolist(), ranking.chosen.tolist()):
-            for e_pos in chosen:
-                if e_pos < 0:
-                    break
-                eid = ids[e_pos]
+        for latest_id, shown_then in zip(previous["latest_id"].tolist(), previous["recommended"].tolist()):
+            for eid in shown_then.split(",") if shown_then else ():
                 rec_n[eid] = rec_n.get(eid, 0) + 1
                 took[eid] = took.get(eid, 0) + ((latest_id, eid) in used_now)
         recommended = pd.DataFrame([{"entry_id": e,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, false, text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from assessment.answers import Answer
@@ -76,6 +76,10 @@ class AssessmentRow(Base):
     total: Mapped[int | None] = mapped_column(Integer, nullable=True)
     level: Mapped[int | None] = mapped_column(Integer, nullable=True)
     results: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # the catalogue entries the results page recommended when it was submitted (ids, best first,
+    # comma-separated; "" none): what the department compares with what the firm uses later.
+    # None: not recorded (submitted before migration 0010)
+    recommended: Mapped[str | None] = mapped_column(Text, nullable=True)
     # None: the firm's own record; "pending"/"rejected": a claim on a firm registered by someone
     # else, made without one of the firm's codes (assessment.identity)
     claim: Mapped[str | None] = mapped_column(String(10), nullable=True, index=True)

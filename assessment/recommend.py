@@ -96,6 +96,19 @@ class Ranking:
         return out
 
 
+def shown(fw: Framework, entries: Sequence[Entry], points: np.ndarray, *, size_classes: Sequence[str | None],
+          sectors: Sequence[str | None], inventories: Sequence[Inventory | None] | Declared | None) -> list[str]:
+    """What the results page recommends to each firm (its first five, ranked as firm_view.gather
+    does without the page's filters), as stored with a submitted assessment: entry ids, best
+    first, joined by ","; "" when nothing fits or nothing is published."""
+    if not entries or len(points) == 0:
+        return [""] * len(points)
+    ranking = rank_many(fw, entries, points, size_classes=size_classes, sectors=sectors, top=5,
+                        inventories=inventories)
+    ids = [e.id for e in ranking.entries]
+    return [",".join(ids[k] for k in row if k >= 0) for row in ranking.chosen.tolist()]
+
+
 @dataclass(frozen=True)
 class Declared:
     """Many firms' declared platforms as three parallel columns (one item per tool): the firm's

@@ -55,10 +55,15 @@ def write_import(store, fw, rows, *, lang: str = "vi", who: str = "import", chun
                  progress: Callable[[int, int], None] | None = None) -> list[tuple[int, str, int, str]]:
     """Store validated rows (assessment.importer.ImportRow) as submitted assessments, all or nothing;
     returns (row, tax code, assessment id, access code) per row, in the file's order."""
+    from assessment.catalogue_store import CatalogueStore
+    from assessment.recommend import shown
     from assessment.scoring import score_codes
 
     if not rows:
         return []
+    catalogue = CatalogueStore(store, fw)
+    catalogue.seed_if_empty()
+    entries = catalogue.published()  # what each firm's results page recommends, recorded with it
     session = sessionmaker(store.engine, expire_on_commit=False)
     discard_stale(store)
     all_codes = np.stack([r.codes for r in rows])
@@ -77,6 +82,11 @@ def write_import(store, fw, rows, *, lang: str = "vi", who: str = "import", chun
             # scored a chunk at a time: 200,000 results documents never sit in memory together
             scores = score_codes(fw, all_codes[part.start:part.stop])
             forms = [score_forms(document) for document in scores.to_dicts()]
+            chunk_rows = [rows[k] for k in part]
+            recommended = shown(fw, entries, scores.criterion_points,
+                                size_classes=[r.profile.size_class.id for r in chunk_rows],
+                                sectors=[r.profile.sector for r in chunk_rows],
+                                inventories=[inventory.Inventory(list(r.platforms)) for r in chunk_rows])
             assessments = []
             for k in part:
                 r = rows[k]
@@ -87,7 +97,7 @@ def write_import(store, fw, rows, *, lang: str = "vi", who: str = "import", chun
                     "claim": None, "source": IMPORTED, "period": r.submitted_at.year, "import_batch": batch_id,
                     "step": 0, "created_at": r.submitted_at, "updated_at": r.submitted_at,
                     "submitted_at": r.submitted_at, **columns, "answers": r.document(fw),
-                    **profile_columns(r.profile)})
+                    "recommended": recommended[k - start], **profile_columns(r.profile)})
             with store.engine.begin() as conn:
                 if conn.dialect.name == "postgresql":
                     # staged rows are invisible and discarded if lost: no need to wait for the disk

@@ -243,11 +243,14 @@ class Store:
         with self._session.begin() as s:
             self._draft(s, assessment_id).step = step
 
-    def submit(self, assessment_id: int, result: FirmResult) -> None:
+    def submit(self, assessment_id: int, result: FirmResult, *, recommended: str | None = None) -> None:
+        """Store a draft as submitted with its result; ``recommended``: what the results page
+        recommends it (recommend.shown), kept to compare with what the firm uses later."""
         with self._session.begin() as s:
             row = self._draft(s, assessment_id)
             row.status = SUBMITTED
             row.submitted_at = utcnow()
+            row.recommended = recommended
             columns, score = score_forms(result.to_dict())
             for name, value in columns.items():
                 setattr(row, name, value)
@@ -339,24 +342,25 @@ class Store:
                 seen.add(row.id)
                 current, frontier = _record(row), row.id
 
-    def replace_demo(self, fw, firms) -> int:
+    def replace_demo(self, fw, firms, entries=()) -> int:
         """Remove what an earlier `demo` wrote (rows marked as demo, never chosen by their name),
         then store ``firms`` (assessment.demo.DemoFirm) as submitted demo assessments, in one
         transaction; returns how many assessments were written. A demo tax code that a real firm
-        holds (or that someone claimed) is skipped."""
+        holds (or that someone claimed) is skipped. ``entries`` (the published catalogue): each
+        assessment records what its results page recommends, as a submit does."""
         with self._session.begin() as s:
             self._clear_demo(s)
-            return self._add_demo(s, fw, firms)
+            return self._add_demo(s, fw, firms, entries)
 
     def clear_demo(self) -> None:
         """Remove what earlier `demo` runs wrote (a large demo is then added chunk by chunk)."""
         with self._session.begin() as s:
             self._clear_demo(s)
 
-    def add_demo(self, fw, firms) -> int:
+    def add_demo(self, fw, firms, entries=()) -> int:
         """Store one chunk of demo firms in its own transaction (see replace_demo)."""
         with self._session.begin() as s:
-            return self._add_demo(s, fw, firms)
+            return self._add_demo(s, fw, firms, entries)
 
     @staticmethod
     def _clear_demo(s) -> None:
@@ -371,7 +375,8 @@ class Store:
         versions.bump(s, "assessments")
 
     @staticmethod
-    def _add_demo(s, fw, firms) -> int:
+    def _add_demo(s, fw, firms, entries=()) -> int:
+        from assessment.recommend import shown
         from assessment.scoring import score_codes
 
         fw_id, fw_version = fw.id, fw.version
@@ -394,8 +399,15 @@ class Store:
             firm_id.update(zip((r["tax_code"] for r in batch), ids))
 
         def rows(indices, scores, when, codes_of, platforms_of):
+            indices = list(indices)
+            # without the catalogue, "not recorded" (ranked when needed), not "nothing recommended"
+            chosen = shown(fw, entries, scores.criterion_points,
+                           size_classes=[firms[i].profile.size_class.id for i in indices],
+                           sectors=[firms[i].profile.sector for i in indices],
+                           inventories=[inventory.Inventory(list(platforms_of(firms[i]))) for i in indices]
+                           ) if entries else [None] * len(indices)
             out = []
-            for i, document in zip(indices, scores.to_dicts()):
+            for i, document, recommended in zip(indices, scores.to_dicts(), chosen):
                 f = firms[i]
                 columns, score = score_forms(document)
                 out.append({
@@ -404,7 +416,7 @@ class Store:
                     "source": DEMO,
                     "created_at": when(f), "updated_at": when(f), "submitted_at": when(f),
                     **columns, "step": 0, **profile_columns(f.profile),
-                    "answers": dict(zip(fw.criterion_ids, map(int, codes_of(f)))),
+                    "answers": dict(zip(fw.criterion_ids, map(int, codes_of(f)))), "recommended": recommended,
                     "_scores": score, "_platforms": platforms_of(f),
                 })
             return out

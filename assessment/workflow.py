@@ -48,5 +48,21 @@ def submit(store: Store, fw: Framework, assessment_id: int) -> FirmResult:
     derived = answers_from_platforms(fw, record.platforms)
     if derived:  # stored with the others, so every reader of the answers sees what was scored
         store.save_answers(assessment_id, derived)
-    store.submit(assessment_id, result)
+    store.submit(assessment_id, result, recommended=recommended_for(store, fw, record, result))
     return result
+
+
+def recommended_for(store: Store, fw: Framework, record, result: FirmResult) -> str:
+    """What the results page will recommend this firm from the catalogue published now
+    (recommend.shown), recorded with the submitted assessment."""
+    import numpy as np
+
+    from assessment.catalogue_store import CatalogueStore
+    from assessment.inventory import Inventory
+    from assessment.recommend import shown
+
+    catalogue = CatalogueStore(store, fw)
+    catalogue.seed_if_empty()  # the results page seeds it the same way
+    points = np.array([[result.criterion_points[c] for c in fw.criterion_ids]], dtype=np.int16)
+    return shown(fw, catalogue.published(), points, size_classes=[record.profile.size_class.id],
+                 sectors=[record.profile.sector], inventories=[Inventory(list(record.platforms))])[0]

@@ -340,3 +340,35 @@ def test_the_platforms_go_round_from_the_form_to_storage_scorecard_and_export_an
                                entries=list(entries.values()))
     assert report.ok and list(report.valid[0].platforms) == list(stored)
     store.engine.dispose()
+
+
+def test_what_the_results_page_recommended_is_recorded_at_submit_and_counted_even_once_retired(store, dbi):
+    from sqlalchemy import update
+
+    from assessment import firm_view, frames
+    from assessment.catalogue_store import CatalogueStore
+    from assessment.models import AssessmentRow
+
+    (_, commune), _ = _communes_in_two_areas()
+    for i in range(6):  # six firms alike, assessed twice; the second time they list nothing new
+        _firm(store, dbi, i, commune, [], 2, previous_uses=[])
+    rows = frames.department_rows(store, dbi)
+    first_ids = rows.sort_values("assessment_id").drop_duplicates("firm_id")["assessment_id"].tolist()
+    shown_then = frames.recommended_of(store, first_ids)
+    # what the results page shows for that assessment is what was recorded
+    record = store.get(first_ids[0])
+    view = firm_view.view(dbi, record, firm_view.Context.read(store, dbi))
+    assert shown_then[0] == ",".join(r.entry.id for r in view.recommendations) != ""
+    assert len(set(shown_then)) == 1
+    top = shown_then[0].split(",")[0]
+    # the department retires the first of them: what the firms were shown is still counted
+    CatalogueStore(store, dbi).set_status(top, "retired", "admin")
+    entries = CatalogueStore(store, dbi).published()
+    assert top not in {e.id for e in entries}
+    a = inventory.read_adoption(store, dbi, entries)
+    assert a.recommended.set_index("entry_id").loc[top, "recommended"] == 6
+    # an assessment stored before this was recorded is ranked again, with today's catalogue
+    with store.engine.begin() as conn:
+        conn.execute(update(AssessmentRow).where(AssessmentRow.id.in_(first_ids)).values(recommended=None))
+    again = inventory.read_adoption(store, dbi, entries).recommended
+    assert top not in set(again["entry_id"]) and again["recommended"].eq(6).all() and len(again) > 0

@@ -92,8 +92,8 @@ def _demo(fw) -> None:
             from assessment import demo
 
             with st.spinner(), common.guard("err.kept.nothing") as outcome:
-                written = common.store().replace_demo(fw, demo.generate(
-                    fw, 500, seed=1, entries=common.catalogue(fw.key).published()))
+                entries = common.catalogue(fw.key).published()
+                written = common.store().replace_demo(fw, demo.generate(fw, 500, seed=1, entries=entries), entries)
             if outcome.ok:
                 st.success(t("imp.demo_done", n=written))
 
