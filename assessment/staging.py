@@ -61,9 +61,8 @@ def write_import(store, fw, rows, *, lang: str = "vi", who: str = "import", chun
 
     if not rows:
         return []
-    catalogue = CatalogueStore(store, fw)
-    catalogue.seed_if_empty()
-    entries = catalogue.published()  # what each firm's results page recommends, recorded with it
+    # what each firm's results page recommends, recorded with it (not recorded while the catalogue is empty)
+    entries = CatalogueStore(store, fw).published()
     session = sessionmaker(store.engine, expire_on_commit=False)
     discard_stale(store)
     all_codes = np.stack([r.codes for r in rows])
@@ -86,7 +85,8 @@ def write_import(store, fw, rows, *, lang: str = "vi", who: str = "import", chun
             recommended = shown(fw, entries, scores.criterion_points,
                                 size_classes=[r.profile.size_class.id for r in chunk_rows],
                                 sectors=[r.profile.sector for r in chunk_rows],
-                                inventories=[inventory.Inventory(list(r.platforms)) for r in chunk_rows])
+                                inventories=[inventory.Inventory(list(r.platforms)) for r in chunk_rows]
+                                ) if entries else [None] * len(chunk_rows)
             assessments = []
             for k in part:
                 r = rows[k]

@@ -52,17 +52,19 @@ def submit(store: Store, fw: Framework, assessment_id: int) -> FirmResult:
     return result
 
 
-def recommended_for(store: Store, fw: Framework, record, result: FirmResult) -> str:
+def recommended_for(store: Store, fw: Framework, record, result: FirmResult) -> str | None:
     """What the results page will recommend this firm from the catalogue published now
-    (recommend.shown), recorded with the submitted assessment."""
+    (recommend.shown), recorded with the submitted assessment; None (not recorded) while the
+    framework's catalogue is still empty (a submit writes no catalogue)."""
     import numpy as np
 
     from assessment.catalogue_store import CatalogueStore
     from assessment.inventory import Inventory
     from assessment.recommend import shown
 
-    catalogue = CatalogueStore(store, fw)
-    catalogue.seed_if_empty()  # the results page seeds it the same way
+    entries = CatalogueStore(store, fw).published()
+    if not entries:
+        return None
     points = np.array([[result.criterion_points[c] for c in fw.criterion_ids]], dtype=np.int16)
-    return shown(fw, catalogue.published(), points, size_classes=[record.profile.size_class.id],
+    return shown(fw, entries, points, size_classes=[record.profile.size_class.id],
                  sectors=[record.profile.sector], inventories=[Inventory(list(record.platforms))])[0]

@@ -350,6 +350,7 @@ def test_what_the_results_page_recommended_is_recorded_at_submit_and_counted_eve
     from assessment.models import AssessmentRow
 
     (_, commune), _ = _communes_in_two_areas()
+    CatalogueStore(store, dbi).seed_if_empty()  # as the app does on first use (a submit writes no catalogue)
     for i in range(6):  # six firms alike, assessed twice; the second time they list nothing new
         _firm(store, dbi, i, commune, [], 2, previous_uses=[])
     rows = frames.department_rows(store, dbi)
