@@ -116,32 +116,70 @@ def from_rows(rows) -> list[PlatformUse]:
 BY = {"area": "area", "commune": "locality", "sector": "section", "size": "size_class", "level": "level"}
 
 
-def uses_frame(store, framework) -> "pd.DataFrame":
+def uses_frame(store, framework, submitted_ids=None) -> "pd.DataFrame":
     """The platform rows of every submitted assessment of a framework (claims and staged imports
-    excluded, as frames.submitted_frame): assessment_id, category, entry_id (None for a tool
-    outside the catalogue). Read as one plain scan of the tools, kept by the assessments' ids (a
-    join costs three times as much on SQLite)."""
-    import pandas as pd
+    excluded, as frames.submitted_frame): assessment_id, category, entry_id (categorical columns;
+    entry_id missing for a tool outside the catalogue). ``submitted_ids``: those assessments' ids
+    when already read (frames.department_rows)."""
     from sqlalchemy import select
 
     from assessment.framework import Framework, get_framework
-    from assessment.models import SUBMITTED, AssessmentRow, PlatformUseRow
+    from assessment.models import SUBMITTED, AssessmentRow
 
     fw = framework if isinstance(framework, Framework) else get_framework(framework)
-    columns = ["assessment_id", "category", "entry_id"]
+    if submitted_ids is None:
+        with store.engine.connect() as conn:
+            submitted_ids = conn.execute(select(AssessmentRow.id).where(
+                AssessmentRow.status == SUBMITTED, AssessmentRow.claim.is_(None), AssessmentRow.framework_id == fw.id,
+                AssessmentRow.framework_version == fw.version)).scalars().all()
+    return _uses_of(*_read_uses(store), submitted_ids)
+
+
+def _read_uses(store) -> tuple:
+    """Every declared tool as an (n, 3) integer array (assessment id, category code, entry code, -1
+    for none) with the texts of the codes. One plain scan, kept by the assessments' ids afterwards
+    (a join costs three times as much on SQLite); the database turns the texts into small integers,
+    so Python receives only integers and each distinct text once."""
+    import numpy as np
+    from sqlalchemy import case, select
+
+    from assessment.frames import plain_rows
+    from assessment.models import PlatformUseRow
+
     with store.engine.connect() as conn:
-        ids = conn.execute(select(AssessmentRow.id).where(
-            AssessmentRow.status == SUBMITTED, AssessmentRow.claim.is_(None), AssessmentRow.framework_id == fw.id,
-            AssessmentRow.framework_version == fw.version)).scalars().all()
-        # the driver's own cursor: plain tuples, without a result object per row (half the time)
-        cursor = conn.connection.cursor()
-        try:
-            cursor.execute(f"SELECT assessment_id, category, entry_id FROM {PlatformUseRow.__tablename__}")
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
-    frame = pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame({c: [] for c in columns})
-    return frame[frame["assessment_id"].isin(ids)].reset_index(drop=True)
+        # the distinct texts, from the indexes on category and entry_id
+        categories = sorted(conn.execute(select(PlatformUseRow.category).distinct()).scalars().all())
+        entries = sorted(e for e in conn.execute(select(PlatformUseRow.entry_id).distinct()).scalars().all() if e)
+        code = (lambda column, values: case({v: k for k, v in enumerate(values)}, value=column, else_=-1)
+                if values else -1)
+        rows = plain_rows(conn, select(PlatformUseRow.assessment_id, code(PlatformUseRow.category, categories),
+                                       code(PlatformUseRow.entry_id, entries)))
+    return np.array(rows, dtype=np.int64).reshape(-1, 3), categories, entries
+
+
+def _uses_of(table, categories: list, entries: list, ids) -> "pd.DataFrame":
+    """The tools of these assessments (ids) from :func:`_read_uses`, as uses_frame returns them."""
+    import numpy as np
+    import pandas as pd
+
+    part = table[np.isin(table[:, 0], np.asarray(ids, dtype=np.int64))]
+    return pd.DataFrame({
+        "assessment_id": part[:, 0],
+        "category": pd.Categorical.from_codes(part[:, 1], categories=pd.Index(categories, dtype=object))
+        if categories else pd.Categorical([None] * len(part)),
+        "entry_id": pd.Categorical.from_codes(part[:, 2], categories=pd.Index(entries, dtype=object))
+        if entries else pd.Categorical([None] * len(part)),
+    })
+
+
+def read_tables(store, fw) -> tuple["pd.DataFrame", "pd.DataFrame"]:
+    """(frames.department_rows, :func:`uses_frame`): what the Platforms in use page and the
+    catalogue's usage read. One after the other: read side by side on two connections they took
+    longer on two cores (building the rows' Python objects needs the interpreter's lock either way)."""
+    from assessment import frames
+
+    rows = frames.department_rows(store, fw)
+    return rows, uses_frame(store, fw, rows["assessment_id"])
 
 
 def stored_names(store, entry_ids) -> dict:
@@ -195,7 +233,7 @@ def read_adoption(store, fw, entries: Sequence, *, by: str = "area", lang: str =
     from assessment import frames
 
     rows = rows if rows is not None else frames.department_rows(store, fw)
-    uses = uses if uses is not None else uses_frame(store, fw)
+    uses = uses if uses is not None else uses_frame(store, fw, rows["assessment_id"])
     now = frames.latest(rows, filters)
     latest_at = now.set_index("firm_id")["submitted_at"]
     latest_id = now.set_index("firm_id")["assessment_id"]
@@ -236,6 +274,23 @@ def _recommended_again(fw, entries: Sequence, then: "pd.DataFrame", points, uses
                         listed["category"].tolist())
     return shown(fw, entries, points, size_classes=then["size_class"].tolist(), sectors=then["sector"].tolist(),
                  inventories=declared)
+
+
+def _codes(values: "pd.Series", fixed: list[str] | None = None) -> tuple:
+    """A column of texts as integer codes (-1 where missing) and the texts they stand for: its
+    own distinct values, or ``fixed`` (values outside it get -1). Categorical columns are used as
+    they are (uses_frame's), others are factorised once."""
+    import numpy as np
+    import pandas as pd
+
+    s = values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype(object).astype("category")
+    codes = s.cat.codes.to_numpy(dtype=np.int64)
+    names = [str(c) for c in s.cat.categories]
+    if fixed is None:
+        return codes, names
+    # the appended -1 is where a missing value's code (-1) lands
+    remap = np.array([fixed.index(x) if x in fixed else -1 for x in names] + [-1], dtype=np.int64)
+    return remap[codes], list(fixed)
 
 
 @dataclass
@@ -281,9 +336,8 @@ def adoption(fw, latest: "pd.DataFrame", uses: "pd.DataFrame", entries: Sequence
     found = (at < n) & (ids[order][np.minimum(at, max(n - 1, 0))] == u_ids) if n else np.zeros(len(u_ids), bool)
     use = uses[found]
     row = order[at[found]]
-    cat = pd.Categorical(use["category"].to_numpy(dtype=object), categories=cats).codes.astype(np.int64)
-    ent, ent_ids = pd.factorize(use["entry_id"].to_numpy(dtype=object), use_na_sentinel=True)
-    ent_ids = [str(e) for e in ent_ids]
+    cat, _ = _codes(use["category"], cats)
+    ent, ent_ids = _codes(use["entry_id"])
     has = np.zeros((n, len(cats)), dtype=bool)  # firm x category: uses something in it
     has[row[cat >= 0], cat[cat >= 0]] = True
     listed = np.zeros(n, dtype=bool)
@@ -351,16 +405,24 @@ def adoption(fw, latest: "pd.DataFrame", uses: "pd.DataFrame", entries: Sequence
     # recommended then (recorded with the earlier assessment), adopted now
     recommended = pd.DataFrame(columns=["entry_id", "name", "recommended", "adopted_after", "rate"])
     if previous is not None and len(previous) and "recommended" in previous.columns:
-        latest_ids = set(previous["latest_id"].tolist())
-        now_rows = use[use["assessment_id"].isin(latest_ids)]
-        used_now = {(a, e) for a, e in zip(now_rows["assessment_id"].tolist(), now_rows["entry_id"].tolist())
-                    if isinstance(e, str)}
-        rec_n: dict[str, int] = {}
-        took: dict[str, int] = {}
-        for latest_id, shown_then in zip(previous["latest_id"].tolist(), previous["recommended"].tolist()):
-            for eid in shown_then.split(",") if shown_then else ():
-                rec_n[eid] = rec_n.get(eid, 0) + 1
-                took[eid] = took.get(eid, 0) + ((latest_id, eid) in used_now)
+        # each earlier assessment's firm as its row in ``latest``: what it uses now is uses_entry[row]
+        p_ids = previous["latest_id"].to_numpy(dtype=np.int64)
+        p_at = np.searchsorted(ids[order], p_ids) if n else np.zeros(len(p_ids), dtype=np.int64)
+        p_row = order[np.minimum(p_at, max(n - 1, 0))] if n else p_at
+        # every (firm, entry recommended then) as two arrays: the firm's row now, the entry's code
+        lists = previous["recommended"].tolist()
+        counts = [x.count(",") + 1 if x else 0 for x in lists]
+        flat = ",".join(x for x in lists if x).split(",") if sum(counts) else []
+        rec_code, rec_ids = pd.factorize(np.array(flat, dtype=object)) if flat else (np.zeros(0, np.int64), [])
+        rec_ids = [str(e) for e in rec_ids]
+        firm_row = np.repeat(p_row, counts)
+        ent_at = {e: k for k, e in enumerate(ent_ids)}
+        now_code = np.array([ent_at.get(e, -1) for e in rec_ids], dtype=np.int64)[rec_code]
+        adopted = (now_code >= 0) & uses_entry[firm_row, np.maximum(now_code, 0)] if len(ent_ids) else now_code >= 0
+        n_rec = np.bincount(rec_code, minlength=len(rec_ids))
+        n_took = np.bincount(rec_code, weights=adopted, minlength=len(rec_ids)).astype(np.int64)
+        rec_n = dict(zip(rec_ids, n_rec.tolist()))
+        took = dict(zip(rec_ids, n_took.tolist()))
         recommended = pd.DataFrame([{"entry_id": e,
                                      "name": by_id[e].display_name(lang) if e in by_id else names.get(e, e),
                                      "recommended": k, "adopted_after": took[e],

@@ -37,8 +37,13 @@ def submitted_frame(fw: Framework) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
+def _tables(url: str, framework_key: str, version: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """frames.department_rows and the platforms they list, read side by side (inventory.read_tables)."""
+    return inventory.read_tables(common.store_at(url), framework_key)
+
+
 def _rows(url: str, framework_key: str, version: int) -> pd.DataFrame:
-    return frames.department_rows(common.store_at(url), framework_key)
+    return _tables(url, framework_key, version)[0]
 
 
 def department_rows(fw: Framework) -> pd.DataFrame:
@@ -127,9 +132,8 @@ def usage(fw: Framework, lang: str = "vi") -> recommend.Usage | None:
     return _usage(settings().database_url, fw.key, lang, v["assessments"], v["catalogue"])
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
 def _uses(url: str, framework_key: str, version: int) -> pd.DataFrame:
-    return inventory.uses_frame(common.store_at(url), framework_key)
+    return _tables(url, framework_key, version)[1]
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
