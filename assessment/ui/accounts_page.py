@@ -11,7 +11,6 @@ from assessment.ui.common import t
 
 
 def render() -> None:
-    common.department_page()
     st.title(t("accounts.title"))
     user = auth.require_user()
     if user is None:

@@ -24,7 +24,6 @@ UPLOAD_LIMIT = 2 * 1024 * 1024
 
 
 def render() -> None:
-    common.department_page()
     st.title(t("admin.title"))
     user = auth.require_user()
     if user is None:

@@ -18,7 +18,6 @@ def _who(who: str) -> str:
 
 
 def render() -> None:
-    common.department_page()
     st.title(t("claims.title"))
     user = auth.require_user()
     if user is None:

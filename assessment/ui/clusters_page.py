@@ -22,7 +22,6 @@ LIST_MAX = 1_000
 
 
 def render() -> None:
-    common.department_page()
     st.title(t("clu.title"))
     user = auth.require_user()
     if user is None:

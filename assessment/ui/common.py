@@ -161,12 +161,6 @@ def resume_link(code: str) -> str:
     return f"{base}/?code={code}" if base else f"?code={code}"
 
 
-def department_page() -> None:
-    """Kept for the department's pages that call it first: their wide layout is set by app.py
-    (:func:`state.layout`), once per run before the page draws. A second st.set_page_config with
-    another layout in the same run raced with app.py's in the browser (random narrow pages)."""
-
-
 def copyable(text: str, button: str, done: str, *, large: bool = False, code: bool = False) -> None:
     """``text`` shown whole (it wraps, nothing is cut at the edge of a phone) with a visible button
     that copies it: the clipboard API where the page is secure, else a selected textarea.

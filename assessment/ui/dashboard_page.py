@@ -18,7 +18,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def render() -> None:
-    common.department_page()
     st.title(t("dash.title"))
     user = auth.require_user()
     if user is None:

@@ -19,7 +19,6 @@ PREVIEW_ROWS = 20
 
 
 def render() -> None:
-    common.department_page()
     st.title(t("imp.title"))
     user = auth.require_user()
     if user is None:

@@ -24,7 +24,6 @@ TOP_ENTRIES = 20
 
 
 def render() -> None:
-    common.department_page()
     st.title(t("plat.title"))
     user = auth.require_user()
     if user is None:
