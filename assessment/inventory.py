@@ -259,21 +259,29 @@ def read_adoption(store, fw, entries: Sequence, *, by: str = "area", lang: str =
 def _recommended_again(fw, entries: Sequence, then: "pd.DataFrame", points, uses: "pd.DataFrame") -> list[str]:
     """What the results page would recommend these earlier assessments from today's catalogue, with
     the platforms each listed then (for assessments submitted before it was recorded)."""
-    import numpy as np
-
     from assessment.recommend import Declared, shown
 
     # the tools of those assessments as columns, each with its assessment's position in ``then``
-    ids = then["assessment_id"].to_numpy(dtype=np.int64)
-    order = np.argsort(ids, kind="stable")
-    u_ids = uses["assessment_id"].to_numpy(dtype=np.int64)
-    at = np.searchsorted(ids[order], u_ids)
-    hit = (at < len(ids)) & (ids[order][np.minimum(at, len(ids) - 1)] == u_ids)
+    hit, position = _positions(then["assessment_id"], uses["assessment_id"])
     listed = uses[hit]
-    declared = Declared(order[at[hit]], [e if isinstance(e, str) else None for e in listed["entry_id"].tolist()],
+    declared = Declared(position[hit], [e if isinstance(e, str) else None for e in listed["entry_id"].tolist()],
                         listed["category"].tolist())
     return shown(fw, entries, points, size_classes=then["size_class"].tolist(), sectors=then["sector"].tolist(),
                  inventories=declared)
+
+
+def _positions(table_ids, wanted) -> tuple:
+    """Where each of ``wanted`` stands in ``table_ids`` (unique ids): (found mask, position; the
+    position is 0 where not found, so read it through the mask)."""
+    import numpy as np
+
+    ids = np.asarray(table_ids, dtype=np.int64)
+    want = np.asarray(wanted, dtype=np.int64)
+    if len(ids) == 0:
+        return np.zeros(len(want), dtype=bool), np.zeros(len(want), dtype=np.int64)
+    order = np.argsort(ids, kind="stable")
+    at = np.minimum(np.searchsorted(ids[order], want), len(ids) - 1)
+    return ids[order][at] == want, order[at]
 
 
 def _codes(values: "pd.Series", fixed: list[str] | None = None) -> tuple:
@@ -329,13 +337,9 @@ def adoption(fw, latest: "pd.DataFrame", uses: "pd.DataFrame", entries: Sequence
     by_id = {e.id: e for e in entries}
     names = names or {}
     # plain arrays: each tool's row in ``latest`` (or none: not a latest assessment), category and entry codes
-    ids = latest["assessment_id"].to_numpy(dtype=np.int64)
-    order = np.argsort(ids, kind="stable")
-    u_ids = uses["assessment_id"].to_numpy(dtype=np.int64)
-    at = np.searchsorted(ids[order], u_ids) if n else np.zeros(len(u_ids), dtype=np.int64)
-    found = (at < n) & (ids[order][np.minimum(at, max(n - 1, 0))] == u_ids) if n else np.zeros(len(u_ids), bool)
+    found, position = _positions(latest["assessment_id"], uses["assessment_id"])
     use = uses[found]
-    row = order[at[found]]
+    row = position[found]
     cat, _ = _codes(use["category"], cats)
     ent, ent_ids = _codes(use["entry_id"])
     has = np.zeros((n, len(cats)), dtype=bool)  # firm x category: uses something in it
@@ -406,9 +410,7 @@ def adoption(fw, latest: "pd.DataFrame", uses: "pd.DataFrame", entries: Sequence
     recommended = pd.DataFrame(columns=["entry_id", "name", "recommended", "adopted_after", "rate"])
     if previous is not None and len(previous) and "recommended" in previous.columns:
         # each earlier assessment's firm as its row in ``latest``: what it uses now is uses_entry[row]
-        p_ids = previous["latest_id"].to_numpy(dtype=np.int64)
-        p_at = np.searchsorted(ids[order], p_ids) if n else np.zeros(len(p_ids), dtype=np.int64)
-        p_row = order[np.minimum(p_at, max(n - 1, 0))] if n else p_at
+        _, p_row = _positions(latest["assessment_id"], previous["latest_id"])
         # every (firm, entry recommended then) as two arrays: the firm's row now, the entry's code
         lists = previous["recommended"].tolist()
         counts = [x.count(",") + 1 if x else 0 for x in lists]
