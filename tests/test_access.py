@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from assessment import codes, demo
 from assessment.accounts import Accounts
 from assessment.storage import Store
+from tests.app_support import tables
 from tests.conftest import latest_records
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -45,7 +46,7 @@ def _page_script():
 
 def _shows_firm_data(at) -> bool:
     text = " ".join(str(x.value) for x in [*at.markdown, *at.caption, *at.text, *at.metric])
-    return bool(at.dataframe) or bool(at.table) or bool(at.metric) or "[DEMO]" in text
+    return bool(at.dataframe) or bool(tables(at)) or bool(at.metric) or "[DEMO]" in text
 
 
 def _sign_in(at, user):

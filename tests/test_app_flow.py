@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from assessment.firms import localities
 from assessment.scoring import score_codes
 from assessment.storage import Store
+from tests.app_support import tables
 from tests.conftest import POSTGRES_SKIP, POSTGRES_URL, _postgres_schema_url, tax_code
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -111,7 +112,7 @@ def test_whole_assessment_in_vietnamese_then_resume_by_link(db, dbi):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Tổng điểm"] == f"{expected.total}/320"
     assert metrics["Mức chuyển đổi số"] == f"Mức {expected.level} – {dbi.level_name(expected.level, 'vi')}"
-    table = at.table[0].value
+    table = tables(at)[0]
     assert table["Điểm"].tolist() == [f"{p.points}/{p.max_points}" for p in expected.pillars]
     assert table["Tỷ lệ (%)"].tolist()[0] == f"{expected.pillars[0].percent:.1f}".replace(".", ",")
     assert table.index.tolist()[0] == "P1. Trải nghiệm số cho khách hàng"
@@ -154,8 +155,8 @@ def test_stop_midway_and_resume_with_the_code_in_english(db, dbi):
     assert not at2.exception and not errors(at2), (errors(at2), [m.value for m in at2.markdown][-5:])
     expected = score_codes(dbi, np.array([[codes[c] for c in dbi.criterion_ids]])).firm()
     assert {m.label: m.value for m in at2.metric}["Total score"] == f"{expected.total}/320"
-    assert at2.table[0].value.columns.tolist() == ["Points", "Share (%)", "Level"]
-    assert at2.table[0].value.index.tolist()[0] == "P1. Digital customer experience"
+    assert tables(at2)[0].columns.tolist() == ["Points", "Share (%)", "Level"]
+    assert tables(at2)[0].index.tolist()[0] == "P1. Digital customer experience"
 
 
 def test_wrong_link_code_says_so(db):
@@ -285,7 +286,7 @@ def test_language_switch_mid_flow_and_reassessment_history(db, mini, monkeypatch
     at.button(key="inv_next").click().run()
     at.button(key="submit").click().run()
     assert {m.label: m.value for m in at.metric}["Total score"] == "14/24"
-    history = at.table[-1].value  # a static table (no data grid to load on a phone)
+    history = tables(at)[-1]  # a Markdown table (no table component to load on a phone)
     assert history["Total"].tolist() == ["8/24"]
     assert history["Change since then"].tolist() == ["+6 points"]  # still level 1: B and C below level 2
     # the new code opens the new results; the first code still opens the first ones
@@ -662,7 +663,7 @@ def test_results_page_compares_with_peers_anonymously(db, dbi, monkeypatch):
     line = next(c.value for c in at.caption if c.value.startswith("Peer group: "))
     assert "no names are shown" in line
     assert any(m.value.startswith("The total score is above about **") for m in at.markdown)
-    standing = next(tb.value for tb in at.table if "Standing in the group (percentile)" in tb.value.columns)
+    standing = next(tb for tb in tables(at) if "Standing in the group (percentile)" in tb.columns)
     assert len(standing) == 6 and standing.iloc[0, 0].endswith(" %")
     page_text = " ".join(str(x.value) for x in at.markdown) + " ".join(str(c.value) for c in at.caption)
     assert "[DEMO]" not in page_text  # no other firm is named

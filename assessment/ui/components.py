@@ -12,6 +12,7 @@ from assessment.firm_view import FirmView
 from assessment.storage import AssessmentRecord
 from assessment.ui import common
 from assessment.ui.common import lang, t
+from assessment.ui.text import plain
 
 
 def _scorecard_bytes(assessment_id: int, pdf_lang: str) -> bytes:
@@ -31,6 +32,20 @@ def pdf_buttons(record: AssessmentRecord, key: str = "pdf") -> None:
         col.download_button(t(label), partial(_scorecard_bytes, record.id, pdf_lang),
                             file_name(record.profile.tax_code, record.submitted_at, pdf_lang), "application/pdf",
                             key=f"{key}_{pdf_lang}", on_click="ignore", icon=":material/picture_as_pdf:")
+
+
+def markdown_table(frame: pd.DataFrame) -> None:
+    """A small table as Markdown: drawn with the page's text (no table component to load in the
+    browser), wrapping long cells on a phone. The index is the first column; cells are escaped
+    (plain) and kept on one line."""
+    def cell(value) -> str:
+        return plain(" ".join(str(value).split()))
+
+    head = [frame.index.name or "", *frame.columns]
+    lines = ["| " + " | ".join(map(cell, head)) + " |", "|" + "---|" * len(head)]
+    for idx, row in zip(frame.index, frame.itertuples(index=False)):
+        lines.append("| " + " | ".join(map(cell, (idx, *row))) + " |")
+    st.markdown("\n".join(lines))
 
 
 def pillar_frame(record: AssessmentRecord) -> pd.DataFrame:
@@ -89,7 +104,7 @@ def history_section(view: FirmView) -> None:
                 if same else t("history.other_framework", framework=old.framework_key),
             }
         )
-    st.table(pd.DataFrame(rows).set_index(t("col.date")))  # a static table: no grid to load on a phone
+    markdown_table(pd.DataFrame(rows).set_index(t("col.date")))
 
 
 def peers_section(view: FirmView) -> None:
@@ -103,7 +118,7 @@ def peers_section(view: FirmView) -> None:
     group = t(f"peers.group.{'_'.join(res.group) if res.group else 'all'}")
     st.caption(t("peers.group_line", group=group, n=res.n_peers))
     st.markdown(t("peers.total", pct=common.num(res.total_percentile, 0)))
-    st.table(pd.DataFrame(
+    markdown_table(pd.DataFrame(
         {t("col.pillar"): [f"{p.id}. {p.name(lang())}" for p in fw.pillars],
          t("peers.col"): [f"{common.num(res.pillar_percentiles[p.id], 0)} %" for p in fw.pillars]}
     ).set_index(t("col.pillar")))
