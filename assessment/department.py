@@ -149,13 +149,29 @@ class Department:
             return KeptClustering(ClusterModel.from_json(row.model), row.n_firms, row.created_by, row.created_at)
 
 
-def progress(fw: Framework, target: Target, now: pd.DataFrame) -> Progress:
-    """Where the firms in ``now`` (one row per firm) stand against a target."""
+@dataclass(frozen=True)
+class Standing:
+    """What targets are measured on: how many firms, how many at each level, the sum of their totals
+    (from one row per firm: ``of``; from the database's figures: aggregates.standing)."""
+    firms: int
+    at_level: dict[int, int]
+    total: int
+
+    @classmethod
+    def of(cls, now: pd.DataFrame) -> Standing:
+        counts = now["level"].value_counts()
+        return cls(len(now), {int(k): int(v) for k, v in counts.items()}, int(now["total"].sum()))
+
+
+def progress(fw: Framework, target: Target, now: pd.DataFrame | Standing) -> Progress:
+    """Where the firms in ``now`` (one row per firm, or their Standing) stand against a target."""
+    held = now if isinstance(now, Standing) else Standing.of(now)
     if target.metric == "share_at_level":
-        current = 100.0 * float((now["level"] >= target.level).mean()) if len(now) else 0.0
+        at = sum(n for lv, n in held.at_level.items() if lv >= target.level)
+        current = 100.0 * at / held.firms if held.firms else 0.0
     elif target.metric == "mean_total":
-        current = float(now["total"].mean()) if len(now) else 0.0
+        current = held.total / held.firms if held.firms else 0.0
     else:
-        current = float(len(now))
+        current = float(held.firms)
     ratio = float(np.clip(current / target.value, 0.0, 1.0)) if target.value else 1.0
     return Progress(target, current, current >= target.value, ratio)

@@ -157,12 +157,22 @@ def criterion_points(store, assessment_ids) -> np.ndarray:
 
 
 def latest(frame: pd.DataFrame, filters: Filters | None = None) -> pd.DataFrame:
-    """Each firm's latest submitted assessment within the filters: the latest date, and of two on
-    the same date the later one stored (the same order as a firm's history)."""
+    """Each firm's latest submitted assessment (of the filters' year, if one is given): the latest
+    date, and of two on the same date the later one stored (the same order as a firm's history);
+    then the firms whose latest assessment is within the other filters. A firm is where, and what,
+    its latest assessment of the period says (the database's figures count the same way:
+    aggregates.latest_states)."""
     f = frame
     filters = filters or Filters()
     if filters.year is not None:
         f = f[f["submitted_at"].dt.year == filters.year]
+    f = f.sort_values(["firm_id", "submitted_at", "assessment_id"], kind="stable").drop_duplicates("firm_id", keep="last")
+    return within(f, filters)
+
+
+def within(f: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """The rows of ``f`` within the filters' places, sectors, size classes and clusters (not the
+    year): firms' latest assessments here, the database's figures in aggregates.chosen."""
     if filters.areas:
         f = f[f["area"].isin(filters.areas)]
     if filters.localities:
@@ -173,8 +183,7 @@ def latest(frame: pd.DataFrame, filters: Filters | None = None) -> pd.DataFrame:
         f = f[f["size_class"].isin(filters.sizes)]
     if filters.clusters and "cluster" in f.columns:
         f = f[f["cluster"].isin(filters.clusters)]
-    ordered = f.sort_values(["firm_id", "submitted_at", "assessment_id"], kind="stable")
-    return ordered.drop_duplicates("firm_id", keep="last")
+    return f
 
 
 def latest_frame(store, framework: Framework | str, *, criteria: bool = False):

@@ -24,6 +24,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from assessment.errors import UserError
 
+# the most pillars a framework may have: each pillar's points have a column of their own on an
+# assessment row (models.PILLAR_COLUMNS, migration 0011)
+MAX_PILLARS = 12
+
 LANGS = ("vi", "en")
 QUESTIONNAIRES_DIR = Path(__file__).resolve().parent.parent / "questionnaires"
 
@@ -372,6 +376,8 @@ class FrameworkSpec(DataModel):
     def _check_whole(self) -> FrameworkSpec:
         if not self.pillars:
             raise ValueError("a framework needs at least one pillar")
+        if len(self.pillars) > MAX_PILLARS:  # each pillar's points have a column of their own
+            raise ValueError(f"a framework has at most {MAX_PILLARS} pillars; this one has {len(self.pillars)}")
         ids: dict[str, str] = {}
         for p in self.pillars:
             for kind, item_id in [("pillar", p.id)] + [

@@ -14,6 +14,7 @@ from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from assessment.answers import Answer
+from assessment.framework import MAX_PILLARS
 
 DRAFT, SUBMITTED = "draft", "submitted"
 STAGED = "staged"  # written by an import that has not finished: invisible to every read
@@ -42,6 +43,8 @@ class FirmRow(Base):
 
 
 _IMPORTED_ONCE = "source = 'import' AND status = 'submitted'"
+# a framework's pillars fit the assessment row's pillar_1 .. pillar_12 (migration 0011)
+PILLAR_COLUMNS = tuple(f"pillar_{k}" for k in range(1, MAX_PILLARS + 1))
 
 
 class AssessmentRow(Base):
@@ -50,9 +53,11 @@ class AssessmentRow(Base):
         # one imported assessment per firm, framework and year, whoever confirms the file and when
         Index("uq_imported_period", "firm_id", "framework_id", "framework_version", "period", unique=True,
               sqlite_where=text(_IMPORTED_ONCE), postgresql_where=text(_IMPORTED_ONCE)),
-        # the department's narrow reads (frames.department_rows) answered from the index alone
+        # the department's narrow reads (frames.department_rows) and figures (assessment.aggregates)
+        # answered from the index alone
         Index("ix_assessments_department", "framework_id", "framework_version", "status", "claim", "firm_id",
-              "submitted_at", "id", "level", "total", "kind", "size_class", "sector", "sector_version", "locality"),
+              "submitted_at", "id", "level", "total", "kind", "size_class", "sector", "sector_version", "locality",
+              *PILLAR_COLUMNS),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
@@ -76,6 +81,20 @@ class AssessmentRow(Base):
     total: Mapped[int | None] = mapped_column(Integer, nullable=True)
     level: Mapped[int | None] = mapped_column(Integer, nullable=True)
     results: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # a submitted assessment's points per pillar, in framework order (NULL past the last pillar):
+    # numbers the database adds up for the department's figures
+    pillar_1: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pillar_2: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pillar_3: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pillar_4: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pillar_5: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pillar_6: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pillar_7: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pillar_8: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pillar_9: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pillar_10: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pillar_11: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pillar_12: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # the catalogue entries the results page recommended when it was submitted (ids, best first,
     # comma-separated; "" none): what the department compares with what the firm uses later.
     # None: not recorded (submitted before migration 0010)

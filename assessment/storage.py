@@ -23,6 +23,7 @@ from assessment.answers import Answer
 from assessment.firms import FirmProfile
 from assessment.models import (  # noqa: F401 - the models are also reached through storage
     DEMO,
+    PILLAR_COLUMNS,
     DRAFT,
     IMPORTED,
     PENDING,
@@ -481,11 +482,12 @@ class Store:
 def score_forms(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """A submitted assessment's score in the three forms it is stored in, from its results document
     (FirmResult.to_dict(), or a row of FirmScores.to_dicts()): the assessment's columns (total,
-    level, and the document itself) and its compact score row (comma-separated integers in
+    level, each pillar's points, and the document itself) and its compact score row (comma-separated integers in
     framework order, which dashboards read without decoding documents). Submit, import and demo
     all store scores through here."""
     pillars = document["pillars"]
-    return ({"total": document["total"], "level": document["level"], "results": document},
+    return ({"total": document["total"], "level": document["level"], "results": document,
+             **{name: (pillars[k]["points"] if k < len(pillars) else None) for k, name in enumerate(PILLAR_COLUMNS)}},
             {"pillar_points": ",".join(str(p["points"]) for p in pillars),
              "pillar_levels": ",".join(str(p["level"]) for p in pillars),
              "criterion_points": ",".join(map(str, document["criterion_points"].values()))})

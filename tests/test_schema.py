@@ -98,3 +98,27 @@ def test_a_newer_schema_is_refused_before_anything_is_read(db_url, tmp_path, mon
                                default_timeout=60).run()
         assert not at.exception
         assert "phiên bản mới hơn của công cụ (lược đồ 9999" in at.error[0].value
+
+
+def test_the_pillar_points_columns_are_filled_from_the_score_rows_on_upgrade(store, dbi):
+    """Migration 0011 on a database with submitted assessments: each one's pillar_1..6 equal its
+    compact score row's points (then the database's figures use them: tests/test_aggregates.py)."""
+    import pandas as pd
+
+    from assessment import demo
+    from assessment.frames import int_matrix
+
+    store.replace_demo(dbi, demo.generate(dbi, 30, seed=4))
+    with store.engine.begin() as conn:
+        command.downgrade(schema._config(conn), "0010")
+    assert schema.current(store.engine) == "0010"
+    schema.migrate(store.engine)
+    assert schema.current(store.engine) == schema.head()
+    with store.engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT s.pillar_points, a.pillar_1, a.pillar_2, a.pillar_3, a.pillar_4, a.pillar_5, a.pillar_6, a.pillar_7 "
+            "FROM assessments a JOIN assessment_scores s ON s.assessment_id = a.id ORDER BY a.id")).all()
+    assert len(rows) >= 30
+    want = int_matrix(pd.Series([r[0] for r in rows]))
+    assert [list(r[1:7]) for r in rows] == want.tolist()
+    assert all(r[7] is None for r in rows)  # past the framework's six pillars

@@ -1,0 +1,121 @@
+"""The department's figures added up by the database (assessment.aggregates) equal the whole-frame
+figures (assessment.dashboard over frames.submitted_frame), on SQLite and PostgreSQL, for every
+kind of filter, with firms that moved commune during a year, a claim, a draft and a second
+assessment on the same day in the data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from sqlalchemy import update
+
+from assessment import aggregates, dashboard, demo, frames, workflow
+from assessment.answers import Answer
+from assessment.department import Target, progress
+from assessment.firms import FirmProfile
+from assessment.models import AssessmentRow
+from assessment.storage import Store
+from tests.conftest import tax_code
+
+
+def _moved(store: Store, fw, firm_tax: str, locality: str, when: dt.datetime, level: int,
+           previous_id: int | None = None) -> int:
+    """The firm's own assessment (after ``previous_id``, one of its own), in ``locality``, submitted
+    at ``when``."""
+    profile = FirmProfile(tax_code=firm_tax, name="Moved", sector="G", employees=9, revenue_bn=3.0, capital_bn=None,
+                          locality=locality)
+    aid, _ = store.create_assessment(profile, fw.key, previous_id=previous_id)
+    store.save_answers(aid, {c.id: Answer(min(level, len(c.choices) - 1)) for c in fw.criteria})
+    workflow.submit(store, fw, aid)
+    with store.engine.begin() as conn:
+        conn.execute(update(AssessmentRow).where(AssessmentRow.id == aid).values(submitted_at=when))
+    return aid
+
+
+@pytest.fixture
+def province(store, dbi):
+    store.replace_demo(dbi, demo.generate(dbi, 400, seed=11))
+    frame = frames.submitted_frame(store, dbi)
+    years = sorted(frame["submitted_at"].dt.year.unique())
+    # firms that moved during the latest year (a new commune on a later date), and one with two
+    # assessments on the same second (the later stored counts)
+    movers = frame.sort_values("assessment_id").drop_duplicates("firm_id").head(6)
+    for k, (aid, tax, when) in enumerate(zip(movers["assessment_id"], movers["tax_code"], movers["submitted_at"])):
+        later = when.to_pydatetime() + dt.timedelta(days=1) if k else when.to_pydatetime()
+        _moved(store, dbi, tax, "03664" if k % 2 else "03646", later, level=k % 4, previous_id=int(aid))
+    # a stranger's claim on a registered firm, and a draft: neither counts
+    profile = FirmProfile(tax_code=movers["tax_code"].iloc[0], name="Mạo danh", sector="A", employees=3,
+                          revenue_bn=1.0, capital_bn=None, locality="03646")
+    aid, _ = store.create_assessment(profile, dbi.key)
+    store.save_answers(aid, {c.id: Answer(len(c.choices) - 1) for c in dbi.criteria})
+    workflow.submit(store, dbi, aid)
+    store.create_assessment(FirmProfile(tax_code=tax_code(777), name="Nháp", sector="C", employees=5,
+                                        revenue_bn=2.0, capital_bn=None, locality="03646"), dbi.key)
+    return store, years
+
+
+def _filter_sets(frame: pd.DataFrame, years) -> list[frames.Filters]:
+    area = frame["area"].value_counts().index[0]
+    loc = frame["locality"].value_counts().index[0]
+    sec = frame["section"].value_counts().index[:2]
+    out = []
+    for y in years:
+        out += [frames.Filters(year=int(y)), frames.Filters(year=int(y), areas=(area,)),
+                frames.Filters(year=int(y), localities=(loc, "03664")), frames.Filters(year=int(y), sectors=tuple(sec)),
+                frames.Filters(year=int(y), sizes=("micro", "household")),
+                frames.Filters(year=int(y), areas=(area,), sizes=("small",), sectors=(sec[0],)),
+                frames.Filters(year=int(y), localities=("no-such-place",))]
+    return out
+
+
+def test_the_databases_figures_equal_the_whole_frame_figures_for_every_filter(province, dbi):
+    store, years = province
+    frame = frames.submitted_frame(store, dbi)
+    cube = aggregates.cube(store, dbi)
+    assert int(cube["firms"].sum()) == sum(len(frames.latest(frame, frames.Filters(year=int(y)))) for y in years)
+    for filters in _filter_sets(frame, years):
+        want, got = dashboard.headline(dbi, frame, filters), aggregates.headline(dbi, cube, filters)
+        assert got.firms == want.firms, filters
+        assert got.level_share == pytest.approx(want.level_share)
+        assert got.mean_total == pytest.approx(want.mean_total)
+        assert got.mean_pillar_percent == pytest.approx(want.mean_pillar_percent)
+        assert (got.previous_mean_total is None) == (want.previous_mean_total is None)
+        if want.previous_mean_total is not None:
+            assert got.previous_mean_total == pytest.approx(want.previous_mean_total)
+        now, cells = frames.latest(frame, filters), aggregates.chosen(cube, filters)
+        for by in ("area", "locality"):
+            pd.testing.assert_frame_equal(
+                aggregates.place_pillar(dbi, cells, by).sort_values(["place", "pillar"]).reset_index(drop=True),
+                dashboard.place_pillar(dbi, now, by).sort_values(["place", "pillar"]).reset_index(drop=True),
+                check_dtype=False)
+        pd.testing.assert_frame_equal(
+            aggregates.sector_comparison(dbi, cells).sort_values("section").reset_index(drop=True),
+            dashboard.sector_comparison(dbi, now).sort_values("section").reset_index(drop=True), check_dtype=False)
+        pd.testing.assert_frame_equal(aggregates.trend(cube, filters), dashboard.trend(frame, filters.other_year(None)),
+                                      check_dtype=False)
+        held = aggregates.standing(cells)
+        for metric, level, value in (("share_at_level", 2, 30.0), ("mean_total", 0, 90.0), ("firms_assessed", 0, 50)):
+            target = Target(0, metric, level, value, int(filters.year), "", "", dt.datetime(2026, 1, 1))
+            want_p = progress(dbi, target, now)
+            got_p = progress(dbi, target, held)
+            assert got_p.current == pytest.approx(want_p.current) and got_p.reached == want_p.reached
+
+
+def test_a_firm_is_counted_where_its_latest_assessment_of_the_year_places_it(store, dbi):
+    """Two assessments of one firm in a year, in two communes: the firm counts once, in the later
+    commune, in both the database's figures and the whole frame's."""
+    first = _moved(store, dbi, tax_code(501), "03646", dt.datetime(2026, 3, 1, 9), level=1)
+    second = _moved(store, dbi, tax_code(501), "03664", dt.datetime(2026, 9, 1, 9), level=3, previous_id=first)
+    cube = aggregates.cube(store, dbi)
+    assert cube[["year", "locality", "firms"]].values.tolist() == [[2026, "03664", 1]]
+    frame = frames.submitted_frame(store, dbi)
+    assert frames.latest(frame, frames.Filters(year=2026, localities=("03646",))).empty
+    assert frames.latest(frame, frames.Filters(year=2026, localities=("03664",)))["assessment_id"].tolist() == [second]
+    assert first != second
+    # the earlier year keeps its own state
+    earlier = _moved(store, dbi, tax_code(501), "03646", dt.datetime(2025, 5, 1, 9), level=0, previous_id=first)
+    cube = aggregates.cube(store, dbi)
+    assert sorted(cube[["year", "locality"]].values.tolist()) == [[2025, "03646"], [2026, "03664"]]
+    assert aggregates.headline(dbi, cube, frames.Filters(year=2026)).previous_mean_total == store.get(earlier).result.total
