@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 
 from assessment.dashboard import Headline
 from assessment.department import Standing
-from assessment.frames import Filters, add_places, plain_rows, within
+from assessment.firms import localities
+from assessment.frames import Filters, add_places, int_matrix, plain_rows, within
+from assessment.frames import latest as frames_latest
 from assessment.framework import Framework
-from assessment.models import PILLAR_COLUMNS, SUBMITTED, AssessmentRow
+from assessment.models import PILLAR_COLUMNS, SUBMITTED, AssessmentRow, FirmRow, ScoreRow
 
 GROUPS = ["year", "locality", "sector", "sector_version", "size_class", "kind", "level"]
 
@@ -65,8 +67,8 @@ def cube(store, fw: Framework) -> pd.DataFrame:
 
 def chosen(cells: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     """The cube's rows within the filters (year, areas, places, sections, size classes)."""
-    if filters.clusters:
-        raise ValueError("the cube has no clusters: use dashboard.headline on a frame with clusters")
+    if filters.clusters and "cluster" not in cells.columns:
+        raise ValueError("this cube has no clusters: cube_of a frame with a cluster column has")
     f = cells if filters.year is None else cells[cells["year"] == filters.year]
     return within(f, filters)
 
@@ -129,3 +131,81 @@ def standing(now: pd.DataFrame) -> Standing:
     """The firms of the cube's chosen rows, as department.progress measures them."""
     by_level = now.groupby("level")["firms"].sum()
     return Standing(int(now["firms"].sum()), {int(k): int(v) for k, v in by_level.items()}, int(now["total"].sum()))
+
+
+def cube_of(fw: Framework, frame: pd.DataFrame) -> pd.DataFrame:
+    """The cube of a frame of submitted assessments (frames.submitted_frame, with a ``cluster``
+    column when a clustering is kept: then the cube has one too), added up by pandas: what the
+    dashboard uses when its clusters filter is chosen, and the reference the database's cube is
+    tested against."""
+    names = [p.id for p in fw.pillars]
+    keys = GROUPS + (["cluster"] if "cluster" in frame.columns else [])
+    if frame.empty:
+        return add_places(pd.DataFrame({name: [] for name in keys + ["firms", "total", *names]}))
+    years = frame["submitted_at"].dt.year
+    parts = [frames_latest(frame[years == y]).assign(year=int(y)) for y in sorted(years.unique())]
+    states = pd.concat(parts).rename(columns={f"{pid}_points": pid for pid in names})
+    states["firms"] = 1
+    keep = [k for k in keys if k not in ("area", "section")]
+    out = states.groupby(keep, observed=True)[["firms", "total", *names]].sum().reset_index()
+    for name in ("locality", "sector", "sector_version", "size_class", "kind"):
+        out[name] = out[name].astype(str)
+    return add_places(out)
+
+
+def _where(fw: Framework, states, cells: pd.DataFrame, filters: Filters) -> list:
+    """The filters as conditions on latest_states' columns (places, sections and size classes as
+    the codes stored; the sections' stored (sector, VSIC version) pairs read off the cube)."""
+    out = [states.c.rn == 1]
+    if filters.year is not None:
+        out.append(states.c.year == filters.year)
+    if filters.areas:
+        codes = {code for code, loc in localities().items() if loc.area in filters.areas} | set(filters.areas)
+        out.append(states.c.locality.in_(sorted(codes)))
+    if filters.localities:
+        out.append(states.c.locality.in_(sorted(filters.localities)))
+    if filters.sectors:
+        pairs = cells[cells["section"].isin(filters.sectors)][["sector", "sector_version"]].drop_duplicates()
+        pairs = [tuple(p) for p in pairs.itertuples(index=False)] or [("", "")]
+        out.append(tuple_(states.c.sector, states.c.sector_version).in_(pairs))
+    if filters.sizes:
+        out.append(states.c.size_class.in_(sorted(filters.sizes)))
+    return out
+
+
+def firm_rows(store, fw: Framework, cells: pd.DataFrame, filters: Filters, *, offset: int = 0,
+              limit: int | None = None) -> pd.DataFrame:
+    """The firms within the filters (each one's latest assessment of the year), best total first
+    then by name, ``limit`` of them from ``offset`` (all when None): the columns dashboard.firm_table
+    formats, read page by page from the database."""
+    states = latest_states(fw)
+    pillars = [states.c[name] for name in PILLAR_COLUMNS[:len(fw.pillars)]]
+    query = (select(states.c.id, FirmRow.tax_code, FirmRow.name, states.c.kind, states.c.sector,
+                    states.c.sector_version, states.c.locality, states.c.size_class, states.c.submitted_at,
+                    states.c.total, states.c.level, *pillars, ScoreRow.pillar_levels)
+             .join(FirmRow, FirmRow.id == states.c.firm_id)
+             .join(ScoreRow, ScoreRow.assessment_id == states.c.id)
+             .where(*_where(fw, states, cells, filters))
+             .order_by(states.c.total.desc(), FirmRow.name, states.c.id))
+    if limit is not None:
+        query = query.offset(offset).limit(limit)
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    names = ["assessment_id", "tax_code", "name", "kind", "sector", "sector_version", "locality", "size_class",
+             "submitted_at", "total", "level", *[f"{p.id}_points" for p in fw.pillars], "pillar_levels"]
+    frame = pd.DataFrame(rows, columns=names) if rows else pd.DataFrame({name: [] for name in names})
+    levels = int_matrix(frame.pop("pillar_levels")) if len(frame) else np.zeros((0, len(fw.pillars)), dtype=np.int32)
+    for k, p in enumerate(fw.pillars):
+        frame[f"{p.id}_level"] = levels[:, k]
+    frame["submitted_at"] = pd.to_datetime(frame["submitted_at"])
+    return add_places(frame)
+
+
+def firm_ids(store, fw: Framework, cells: pd.DataFrame, filters: Filters) -> list[int]:
+    """The latest assessment ids of the firms within the filters, in the firm table's order."""
+    states = latest_states(fw)
+    query = (select(states.c.id).join(FirmRow, FirmRow.id == states.c.firm_id)
+             .where(*_where(fw, states, cells, filters))
+             .order_by(states.c.total.desc(), FirmRow.name, states.c.id))
+    with store.engine.connect() as conn:
+        return [int(a) for a in conn.execute(query).scalars()]

@@ -119,3 +119,23 @@ def test_a_firm_is_counted_where_its_latest_assessment_of_the_year_places_it(sto
     cube = aggregates.cube(store, dbi)
     assert sorted(cube[["year", "locality"]].values.tolist()) == [[2025, "03646"], [2026, "03664"]]
     assert aggregates.headline(dbi, cube, frames.Filters(year=2026)).previous_mean_total == store.get(earlier).result.total
+
+
+def test_the_cube_and_the_firm_table_read_page_by_page_match_the_whole_frame(province, dbi):
+    store, years = province
+    frame = frames.submitted_frame(store, dbi)
+    cube = aggregates.cube(store, dbi)
+    keys = aggregates.GROUPS
+    want = aggregates.cube_of(dbi, frame).sort_values(keys).reset_index(drop=True)
+    pd.testing.assert_frame_equal(cube.sort_values(keys).reset_index(drop=True), want[cube.columns], check_dtype=False)
+    columns = ["assessment_id", "tax_code", "total", "level", "locality", "P1_points", "P6_level"]
+    for filters in _filter_sets(frame, years):
+        whole = dashboard.firm_table(dbi, frames.latest(frame, filters))
+        got = aggregates.firm_rows(store, dbi, cube, filters)
+        table = dashboard.firm_table(dbi, got)
+        assert table[columns].values.tolist() == whole[columns].values.tolist(), filters
+        # pages of 7 rows, one after another, are the whole table in the same order
+        pages = [aggregates.firm_rows(store, dbi, cube, filters, offset=k, limit=7) for k in range(0, len(got) + 7, 7)]
+        paged = pd.concat(pages) if pages else got
+        assert paged["assessment_id"].tolist() == got["assessment_id"].tolist()
+        assert aggregates.firm_ids(store, dbi, cube, filters) == got["assessment_id"].tolist()

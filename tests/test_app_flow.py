@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from assessment import frames
 from assessment.firms import localities
 from assessment.scoring import score_codes
 from assessment.storage import Store
@@ -512,6 +513,35 @@ def _dashboard_script():
     st.session_state.setdefault("lang", "vi")
     state.pages("vi")
     dashboard_page.render()
+
+
+def test_the_firm_table_is_read_page_by_page_best_first(db, dbi):
+    """120 firms: pages of 50 rows read from the database, best total first, every firm once; a
+    page number past the last (after a filter) shows the last page."""
+    from assessment import demo
+    from assessment.accounts import Accounts
+
+    store = Store.from_url(db)
+    Accounts(store).add("xem", PASSWORD, role="viewer")
+    store.replace_demo(dbi, demo.generate(dbi, 120, seed=8))
+    at = AppTest.from_function(_dashboard_script, default_timeout=60).run()
+    _sign_in(at, "xem")
+    assert not at.exception
+    seen = []
+    for page, rows in ((1, 50), (2, 50), (3, 20)):
+        at.number_input(key="dash_page").set_value(page).run()
+        table = at.dataframe[-1].value
+        assert len(table) == rows and not at.exception
+        assert any(c.value.startswith(f"Dòng {(page - 1) * 50 + 1}–{(page - 1) * 50 + rows} trong 120 doanh nghiệp")
+                   for c in at.caption)
+        seen += table["Mã số thuế"].tolist()
+        totals = table["Tổng điểm"].tolist()
+        assert totals == sorted(totals, reverse=True)
+    assert len(set(seen)) == 120
+    latest = frames.latest_frame(store, dbi)
+    assert seen[0] in set(latest[latest["total"] == latest["total"].max()]["tax_code"])
+    at.multiselect(key="dash_size").select("micro").run()  # fewer firms: page 3 may no longer exist
+    assert not at.exception and at.dataframe[-1].value["Quy mô"].nunique() == 1
 
 
 def test_dashboard_filters_change_the_figures(db, dbi, monkeypatch):

@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from assessment import dashboard, exports, frames, inventory
+from assessment import aggregates, dashboard, exports, frames, inventory
 from assessment.department import METRICS, Department, TargetError, progress
 from assessment.firms import areas, localities, sectors, size_classes, sort_key
 from assessment.ui import auth, common, components, data, state
@@ -26,26 +26,26 @@ def render() -> None:
     dept = Department(common.store())
     kept = dept.cluster_model(fw)
     model = kept.model if kept else None
-    frame = dashboard.with_clusters(fw, data.submitted_frame(fw), model)
-    if frame.empty:
+    cells = data.cube(fw)  # the figures added up by the database: every filter below is a sum over it
+    if cells.empty:
         st.info(t("dash.empty"))
         return
     L = lang()
     locs, area_names = localities(), {a.code: a.name for a in areas().values()}
     sizes = size_classes()
-    years = sorted(frame["submitted_at"].dt.year.unique().tolist(), reverse=True)
+    years = sorted(cells["year"].unique().tolist(), reverse=True)
     c1, c2, c3 = st.columns(3)
     # places in Vietnamese order (Đ after D, not after Z): firms.sort_key
-    chosen_areas = c1.multiselect(t("dash.area"), sorted(frame["area"].unique(), key=lambda a: sort_key(area_names.get(a, a))),
+    chosen_areas = c1.multiselect(t("dash.area"), sorted(cells["area"].unique(), key=lambda a: sort_key(area_names.get(a, a))),
                                   key="dash_area", format_func=lambda a: area_names.get(a, a), placeholder=t("rec.all"))
-    in_areas = frame[frame["area"].isin(chosen_areas)] if chosen_areas else frame
+    in_areas = cells[cells["area"].isin(chosen_areas)] if chosen_areas else cells
     chosen_locs = c2.multiselect(t("profile.locality"), sorted(in_areas["locality"].unique(), key=lambda c: sort_key(_place(locs, c))),
                                  key="dash_loc", format_func=lambda c: _place(locs, c), placeholder=t("rec.all"))
-    chosen_secs = c3.multiselect(t("profile.sector"), sorted(frame["section"].unique()), key="dash_sec",
+    chosen_secs = c3.multiselect(t("profile.sector"), sorted(cells["section"].unique()), key="dash_sec",
                                  format_func=lambda c, L=L: section_label(c, L), placeholder=t("rec.all"))
     c4, c5, c6 = st.columns(3)
     chosen_sizes = c4.multiselect(t("dash.size"), [s for s in ("micro", "small", "medium", "large", "household")
-                                                   if s in set(frame["size_class"])],
+                                                   if s in set(cells["size_class"])],
                                   format_func=lambda s, L=L: sizes[s].name(L), key="dash_size", placeholder=t("rec.all"))
     year = c5.selectbox(t("dash.period"), years, key="dash_year")
     chosen_clusters = ()
@@ -54,8 +54,12 @@ def render() -> None:
                                          format_func=lambda c, L=L: f"{c}. {model.name(c, L)}", placeholder=t("rec.all"))
     filters = frames.Filters(localities=tuple(chosen_locs), sectors=tuple(chosen_secs), sizes=tuple(chosen_sizes),
                              year=int(year), clusters=tuple(chosen_clusters), areas=tuple(chosen_areas))
-    head = dashboard.headline(fw, frame, filters)
-    now = frames.latest(frame, filters)
+    frame = None
+    if chosen_clusters:  # each firm's cluster is known only by placing its assessment: the whole frame
+        frame = dashboard.with_clusters(fw, data.submitted_frame(fw), model)
+        cells = aggregates.cube_of(fw, frame)
+    head = aggregates.headline(fw, cells, filters)
+    now = aggregates.chosen(cells, filters)
 
     m1, m2, m3 = st.columns(3)
     m1.metric(t("dash.firms"), common.num(head.firms, 0))
@@ -65,7 +69,7 @@ def render() -> None:
     m3.metric(t("dash.share_level2"), f"{common.num(100 * at_2)} %")
     if head.previous_mean_total is not None:
         st.caption(t("dash.change_hint", year=int(year) - 1))
-    _targets(fw, dept, now, user, int(year))
+    _targets(fw, dept, aggregates.standing(now), user, int(year))
     if head.firms == 0:
         st.info(t("dash.no_match"))
         return
@@ -89,7 +93,7 @@ def render() -> None:
         tooltip=["name", "percent"]), width="stretch")
 
     st.subheader(t("dash.heatmap"))
-    heat = dashboard.place_pillar(fw, now, "area")
+    heat = aggregates.place_pillar(fw, now, "area")
     heat["place"] = heat["place"].map(lambda a: area_names.get(a, a))
     st.altair_chart(_heatmap(heat), width="stretch")
     st.caption(t("dash.heatmap_scale"))
@@ -97,12 +101,12 @@ def render() -> None:
                          index=None, key="dash_drill", format_func=lambda a: area_names.get(a, a),
                          placeholder=t("dash.drill_hint"))
     if drill is not None:
-        communes = dashboard.place_pillar(fw, now[now["area"] == drill], "locality")
+        communes = aggregates.place_pillar(fw, now[now["area"] == drill], "locality")
         communes["place"] = communes["place"].map(lambda c: _place(locs, c))
         st.altair_chart(_heatmap(communes), width="stretch")
 
     st.subheader(t("dash.sectors"))
-    by_sector = dashboard.sector_comparison(fw, now)
+    by_sector = aggregates.sector_comparison(fw, now)
     by_sector["name"] = by_sector["section"].map(lambda c, L=L: section_label(c, L))
     # short labels (the letter and the name's start) keep room for the bars on a phone; the full
     # name is in the tooltip
@@ -116,12 +120,12 @@ def render() -> None:
     st.caption(t("dash.sector_versions"))
 
     st.subheader(t("dash.trend"))
-    trend = dashboard.trend(frame, filters.other_year(None))
+    trend = aggregates.trend(cells, filters)
     st.altair_chart(alt.Chart(trend).mark_line(point=True).encode(x=alt.X("year:O", title=None),
                                                   y=alt.Y("mean_total:Q", title=t("dash.mean_total")),
                                                   tooltip=["year", "firms", "mean_total"]), width="stretch")
 
-    _firm_table(fw, now, model, int(year))
+    _firm_table(fw, cells, filters, head.firms, model, frame)
 
 
 def _place(locs, code: str) -> str:
@@ -152,18 +156,77 @@ def _heatmap(heat: pd.DataFrame) -> alt.Chart:
         tooltip=[alt.Tooltip("place:N", title=t("profile.locality")), "pillar", "percent", "firms"])
 
 
-def _firm_table(fw, now: pd.DataFrame, model, year: int) -> None:
+PAGE_ROWS = 50
+
+
+def _firm_table(fw, cells: pd.DataFrame, filters: frames.Filters, n: int, model, frame: pd.DataFrame | None) -> None:
+    """The firms within the filters, PAGE_ROWS at a time, read page by page from the database
+    (from ``frame`` when the clusters filter needs the whole frame); the downloads and the bulk
+    scorecards read every row when asked."""
     L = lang()
-    sizes = size_classes()
+    year = int(filters.year)
     st.subheader(t("dash.table"))
     st.caption(t("dash.table_hint"))
-    table = dashboard.firm_table(fw, now, model, L)
+    store = common.store()
+    pages = max(1, -(-n // PAGE_ROWS))
+    page = 1
+    if pages > 1:
+        if st.session_state.get("dash_page", 1) > pages:  # fewer pages since the filters changed
+            st.session_state["dash_page"] = pages
+        page = int(st.number_input(t("dash.page", pages=pages), 1, pages, 1, key="dash_page"))
+        page = min(max(page, 1), pages)
+    start = (page - 1) * PAGE_ROWS
+
+    def rows(offset: int = 0, limit: int | None = None) -> pd.DataFrame:
+        if frame is not None:
+            whole = dashboard.firm_table(fw, frames.latest(frame, filters), model, L)
+            return whole.iloc[offset:None if limit is None else offset + limit]
+        found = aggregates.firm_rows(store, fw, cells, filters, offset=offset, limit=limit)
+        return dashboard.firm_table(fw, dashboard.with_clusters(fw, found, model), model, L)
+
+    table = _shown(fw, rows(start, PAGE_ROWS))
+    if pages > 1:
+        st.caption(t("dash.page_rows", first=start + 1, last=start + len(table), n=n))
     ids = table.pop("assessment_id").tolist()
+    headers = _headers(fw)
+    shown = [headers[c] for c in ("name", "tax_code", "locality_name", "area", "sector", "size_class", "total", "level",
+                                  "cluster") if headers[c] in table.columns]
+    picked = st.dataframe(table.rename(columns=headers), hide_index=True, width="stretch", column_order=shown,
+                          key="dash_table", on_select="rerun", selection_mode="single-row")
+    c1, c2 = st.columns(2)
+
+    # made when clicked: every row within the filters, with the platforms each firm listed (the
+    # columns the import template has)
+    def with_platforms() -> pd.DataFrame:
+        everything = _shown(fw, rows())
+        listed = inventory.listed_columns(store, everything.pop("assessment_id").tolist(), L)
+        return pd.concat([everything.rename(columns=headers).reset_index(drop=True), listed.reset_index(drop=True)],
+                         axis=1)
+
+    c1.download_button(t("dash.export_csv"), lambda: exports.to_csv_bytes(with_platforms()), f"firms_{year}.csv",
+                       "text/csv", key="dash_csv")
+    c2.download_button(t("dash.export_xlsx"), lambda: exports.to_xlsx_bytes(with_platforms()), f"firms_{year}.xlsx",
+                       XLSX, key="dash_xlsx")
+    _bulk_scorecards(lambda: rows()["assessment_id"].tolist(), n, year, (filters, data.current_versions()["assessments"]))
+    chosen_rows = picked.selection.rows if picked is not None and hasattr(picked, "selection") else []
+    if chosen_rows:
+        _firm_detail(ids[chosen_rows[0]])
+
+
+def _shown(fw, table: pd.DataFrame) -> pd.DataFrame:
+    """dashboard.firm_table's rows with sizes, kinds and sectors named in the page's language."""
+    L = lang()
+    sizes = size_classes()
+    table = table.copy()
     table["size_class"] = table["size_class"].map(lambda s: sizes[s].name(L) if s in sizes else s)
     table["kind"] = table["kind"].map(lambda k: t(f"kind.{k}"))
     table["sector"] = [f"{c} – {sectors(v)[c].name(L)}" if c in sectors(v) else c
                        for c, v in zip(table["sector"], table["sector_version"])]
-    headers = {
+    return table
+
+
+def _headers(fw) -> dict[str, str]:
+    return {
         "name": t("admin.usage_firm"), "tax_code": t("profile.tax_code"), "kind": t("profile.kind"),
         "locality": t("dash.locality_code"), "locality_name": t("profile.locality"), "area": t("dash.area"),
         "sector": t("profile.sector"), "sector_version": t("dash.sector_version"), "size_class": t("dash.size"),
@@ -172,48 +235,31 @@ def _firm_table(fw, now: pd.DataFrame, model, year: int) -> None:
         **{f"{p.id}_points": f"{p.id} – {t('col.points')}" for p in fw.pillars},
         **{f"{p.id}_level": f"{p.id} – {t('col.level')}" for p in fw.pillars},
     }
-    table = table.rename(columns=headers)
-    shown = [headers[c] for c in ("name", "tax_code", "locality_name", "area", "sector", "size_class", "total", "level",
-                                  "cluster") if headers[c] in table.columns]
-    picked = st.dataframe(table, hide_index=True, width="stretch", column_order=shown, key="dash_table",
-                          on_select="rerun", selection_mode="single-row")
-    c1, c2 = st.columns(2)
-    # made when clicked (the platforms each firm listed are read then): the columns the import template has
-    store = common.store()
-
-    def with_platforms() -> pd.DataFrame:
-        listed = inventory.listed_columns(store, ids, L)
-        return pd.concat([table.reset_index(drop=True), listed.reset_index(drop=True)], axis=1)
-
-    c1.download_button(t("dash.export_csv"), lambda: exports.to_csv_bytes(with_platforms()), f"firms_{year}.csv",
-                       "text/csv", key="dash_csv")
-    c2.download_button(t("dash.export_xlsx"), lambda: exports.to_xlsx_bytes(with_platforms()), f"firms_{year}.xlsx",
-                       XLSX, key="dash_xlsx")
-    _bulk_scorecards(ids, year)
-    rows = picked.selection.rows if picked is not None and hasattr(picked, "selection") else []
-    if rows:
-        _firm_detail(ids[rows[0]])
 
 
-def _bulk_scorecards(ids: list[int], year: int) -> None:
-    """Scorecards of every firm in the filtered table as one ZIP, with a progress bar and a cap."""
+def _bulk_scorecards(read_ids, n: int, year: int, what) -> None:
+    """Scorecards of every firm in the filtered table (``n`` firms; their assessment ids read by
+    ``read_ids`` when asked; ``what``: the filters and data they were chosen by) as one ZIP, with a
+    progress bar and a cap."""
     from assessment import scorecards
 
-    with st.expander(t("bulk.title", n=len(ids))):
-        if len(ids) > scorecards.BULK_MAX:
-            st.warning(t("bulk.too_many", n=len(ids), max=scorecards.BULK_MAX))
+    with st.expander(t("bulk.title", n=n)):
+        if n > scorecards.BULK_MAX:
+            st.warning(t("bulk.too_many", n=n, max=scorecards.BULK_MAX))
             return
         pdf_lang = st.radio(t("bulk.lang"), ["vi", "en"], key="bulk_lang", horizontal=True,
                             format_func=lambda x: {"vi": "Tiếng Việt", "en": "English"}[x])
-        if st.button(t("bulk.make", n=len(ids)), key="bulk_make"):
+        if st.button(t("bulk.make", n=n), key="bulk_make"):
+            ids = read_ids()
             bar = st.progress(0.0, text=t("bulk.progress", done=0, n=len(ids)))
             made = scorecards.zip_of(
                 scorecards.many(ids, pdf_lang),
                 total=len(ids), progress=lambda k, n: bar.progress(k / n, text=t("bulk.progress", done=k, n=n)))
             st.session_state[state.BULK_ZIP] = (tuple(ids), pdf_lang, made)
+            st.session_state[state.BULK_ZIP_OF] = what
         made = st.session_state.get(state.BULK_ZIP)
-        if made is not None and made[0] == tuple(ids) and made[1] == pdf_lang:
-            st.download_button(t("bulk.download", n=len(ids)), made[2], f"phieu-ket-qua_{year}_{pdf_lang}.zip",
+        if made is not None and st.session_state.get(state.BULK_ZIP_OF) == what and made[1] == pdf_lang:
+            st.download_button(t("bulk.download", n=len(made[0])), made[2], f"phieu-ket-qua_{year}_{pdf_lang}.zip",
                                "application/zip", key="bulk_zip_dl", on_click="ignore")
 
 

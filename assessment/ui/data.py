@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import pandas as pd
 import streamlit as st
 
-from assessment import clustering, firm_view, frames, inventory, recommend, versions
+from assessment import aggregates, clustering, firm_view, frames, inventory, recommend, versions
 from assessment.config import settings
 from assessment.framework import Framework
 from assessment.ui import common
@@ -34,6 +34,16 @@ def _submitted(url: str, framework_key: str, version: int, criteria: bool):
 def submitted_frame(fw: Framework) -> pd.DataFrame:
     """Every submitted assessment of the framework (frames.submitted_frame)."""
     return _submitted(settings().database_url, fw.key, current_versions()["assessments"], False)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _cube(url: str, framework_key: str, version: int) -> pd.DataFrame:
+    return aggregates.cube(common.store_at(url), common.framework(framework_key))
+
+
+def cube(fw: Framework) -> pd.DataFrame:
+    """The department's figures of the framework added up by the database (aggregates.cube)."""
+    return _cube(settings().database_url, fw.key, current_versions()["assessments"])
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -32,6 +32,7 @@ IMPORT_REPORT = "imp_report"  # the checked upload: (digest, language, report, p
 IMPORT_DONE = "imp_done"  # what the last confirmed import wrote (ids and access codes)
 IMPORT_N = "imp_n"  # confirmed imports so far (a new uploader after each)
 BULK_ZIP = "bulk_zip"  # the scorecards ZIP last made: (ids, language, bytes)
+BULK_ZIP_OF = "bulk_zip_of"  # the filters and data version the ZIP was made for
 PAGES_BUILT = "_pages"  # this run's st.Page objects by name (go() switches to them)
 LANG_CHOICE = "lang_choice"  # the language switch's own widget state
 PENDING_LANG = "_pending_lang"  # a language to switch to on the next run (an opened assessment's)
