@@ -2,9 +2,9 @@
 instead of every assessment in each app process.
 
 A firm's state in a year is its latest submitted assessment of that calendar year (its own records:
-claims and staged imports left out), picked by the database with a window function over the
-covering index ix_assessments_department. The cube groups those states by year, place, sector, size
-class, kind of unit and level, with the number of firms and the sums of their total and pillar
+claims and staged imports left out), flagged ``year_latest`` on the row (assessment.states) and read
+through the partial index ix_assessments_year_latest. The cube groups those states by year, place,
+sector, size class, kind of unit and level, with the number of firms and the sums of their total and pillar
 points (migration 0011's integer columns). Every figure of the dashboard for any choice of filters
 is then a sum over rows of the cube: a filter change reads nothing from the database.
 
@@ -26,35 +26,30 @@ from assessment.firms import localities
 from assessment.frames import Filters, add_places, int_matrix, plain_rows, within
 from assessment.frames import latest as frames_latest
 from assessment.framework import Framework
-from assessment.models import PILLAR_COLUMNS, SUBMITTED, AssessmentRow, FirmRow, ScoreRow
+from assessment.models import PILLAR_COLUMNS, AssessmentRow, FirmRow, ScoreRow
 
 GROUPS = ["year", "locality", "sector", "sector_version", "size_class", "kind", "level"]
 
 
-def latest_states(fw: Framework, *, per_year: bool = True):
-    """A subquery of each firm's latest own submitted assessment of ``fw`` (of each calendar year
-    when ``per_year``): the assessment's narrow columns, ``year``, and ``rn`` = 1 on the latest."""
+def _year(fw: Framework):
+    return func.extract("year", AssessmentRow.submitted_at).label("year")
+
+
+def _flagged(fw: Framework, flag) -> list:
+    """The conditions of each firm's flagged assessments of ``fw`` (assessment.states)."""
     a = AssessmentRow
-    year = func.extract("year", a.submitted_at)
-    partition = [a.firm_id, year] if per_year else [a.firm_id]
-    rank = func.row_number().over(partition_by=partition, order_by=[a.submitted_at.desc(), a.id.desc()])
-    pillars = [getattr(a, name) for name in PILLAR_COLUMNS[:len(fw.pillars)]]
-    return (select(a.id, a.firm_id, year.label("year"), a.submitted_at, a.locality, a.sector, a.sector_version,
-                   a.size_class, a.kind, a.level, a.total, *pillars, rank.label("rn"))
-            .where(a.framework_id == fw.id, a.framework_version == fw.version, a.status == SUBMITTED,
-                   a.claim.is_(None))
-            .subquery("states"))
+    return [a.framework_id == fw.id, a.framework_version == fw.version, flag == 1]
 
 
 def cube(store, fw: Framework) -> pd.DataFrame:
     """Firms per year x place x sector x size class x kind x level, with the sums of their total
     and pillar points (columns ``firms``, ``total``, ``<pillar id>``), and the derived ``area``
     and ``section`` of frames.add_places."""
-    states = latest_states(fw)
-    sums = [func.sum(states.c[name]) for name in PILLAR_COLUMNS[:len(fw.pillars)]]
-    keys = [states.c[name] for name in GROUPS]
-    query = (select(*keys, func.count(), func.sum(states.c.total), *sums)
-             .where(states.c.rn == 1).group_by(*keys))
+    a = AssessmentRow
+    sums = [func.sum(getattr(a, name)) for name in PILLAR_COLUMNS[:len(fw.pillars)]]
+    keys = [_year(fw)] + [getattr(a, name) for name in GROUPS[1:]]
+    query = (select(*keys, func.count(), func.sum(a.total), *sums)
+             .where(*_flagged(fw, a.year_latest)).group_by(*keys))
     with store.engine.connect() as conn:
         rows = plain_rows(conn, query)
     names = GROUPS + ["firms", "total"] + [p.id for p in fw.pillars]
@@ -153,23 +148,27 @@ def cube_of(fw: Framework, frame: pd.DataFrame) -> pd.DataFrame:
     return add_places(out)
 
 
-def _where(fw: Framework, states, cells: pd.DataFrame, filters: Filters) -> list:
-    """The filters as conditions on latest_states' columns (places, sections and size classes as
-    the codes stored; the sections' stored (sector, VSIC version) pairs read off the cube)."""
-    out = [states.c.rn == 1]
+def _where(fw: Framework, cells: pd.DataFrame, filters: Filters) -> list:
+    """The filters as conditions on each firm's latest assessment of the year (places, sections
+    and size classes as the codes stored; the sections' stored (sector, VSIC version) pairs read off
+    the cube; the year as a range of dates, which the index serves)."""
+    import datetime as dt
+
+    a = AssessmentRow
+    out = _flagged(fw, a.year_latest)
     if filters.year is not None:
-        out.append(states.c.year == filters.year)
+        out += [a.submitted_at >= dt.datetime(filters.year, 1, 1), a.submitted_at < dt.datetime(filters.year + 1, 1, 1)]
     if filters.areas:
         codes = {code for code, loc in localities().items() if loc.area in filters.areas} | set(filters.areas)
-        out.append(states.c.locality.in_(sorted(codes)))
+        out.append(a.locality.in_(sorted(codes)))
     if filters.localities:
-        out.append(states.c.locality.in_(sorted(filters.localities)))
+        out.append(a.locality.in_(sorted(filters.localities)))
     if filters.sectors:
         pairs = cells[cells["section"].isin(filters.sectors)][["sector", "sector_version"]].drop_duplicates()
         pairs = [tuple(p) for p in pairs.itertuples(index=False)] or [("", "")]
-        out.append(tuple_(states.c.sector, states.c.sector_version).in_(pairs))
+        out.append(tuple_(a.sector, a.sector_version).in_(pairs))
     if filters.sizes:
-        out.append(states.c.size_class.in_(sorted(filters.sizes)))
+        out.append(a.size_class.in_(sorted(filters.sizes)))
     return out
 
 
@@ -178,15 +177,14 @@ def firm_rows(store, fw: Framework, cells: pd.DataFrame, filters: Filters, *, of
     """The firms within the filters (each one's latest assessment of the year), best total first
     then by name, ``limit`` of them from ``offset`` (all when None): the columns dashboard.firm_table
     formats, read page by page from the database."""
-    states = latest_states(fw)
-    pillars = [states.c[name] for name in PILLAR_COLUMNS[:len(fw.pillars)]]
-    query = (select(states.c.id, FirmRow.tax_code, FirmRow.name, states.c.kind, states.c.sector,
-                    states.c.sector_version, states.c.locality, states.c.size_class, states.c.submitted_at,
-                    states.c.total, states.c.level, *pillars, ScoreRow.pillar_levels)
-             .join(FirmRow, FirmRow.id == states.c.firm_id)
-             .join(ScoreRow, ScoreRow.assessment_id == states.c.id)
-             .where(*_where(fw, states, cells, filters))
-             .order_by(states.c.total.desc(), FirmRow.name, states.c.id))
+    a = AssessmentRow
+    pillars = [getattr(a, name) for name in PILLAR_COLUMNS[:len(fw.pillars)]]
+    query = (select(a.id, FirmRow.tax_code, FirmRow.name, a.kind, a.sector, a.sector_version, a.locality,
+                    a.size_class, a.submitted_at, a.total, a.level, *pillars, ScoreRow.pillar_levels)
+             .join(FirmRow, FirmRow.id == a.firm_id)
+             .join(ScoreRow, ScoreRow.assessment_id == a.id)
+             .where(*_where(fw, cells, filters))
+             .order_by(a.total.desc(), FirmRow.name, a.id))
     if limit is not None:
         query = query.offset(offset).limit(limit)
     with store.engine.connect() as conn:
@@ -203,9 +201,9 @@ def firm_rows(store, fw: Framework, cells: pd.DataFrame, filters: Filters, *, of
 
 def firm_ids(store, fw: Framework, cells: pd.DataFrame, filters: Filters) -> list[int]:
     """The latest assessment ids of the firms within the filters, in the firm table's order."""
-    states = latest_states(fw)
-    query = (select(states.c.id).join(FirmRow, FirmRow.id == states.c.firm_id)
-             .where(*_where(fw, states, cells, filters))
-             .order_by(states.c.total.desc(), FirmRow.name, states.c.id))
+    a = AssessmentRow
+    query = (select(a.id).join(FirmRow, FirmRow.id == a.firm_id)
+             .where(*_where(fw, cells, filters))
+             .order_by(a.total.desc(), FirmRow.name, a.id))
     with store.engine.connect() as conn:
         return [int(a) for a in conn.execute(query).scalars()]

@@ -19,7 +19,7 @@ import numpy as np
 
 from assessment.catalogue import Entry
 from assessment.framework import Framework
-from assessment.peers import PeerIndex, PeerResult, firm_of
+from assessment.peers import PeerIndex, PeerResult, benchmark_stored, firm_of
 from assessment.inventory import Inventory
 from assessment.recommend import Integration, Recommendation, integrations, rank_many
 from assessment.roadmap import Roadmap, caps_for, limits_for, roadmap, roadmaps_many
@@ -55,20 +55,28 @@ class Context:
     peers: PeerIndex | None = None
     cluster_model: object = None
     store: object = None
+    peers_stored: bool = False  # no index: each firm's peers counted by the database (peers.benchmark_stored)
 
     @classmethod
-    def read(cls, store, fw: Framework) -> Context:
-        """Everything from the database, as firms see it now."""
+    def read(cls, store, fw: Framework, *, index_peers: bool = False) -> Context:
+        """Everything from the database, as firms see it now. ``index_peers``: every firm's latest
+        assessment read into a PeerIndex (for views of many firms at once: bulk scorecards);
+        otherwise each view's peers are counted by the database, and nothing of the province is
+        held in memory."""
         from assessment.catalogue_store import CatalogueStore
         from assessment.department import Department
-        from assessment.frames import latest_frame
 
         catalogue = CatalogueStore(store, fw)
         catalogue.seed_if_empty()
-        latest = latest_frame(store, fw)
+        peers = None
+        if index_peers:
+            from assessment.frames import latest_frame
+
+            latest = latest_frame(store, fw)
+            peers = PeerIndex(fw, latest) if len(latest) else None
         kept = Department(store).cluster_model(fw)
-        return cls(entries=catalogue.published(), peers=PeerIndex(fw, latest) if len(latest) else None,
-                   cluster_model=kept.model if kept else None, store=store)
+        return cls(entries=catalogue.published(), peers=peers, cluster_model=kept.model if kept else None,
+                   store=store, peers_stored=not index_peers)
 
 
 def gather(fw: Framework, records: Sequence, context: Context, *, top: int = 5, after_next: bool = False,
@@ -106,7 +114,11 @@ def gather(fw: Framework, records: Sequence, context: Context, *, top: int = 5, 
         recs: tuple[Recommendation, ...] = ()
         if ranking is not None:
             recs = tuple(ranking.for_firm(fw, i, record.result.criterion_points, road))
-        peers = context.peers.benchmark(firm_of(record)) if context.peers is not None else None
+        peers = None
+        if context.peers is not None:
+            peers = context.peers.benchmark(firm_of(record))
+        elif context.peers_stored and context.store is not None:
+            peers = benchmark_stored(context.store, fw, firm_of(record))
         if histories is not None:
             history = tuple(histories[i])
         else:

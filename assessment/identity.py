@@ -186,7 +186,13 @@ class Claims:
         if done.rowcount != 1:
             return None
         versions.bump(s, "assessments")  # the firm's records change for every reader
-        return s.get(AssessmentRow, assessment_id)
+        row = s.get(AssessmentRow, assessment_id)
+        if after is None:  # the claim joins the firm's own records: it may be its latest now
+            from assessment import states
+
+            s.flush()
+            states.refresh(s.connection(), [row.firm_id])
+        return row
 
     def confirm(self, assessment_id: int, who: str, *, rename: bool = False) -> None:
         """The claim joins the firm's history (it may become its latest); ``rename`` also gives the

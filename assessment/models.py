@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, false, text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, SmallInteger, String, Text, false, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from assessment.answers import Answer
@@ -43,6 +43,7 @@ class FirmRow(Base):
 
 
 _IMPORTED_ONCE = "source = 'import' AND status = 'submitted'"
+_LATEST, _YEAR_LATEST = "latest = 1", "year_latest = 1"
 # a framework's pillars fit the assessment row's pillar_1 .. pillar_12 (migration 0011)
 PILLAR_COLUMNS = tuple(f"pillar_{k}" for k in range(1, MAX_PILLARS + 1))
 
@@ -58,6 +59,15 @@ class AssessmentRow(Base):
         Index("ix_assessments_department", "framework_id", "framework_version", "status", "claim", "firm_id",
               "submitted_at", "id", "level", "total", "kind", "size_class", "sector", "sector_version", "locality",
               *PILLAR_COLUMNS),
+        # each firm's latest assessment of each year (assessment.states): the department's figures
+        # and firm table read these rows alone
+        Index("ix_assessments_year_latest", "framework_id", "framework_version", "submitted_at", "locality", "sector",
+              "sector_version", "size_class", "kind", "level", "total", "firm_id", "id", *PILLAR_COLUMNS,
+              sqlite_where=text(_YEAR_LATEST), postgresql_where=text(_YEAR_LATEST)),
+        # each firm's latest assessment: its peers are counted here
+        Index("ix_assessments_latest", "framework_id", "framework_version", "sector", "sector_version", "size_class",
+              "locality", "firm_id", "total", *PILLAR_COLUMNS,
+              sqlite_where=text(_LATEST), postgresql_where=text(_LATEST)),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
@@ -95,6 +105,10 @@ class AssessmentRow(Base):
     pillar_10: Mapped[int | None] = mapped_column(Integer, nullable=True)
     pillar_11: Mapped[int | None] = mapped_column(Integer, nullable=True)
     pillar_12: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # 1 on the firm's latest own submitted assessment of the framework, and on its latest of each
+    # calendar year (kept by assessment.states.refresh on every write that changes them)
+    latest: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    year_latest: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     # the catalogue entries the results page recommended when it was submitted (ids, best first,
     # comma-separated; "" none): what the department compares with what the firm uses later.
     # None: not recorded (submitted before migration 0010)

@@ -119,3 +119,54 @@ class PeerIndex:
         pct = [round(float(v), 1) for v in 100.0 * (below + equal / 2.0) / n]  # as benchmark() rounds
         return PeerResult(group=group, n_peers=n, total_percentile=pct[0],
                           pillar_percentiles={p.id: pct[1 + k] for k, p in enumerate(self.fw.pillars)})
+
+
+def _group_conditions(fw: Framework, firm: dict, group: tuple[str, ...]) -> list:
+    """A peer group as conditions on the stored columns: the section as the (sector, VSIC version)
+    pairs it maps from, the area as its units' codes (a former district is its own area)."""
+    from sqlalchemy import tuple_
+
+    from assessment.firms import localities, section_2025, sectors
+    from assessment.models import AssessmentRow as a
+
+    out = []
+    for col in group:
+        if col == "section":
+            pairs = [(c, v) for v in ("2018", "2025") for c in sectors(v) if section_2025(c, v) == firm["section"]]
+            out.append(tuple_(a.sector, a.sector_version).in_(pairs or [(firm["section"], "2025")]))
+        elif col == "area":
+            codes = {code for code, unit in localities().items() if unit.area == firm["area"]} | {firm["area"]}
+            out.append(a.locality.in_(sorted(codes)))
+        else:
+            out.append(getattr(a, col) == firm[col])
+    return out
+
+
+def benchmark_stored(store, fw: Framework, firm: dict, *, min_peers: int = MIN_PEERS) -> PeerResult | None:
+    """:func:`benchmark` counted by the database over the rows flagged ``latest`` (each firm's
+    latest assessment, assessment.states): a count per widening step until a group is big enough,
+    then one pass over that group's rows for the counts below and level with the firm. Nothing of
+    the province is held in memory; the groups are ranges of the partial index ix_assessments_latest."""
+    from sqlalchemy import case, func, select
+
+    from assessment.models import PILLAR_COLUMNS
+    from assessment.models import AssessmentRow as a
+
+    base = [a.framework_id == fw.id, a.framework_version == fw.version, a.latest == 1]
+    if firm.get("firm_id") is not None:
+        base.append(a.firm_id != int(firm["firm_id"]))
+    columns = [a.total] + [getattr(a, name) for name in PILLAR_COLUMNS[:len(fw.pillars)]]
+    wanted = [firm["total"]] + [firm[f"{p.id}_points"] for p in fw.pillars]
+    with store.engine.connect() as conn:
+        for group in WIDENING:
+            where = base + _group_conditions(fw, firm, group)
+            n = conn.execute(select(func.count()).where(*where)).scalar_one()
+            if n >= min_peers or not group:
+                break
+        if n == 0:
+            return None
+        counts = conn.execute(select(*[func.sum(case((c < v, 1.0), (c == v, 0.5), else_=0.0))
+                                       for c, v in zip(columns, wanted)]).where(*where)).one()
+    pct = [round(100.0 * float(k) / n, 1) for k in counts]
+    return PeerResult(group=group, n_peers=int(n), total_percentile=pct[0],
+                      pillar_percentiles={p.id: pct[1 + k] for k, p in enumerate(fw.pillars)})

@@ -19,21 +19,23 @@ from assessment import firm_view, report
 BULK_MAX = 2_000  # scorecards per ZIP from the app; the CLI has no cap
 CHUNK = 25
 PARALLEL_FROM = 40
+INDEX_PEERS_FROM = 200  # scorecards from which the peers are read into one index
 
 
 class _Worker:
     """A connection and the contexts read so far (one per framework)."""
 
-    def __init__(self, url: str | None = None):
+    def __init__(self, url: str | None = None, *, index_peers: bool = True):
         from assessment.config import settings
         from assessment.storage import Store
 
         self.store = Store.from_url(url or settings().database_url)
         self.contexts: dict[str, firm_view.Context] = {}
+        self.index_peers = index_peers  # many scorecards: every firm's latest read once for their peers
 
     def context(self, fw) -> firm_view.Context:
         if fw.key not in self.contexts:
-            self.contexts[fw.key] = firm_view.Context.read(self.store, fw)
+            self.contexts[fw.key] = firm_view.Context.read(self.store, fw, index_peers=self.index_peers)
         return self.contexts[fw.key]
 
     def render(self, ids: Sequence[int], lang: str) -> list[tuple[str, bytes]]:
@@ -69,7 +71,7 @@ def _worker_chunk(ids: Sequence[int], lang: str) -> list[tuple[str, bytes]]:
 
 def one(assessment_id: int, lang: str, *, url: str | None = None) -> tuple[str, bytes]:
     """A single scorecard: (file name, PDF bytes)."""
-    return _Worker(url).render([assessment_id], lang)[0]
+    return _Worker(url, index_peers=False).render([assessment_id], lang)[0]  # its peers counted by the database
 
 
 def many(assessment_ids: Sequence[int], lang: str, *, url: str | None = None,
@@ -80,7 +82,8 @@ def many(assessment_ids: Sequence[int], lang: str, *, url: str | None = None,
     if workers is None:
         workers = 2 if len(ids) >= PARALLEL_FROM and (mp.cpu_count() or 1) >= 2 else 1
     if workers < 2:
-        worker = _Worker(url)
+        # a few firms: each one's peers counted by the database; more: every firm's latest read once
+        worker = _Worker(url, index_peers=len(ids) >= INDEX_PEERS_FROM)
         for start in range(0, len(ids), CHUNK):
             yield from worker.render(ids[start:start + CHUNK], lang)
         return

@@ -23,7 +23,7 @@ from sqlalchemy import JSON, DateTime, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from assessment import codes, identity, inventory, versions
+from assessment import codes, identity, inventory, states, versions
 from assessment.errors import UserError
 from assessment.storage import profile_columns, score_forms
 from assessment.models import (
@@ -209,6 +209,7 @@ def _finish(session, batch_id: int, names: dict[int, str], who: str) -> None:
     with session.begin() as s:
         s.execute(update(AssessmentRow).where(AssessmentRow.import_batch == batch_id, AssessmentRow.status == STAGED)
                   .values(status=SUBMITTED))
+        states.refresh(s.connection(), ids)
         for fid, name in names.items():
             if current.get(fid) != name:
                 identity.rename_firm(s, s.get(FirmRow, fid), name, who)

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, delete, event, func, insert, select, updat
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from assessment import codes, identity, inventory, versions
+from assessment import codes, identity, inventory, states, versions
 from assessment.inventory import PlatformUse
 from assessment.answers import Answer
 from assessment.firms import FirmProfile
@@ -257,7 +257,9 @@ class Store:
                 setattr(row, name, value)
             s.add(ScoreRow(assessment_id=row.id, **score))
             versions.bump(s, "assessments")
-            if row.claim is None:  # a claim never renames the firm
+            if row.claim is None:  # the firm's own: its latest now; a claim never renames the firm
+                s.flush()
+                states.refresh(s.connection(), [row.firm_id])
                 identity.rename_firm(s, s.get(FirmRow, row.firm_id), row.profile["name"], identity.firm_who(row.id),
                                      assessment_id=row.id)
 
@@ -468,6 +470,7 @@ class Store:
         previous = {firm_id[firms[i].profile.tax_code]: aid for i, aid in zip(with_earlier, earlier_ids)}
         write(rows(range(len(firms)), current, lambda f: f.submitted_at, lambda f: f.codes, lambda f: f.platforms),
               previous)
+        states.refresh(s.connection(), firm_id.values())
         return len(firms) + len(with_earlier)
 
     def submitted_periods(self, framework_key: str, tax_codes: set[str]) -> set[tuple[str, int]]:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import update
 
-from assessment import aggregates, dashboard, demo, frames, workflow
+from assessment import aggregates, dashboard, demo, frames, states, workflow
 from assessment.answers import Answer
 from assessment.department import Target, progress
 from assessment.firms import FirmProfile
@@ -29,8 +30,9 @@ def _moved(store: Store, fw, firm_tax: str, locality: str, when: dt.datetime, le
     aid, _ = store.create_assessment(profile, fw.key, previous_id=previous_id)
     store.save_answers(aid, {c.id: Answer(min(level, len(c.choices) - 1)) for c in fw.criteria})
     workflow.submit(store, fw, aid)
-    with store.engine.begin() as conn:
+    with store.engine.begin() as conn:  # dated as the test needs: the flags set again, as every write does
         conn.execute(update(AssessmentRow).where(AssessmentRow.id == aid).values(submitted_at=when))
+        states.refresh(conn, [store.get(aid).firm_id])
     return aid
 
 
@@ -139,3 +141,60 @@ def test_the_cube_and_the_firm_table_read_page_by_page_match_the_whole_frame(pro
         paged = pd.concat(pages) if pages else got
         assert paged["assessment_id"].tolist() == got["assessment_id"].tolist()
         assert aggregates.firm_ids(store, dbi, cube, filters) == got["assessment_id"].tolist()
+
+
+def _assert_flags(store, fw) -> None:
+    """The rows flagged latest / year_latest are exactly frames.latest's, overall and per year."""
+    from sqlalchemy import select
+
+    frame = frames.submitted_frame(store, fw)
+    want_latest = set(frames.latest(frame)["assessment_id"])
+    years = frame["submitted_at"].dt.year.unique() if len(frame) else []
+    want_year = set().union(*[set(frames.latest(frame, frames.Filters(year=int(y)))["assessment_id"]) for y in years])
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(AssessmentRow.id, AssessmentRow.latest, AssessmentRow.year_latest)).all()
+    assert {i for i, flag, _ in rows if flag == 1} == want_latest
+    assert {i for i, _, flag in rows if flag == 1} == want_year
+
+
+def test_the_latest_flags_follow_every_kind_of_write(store, dbi):
+    """Demo load, submits (own, a claim, a same-day second one), a claim confirmed and one linked
+    with the firm's code, an import of earlier and later years: after each, the flags on the rows
+    are those of frames.latest."""
+    from assessment.identity import Claims
+    from assessment.importer import ImportRow
+
+    store.replace_demo(dbi, demo.generate(dbi, 40, seed=3))
+    _assert_flags(store, dbi)
+    first = _moved(store, dbi, tax_code(601), "03646", dt.datetime(2026, 3, 1, 9), level=1)
+    second = _moved(store, dbi, tax_code(601), "03664", dt.datetime(2026, 3, 1, 9), level=2, previous_id=first)
+    _assert_flags(store, dbi)
+    assert second in set(frames.latest(frames.submitted_frame(store, dbi))["assessment_id"])
+    again, _ = store.create_assessment(store.get(second).profile, dbi.key, previous_id=second)  # a plain submit, now
+    store.save_answers(again, {c.id: Answer(1) for c in dbi.criteria})
+    workflow.submit(store, dbi, again)
+    _assert_flags(store, dbi)
+    assert again in set(frames.latest(frames.submitted_frame(store, dbi))["assessment_id"])
+    stranger = FirmProfile(tax_code=tax_code(601), name="Mạo danh", sector="A", employees=3, revenue_bn=1.0,
+                           capital_bn=None, locality="03646")
+    claim, _ = store.create_assessment(stranger, dbi.key)
+    store.save_answers(claim, {c.id: Answer(3) for c in dbi.criteria})
+    workflow.submit(store, dbi, claim)
+    _assert_flags(store, dbi)  # a pending claim is nobody's latest
+    Claims(store).confirm(claim, "can.bo")
+    _assert_flags(store, dbi)  # confirmed: the firm's latest
+    codes = np.ones(len(dbi.criteria), dtype=np.int16)
+    earlier = FirmProfile(tax_code=tax_code(602), name="HTX Nhập", sector="A", employees=4, revenue_bn=1.0,
+                          capital_bn=None, locality="03646")
+    written = store.import_assessments(dbi, [ImportRow(2, earlier, dt.datetime(2024, 5, 1), codes),
+                                             ImportRow(3, earlier, dt.datetime(2025, 5, 1), codes)], who="can.bo")
+    _assert_flags(store, dbi)
+    firm_code = written[0][3]
+    linked, _ = store.create_assessment(FirmProfile(**{**earlier.to_dict(), "name": "HTX Nhập mới"}), dbi.key)
+    store.save_answers(linked, {c.id: Answer(2) for c in dbi.criteria})
+    workflow.submit(store, dbi, linked)
+    _assert_flags(store, dbi)
+    assert Claims(store).link_with_code(linked, firm_code)
+    _assert_flags(store, dbi)
+    store.clear_demo()
+    _assert_flags(store, dbi)

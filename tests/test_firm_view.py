@@ -40,12 +40,18 @@ def test_context_reads_the_catalogue_peers_and_kept_clustering_of_its_framework(
     Department(store).keep_cluster_model(model, n_firms=len(latest), who="an")
     ctx = firm_view.Context.read(store, dbi)
     assert ctx.entries and all(e.status == "published" for e in ctx.entries)
-    assert ctx.peers is not None and ctx.cluster_model == model
-    view = firm_view.view(dbi, store.get(int(latest["assessment_id"].iloc[0])), ctx)
+    # no peer index read: each view's peers are counted by the database, the same as the index's
+    assert ctx.peers is None and ctx.peers_stored and ctx.cluster_model == model
+    record = store.get(int(latest["assessment_id"].iloc[0]))
+    view = firm_view.view(dbi, record, ctx)
     assert view.cluster in (0, 1) and view.cluster_name("vi") == model.name(view.cluster, "vi")
+    indexed = firm_view.Context.read(store, dbi, index_peers=True)
+    assert indexed.peers is not None and not indexed.peers_stored
+    assert view.peers is not None and firm_view.view(dbi, record, indexed).peers == view.peers
     # another framework has its own (empty) catalogue and no firms yet
     other = firm_view.Context.read(store, mini)
     assert other.entries == [] and other.peers is None and other.cluster_model is None
+    assert firm_view.Context.read(store, mini, index_peers=True).peers is None
 
 
 def test_filters_narrow_the_recommendations(store, dbi):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from assessment.peers import benchmark, percentile
 
@@ -85,3 +86,26 @@ def test_peer_index_gives_the_same_percentiles_as_filtering(dbi):
     firms.append({**latest.iloc[6].to_dict(), "locality": "L9", "area": "A1"})
     for firm in firms:
         assert index.benchmark(firm) == benchmark(dbi, latest, firm)
+
+
+@pytest.mark.parametrize("n_firms", [3, 60])
+def test_the_database_counts_the_same_peers_and_percentiles_as_the_index(store, dbi, n_firms):
+    """peers.benchmark_stored (counted by the database over the rows flagged latest) equals
+    PeerIndex over the latest frame for every firm, through every widening step (3 firms: the
+    province; 60: communes, areas, sectors)."""
+    from assessment import demo, frames
+    from assessment.peers import PeerIndex, benchmark_stored
+
+    store.replace_demo(dbi, demo.generate(dbi, n_firms, seed=21))
+    latest = frames.latest_frame(store, dbi).reset_index(drop=True)
+    index = PeerIndex(dbi, latest)
+    groups = set()
+    for _, row in latest.iterrows():
+        firm = row.to_dict()
+        want, got = index.benchmark(firm), benchmark_stored(store, dbi, firm)
+        assert got == want, firm["firm_id"]
+        groups.add(got.group if got else None)
+    # a firm not yet stored (no firm id): compared with everyone
+    outsider = {**latest.iloc[0].to_dict(), "firm_id": None}
+    assert benchmark_stored(store, dbi, outsider) == index.benchmark(outsider)
+    assert len(groups) >= (1 if n_firms == 3 else 2)
