@@ -173,18 +173,22 @@ def _where(fw: Framework, cells: pd.DataFrame, filters: Filters) -> list:
 
 
 def firm_rows(store, fw: Framework, cells: pd.DataFrame, filters: Filters, *, offset: int = 0,
-              limit: int | None = None) -> pd.DataFrame:
+              limit: int | None = None, after_id: int | None = None) -> pd.DataFrame:
     """The firms within the filters (each one's latest assessment of the year), best total first
     then by name, ``limit`` of them from ``offset`` (all when None): the columns dashboard.firm_table
-    formats, read page by page from the database."""
+    formats, read page by page from the database. ``after_id``: instead, in assessment id order
+    from the first id above it (chunks of an export: no offset to skip)."""
     a = AssessmentRow
     pillars = [getattr(a, name) for name in PILLAR_COLUMNS[:len(fw.pillars)]]
     query = (select(a.id, FirmRow.tax_code, FirmRow.name, a.kind, a.sector, a.sector_version, a.locality,
                     a.size_class, a.submitted_at, a.total, a.level, *pillars, ScoreRow.pillar_levels)
              .join(FirmRow, FirmRow.id == a.firm_id)
              .join(ScoreRow, ScoreRow.assessment_id == a.id)
-             .where(*_where(fw, cells, filters))
-             .order_by(a.total.desc(), FirmRow.name, a.id))
+             .where(*_where(fw, cells, filters)))
+    if after_id is not None:
+        query = query.where(a.id > after_id).order_by(a.id)
+    else:
+        query = query.order_by(a.total.desc(), FirmRow.name, a.id)
     if limit is not None:
         query = query.offset(offset).limit(limit)
     with store.engine.connect() as conn:
@@ -207,3 +211,18 @@ def firm_ids(store, fw: Framework, cells: pd.DataFrame, filters: Filters) -> lis
              .order_by(a.total.desc(), FirmRow.name, a.id))
     with store.engine.connect() as conn:
         return [int(a) for a in conn.execute(query).scalars()]
+
+
+def firm_chunks(store, fw: Framework, cells: pd.DataFrame, filters: Filters, *, size: int = 20_000):
+    """:func:`firm_rows` in assessment id order, ``size`` at a time, each chunk read after the last
+    one's id: an export of a million firms holds one chunk in memory. No firm: one empty chunk
+    (a file still gets its header)."""
+    last = 0
+    while True:
+        part = firm_rows(store, fw, cells, filters, limit=size, after_id=last)
+        if part.empty:
+            if last == 0:
+                yield part
+            return
+        yield part
+        last = int(part["assessment_id"].iloc[-1])

@@ -336,6 +336,41 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_firms(args: argparse.Namespace) -> int:
+    """The department's firm table of a year (each firm's latest assessment of it, with every
+    pillar and the platforms it listed) as CSV, read and written in chunks: memory stays flat
+    whatever the number of firms."""
+    import pandas as pd
+
+    from assessment import aggregates, dashboard, exports, inventory
+    from assessment.frames import Filters
+
+    fw = resolve_framework(args.framework)
+    store = Store.open()
+    cells = aggregates.cube(store, fw)
+    if cells.empty:
+        print(f"no submitted assessment of {fw.key} in the database", file=sys.stderr)
+        return 1
+    year = args.year or int(cells["year"].max())
+    headers = dashboard.headers(fw, args.lang)
+    written = 0
+
+    def chunks():
+        nonlocal written
+        for part in aggregates.firm_chunks(store, fw, cells, Filters(year=year), size=args.chunk):
+            table = dashboard.named(dashboard.firm_table(fw, part, lang=args.lang), args.lang)
+            table = table.sort_values("assessment_id").reset_index(drop=True)
+            listed = inventory.listed_columns(store, table["assessment_id"].tolist(), args.lang)
+            yield pd.concat([table.drop(columns="assessment_id").rename(columns=headers),
+                             listed.reset_index(drop=True)], axis=1)
+            written += len(table)
+            print(f"\r{written:,} firms written", end="", file=sys.stderr, flush=True)
+
+    n = exports.write_csv_chunks(chunks(), args.output)
+    print(f"\r{n:,} firms of {year} written to {args.output}", file=sys.stderr)
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from assessment import frames, scorecards
     from assessment.firms import normalise_tax_code, tax_code_error
@@ -519,6 +554,18 @@ def build_parser() -> argparse.ArgumentParser:
     _lang_output_framework(tpl, "FILE.xlsx or FILE.csv")
     tpl.set_defaults(func=cmd_template)
 
+    exf = sub.add_parser("export-firms", help="the department's firm table of a year as CSV (any number of firms)",
+                         description="Each firm's latest submitted assessment of the year (default: the latest "
+                                     "year) with its place, sector, size class, total, level, every pillar's "
+                                     "points and level, and the platforms it listed (the columns of the "
+                                     "dashboard's download), read and written in chunks so that memory stays "
+                                     "flat for a million firms. UTF-8 with a byte-order mark.")
+    exf.add_argument("output", type=Path, help="the CSV file to write (written whole or not at all)")
+    exf.add_argument("--year", type=int, default=None, help="assessment year (default: the latest with data)")
+    exf.add_argument("--lang", choices=["vi", "en"], default="vi", help="language of headers and names")
+    exf.add_argument("--framework", default=None, help="framework id, id@version or a framework file")
+    exf.add_argument("--chunk", type=int, default=20_000, help=argparse.SUPPRESS)
+    exf.set_defaults(func=cmd_export_firms)
     rep = sub.add_parser("report", help="PDF scorecards of one or more firms, or of all (latest assessments)",
                          description="Write each firm's scorecard (its latest submitted assessment) as "
                                      "TAXCODE_DATE_LANG.pdf into the output folder. Many firms are rendered "

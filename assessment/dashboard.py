@@ -105,3 +105,35 @@ def firm_table(fw: Framework, now: pd.DataFrame, model=None, lang: str = "vi") -
         out["cluster"] = [model.name(int(c), lang) for c in now["cluster"]]
     out["submitted_at"] = out["submitted_at"].dt.date
     return out.sort_values(["total", "name"], ascending=[False, True])
+
+
+def named(table: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
+    """:func:`firm_table`'s rows with size classes, kinds of unit and sectors named in ``lang``."""
+    from assessment.firms import sectors, size_classes
+    from assessment.i18n import translate
+
+    sizes = size_classes()
+    table = table.copy()
+    table["size_class"] = table["size_class"].map(lambda s: sizes[s].name(lang) if s in sizes else s)
+    table["kind"] = table["kind"].map(lambda k: translate(f"kind.{k}", lang))
+    table["sector"] = [f"{c} – {sectors(v)[c].name(lang)}" if c in sectors(v) else c
+                       for c, v in zip(table["sector"], table["sector_version"])]
+    return table
+
+
+def headers(fw: Framework, lang: str = "vi") -> dict[str, str]:
+    """The firm table's column headers in ``lang`` (the page's, the downloads' and the CLI's)."""
+    from assessment.i18n import translate
+
+    def t(key: str) -> str:
+        return translate(key, lang)
+
+    return {
+        "name": t("admin.usage_firm"), "tax_code": t("profile.tax_code"), "kind": t("profile.kind"),
+        "locality": t("dash.locality_code"), "locality_name": t("profile.locality"), "area": t("dash.area"),
+        "sector": t("profile.sector"), "sector_version": t("dash.sector_version"), "size_class": t("dash.size"),
+        "submitted_at": t("dash.date"),
+        "total": t("col.total"), "percent": t("col.percent"), "level": t("col.level"), "cluster": t("dash.cluster"),
+        **{f"{p.id}_points": f"{p.id} – {t('col.points')}" for p in fw.pillars},
+        **{f"{p.id}_level": f"{p.id} – {t('col.level')}" for p in fw.pillars},
+    }

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -59,6 +60,24 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike | None) -> None:
     tmp = Path(str(path) + ".part")
     tmp.write_bytes(to_csv_bytes(frame))
     tmp.replace(path)
+
+
+def write_csv_chunks(chunks: Iterable[pd.DataFrame], path: str | os.PathLike) -> int:
+    """Frames with the same columns written one after the other as one CSV file (as write_csv: UTF-8
+    with a byte-order mark, formulas neutralised, whole or not at all), holding one chunk in memory
+    at a time; returns the rows written (an empty first chunk writes the header alone)."""
+    tmp = Path(str(path) + ".part")
+    rows = 0
+    try:
+        with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
+            for k, frame in enumerate(chunks):
+                text = csv_text(frame)
+                f.write(text if k == 0 else text.split("\r\n", 1)[1])  # the header once
+                rows += len(frame)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return rows
 
 
 def _xlsx_safe(frame: pd.DataFrame) -> pd.DataFrame:

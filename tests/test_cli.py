@@ -224,3 +224,40 @@ def test_platforms_adoption_from_the_database(tmp_path, dbi):
     assert all(per_cat[c] <= cats.set_index("category").loc[c, "firms"] for c in per_cat.index)
     english = cli("platforms", "--lang", "en")
     assert english.returncode == 0 and "E-invoicing" in english.stdout
+
+
+def test_export_firms_writes_the_years_firm_table_in_chunks(tmp_path, dbi):
+    """Chunks of 13 rows make one file: every firm of the year once, the header once, the same
+    rows as the dashboard's table, the platforms they listed, dashes and formulas neutralised."""
+    import os
+
+    from assessment import dashboard, frames
+    from assessment.storage import Store
+
+    url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    env = {**os.environ, "DBI_DATABASE_URL": url}
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "assessment", *args], cwd=ROOT, capture_output=True, text=True,
+                              encoding="utf-8", timeout=300, env=env)
+
+    assert cli("demo", "--firms", "70", "--seed", "5").returncode == 0
+    out = tmp_path / "firms.csv"
+    proc = cli("export-firms", str(out), "--chunk", "13")
+    assert proc.returncode == 0, proc.stderr
+    frame = frames.submitted_frame(Store.from_url(url), dbi)
+    year = int(frame["submitted_at"].dt.year.max())
+    want = dashboard.firm_table(dbi, frames.latest(frame, frames.Filters(year=year)))
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    got = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    headers = dashboard.headers(dbi, "vi")
+    assert len(got) == len(want) and got[headers["tax_code"]].is_unique
+    by_code = got.set_index(headers["tax_code"])
+    assert [int(by_code.loc[c, headers["total"]]) for c in want["tax_code"]] == want["total"].tolist()
+    assert [int(by_code.loc[c, headers["P3_points"]]) for c in want["tax_code"]] == want["P3_points"].tolist()
+    assert "Hóa đơn điện tử" in " ".join(got.columns) and got.filter(like="Hóa đơn điện tử").iloc[:, 0].str.len().gt(0).any()
+    assert f"70 firms of {year}" in proc.stderr or f"firms of {year} written" in proc.stderr
+    empty = cli("export-firms", str(tmp_path / "none.csv"), "--year", "1999")
+    assert empty.returncode == 0, empty.stderr
+    none = pd.read_csv(tmp_path / "none.csv", dtype=str, encoding="utf-8-sig")
+    assert none.empty and list(none.columns) == list(got.columns)  # the header, no row

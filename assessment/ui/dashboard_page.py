@@ -184,11 +184,11 @@ def _firm_table(fw, cells: pd.DataFrame, filters: frames.Filters, n: int, model,
         found = aggregates.firm_rows(store, fw, cells, filters, offset=offset, limit=limit)
         return dashboard.firm_table(fw, dashboard.with_clusters(fw, found, model), model, L)
 
-    table = _shown(fw, rows(start, PAGE_ROWS))
+    table = dashboard.named(rows(start, PAGE_ROWS), L)
     if pages > 1:
         st.caption(t("dash.page_rows", first=start + 1, last=start + len(table), n=n))
     ids = table.pop("assessment_id").tolist()
-    headers = _headers(fw)
+    headers = dashboard.headers(fw, L)
     shown = [headers[c] for c in ("name", "tax_code", "locality_name", "area", "sector", "size_class", "total", "level",
                                   "cluster") if headers[c] in table.columns]
     picked = st.dataframe(table.rename(columns=headers), hide_index=True, width="stretch", column_order=shown,
@@ -198,7 +198,7 @@ def _firm_table(fw, cells: pd.DataFrame, filters: frames.Filters, n: int, model,
     # made when clicked: every row within the filters, with the platforms each firm listed (the
     # columns the import template has)
     def with_platforms() -> pd.DataFrame:
-        everything = _shown(fw, rows())
+        everything = dashboard.named(rows(), L)
         listed = inventory.listed_columns(store, everything.pop("assessment_id").tolist(), L)
         return pd.concat([everything.rename(columns=headers).reset_index(drop=True), listed.reset_index(drop=True)],
                          axis=1)
@@ -211,30 +211,6 @@ def _firm_table(fw, cells: pd.DataFrame, filters: frames.Filters, n: int, model,
     chosen_rows = picked.selection.rows if picked is not None and hasattr(picked, "selection") else []
     if chosen_rows:
         _firm_detail(ids[chosen_rows[0]])
-
-
-def _shown(fw, table: pd.DataFrame) -> pd.DataFrame:
-    """dashboard.firm_table's rows with sizes, kinds and sectors named in the page's language."""
-    L = lang()
-    sizes = size_classes()
-    table = table.copy()
-    table["size_class"] = table["size_class"].map(lambda s: sizes[s].name(L) if s in sizes else s)
-    table["kind"] = table["kind"].map(lambda k: t(f"kind.{k}"))
-    table["sector"] = [f"{c} – {sectors(v)[c].name(L)}" if c in sectors(v) else c
-                       for c, v in zip(table["sector"], table["sector_version"])]
-    return table
-
-
-def _headers(fw) -> dict[str, str]:
-    return {
-        "name": t("admin.usage_firm"), "tax_code": t("profile.tax_code"), "kind": t("profile.kind"),
-        "locality": t("dash.locality_code"), "locality_name": t("profile.locality"), "area": t("dash.area"),
-        "sector": t("profile.sector"), "sector_version": t("dash.sector_version"), "size_class": t("dash.size"),
-        "submitted_at": t("dash.date"),
-        "total": t("col.total"), "percent": t("col.percent"), "level": t("col.level"), "cluster": t("dash.cluster"),
-        **{f"{p.id}_points": f"{p.id} – {t('col.points')}" for p in fw.pillars},
-        **{f"{p.id}_level": f"{p.id} – {t('col.level')}" for p in fw.pillars},
-    }
 
 
 def _bulk_scorecards(read_ids, n: int, year: int, what) -> None:

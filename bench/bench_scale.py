@@ -1,0 +1,217 @@
+"""Benchmark: the department's pages and a firm's results at national scale (issue 15).
+
+Run from the project root, on a database filled with the demo (``python -m assessment demo
+--firms N``; the benchmark does not fill it):
+
+    .venv/bin/python bench/bench_scale.py --db postgresql+psycopg://postgres@127.0.0.1:5432/bench1m [--repeat 3]
+    .venv/bin/python bench/bench_scale.py --db sqlite:////tmp/dbi-bench.sqlite3
+
+Each figure comes from a fresh process (nothing cached, as a newly started app process):
+
+- dashboard first render: the real dashboard page (AppTest), signed in as a viewer; the time of the
+  run that draws it after the sign-in, then of a filter change (an area chosen), and the process's
+  peak memory (RSS) at the end;
+- the same for the page as it was before issue 15 (the whole frame of every submitted assessment in
+  pandas: ``git show e04ed03:assessment/ui/dashboard_page.py``), the reference in the same run;
+- a firm's results page with its peers (AppTest), peers counted by the database; reference: the
+  same view with every firm's latest assessment read into a peer index (the earlier way);
+- the whole province's CSV export (``python -m assessment export-firms``), the process's peak RSS.
+
+Prints a Markdown block for bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+USER, PASSWORD = "bench-viewer", "mật khẩu đo hiệu năng 2026"
+OLD_PAGE = "e04ed03"  # the dashboard page before the database computed its figures
+
+
+def _rss() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _dashboard_script():
+    import os
+
+    import streamlit as st
+
+    from assessment.ui import state
+
+    st.session_state.setdefault("lang", "vi")
+    state.pages("vi")
+    if os.environ.get("BENCH_OLD_PAGE"):
+        namespace = {"__name__": "old_dashboard_page"}
+        exec(compile(open(os.environ["BENCH_OLD_PAGE"], encoding="utf-8").read(), "old_dashboard_page", "exec"),
+             namespace)
+        namespace["render"]()
+    else:
+        from assessment.ui import dashboard_page
+
+        dashboard_page.render()
+
+
+def dashboard(url: str, old: str | None) -> dict:
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["DBI_DATABASE_URL"] = url
+    if old:
+        os.environ["BENCH_OLD_PAGE"] = old
+    at = AppTest.from_function(_dashboard_script, default_timeout=600).run()
+    at.text_input(key="signin_user").input(USER)
+    at.text_input(key="signin_password").input(PASSWORD)
+    start = time.perf_counter()
+    at.button(key="signin_button").click().run()
+    first = time.perf_counter() - start
+    assert not at.exception, at.exception
+    firms = {m.label: m.value for m in at.metric}["Doanh nghiệp đã đánh giá"]
+    start = time.perf_counter()
+    at.multiselect(key="dash_area").select("SL-MC").run()  # Mộc Châu, a former district
+    change = time.perf_counter() - start
+    assert not at.exception, at.exception
+    return {"first_s": first, "change_s": change, "rss_mib": _rss(), "firms": firms}
+
+
+def _results_script():
+    import os
+
+    import streamlit as st
+
+    from assessment.ui import results_page, state
+
+    st.session_state.setdefault("lang", "vi")
+    st.session_state.setdefault("assessment_id", int(os.environ["BENCH_ASSESSMENT"]))
+    state.pages("vi")
+    results_page.render()
+
+
+def results(url: str, assessment_id: int) -> dict:
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["DBI_DATABASE_URL"] = url
+    os.environ["BENCH_ASSESSMENT"] = str(assessment_id)
+    start = time.perf_counter()
+    at = AppTest.from_function(_results_script, default_timeout=600).run()
+    took = time.perf_counter() - start
+    assert not at.exception, at.exception
+    assert "So với các doanh nghiệp tương tự" in [s.value for s in at.subheader]
+    return {"s": took, "rss_mib": _rss()}
+
+
+def results_indexed(url: str, assessment_id: int) -> dict:
+    """Reference: the same view with every firm's latest assessment read into a peer index."""
+    from assessment import firm_view
+    from assessment.framework import get_framework
+    from assessment.storage import Store
+
+    store = Store.from_url(url)
+    start = time.perf_counter()
+    record = store.get(assessment_id)
+    fw = get_framework(record.framework_key)
+    view = firm_view.view(fw, record, firm_view.Context.read(store, fw, index_peers=True))
+    took = time.perf_counter() - start
+    assert view.peers is not None
+    return {"s": took, "rss_mib": _rss()}
+
+
+def _child(kind: str, url: str, arg: str = "") -> dict:
+    done = subprocess.run([sys.executable, __file__, "--child", kind, "--db", url, "--arg", arg], cwd=ROOT,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(done.stderr[-3000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _export(url: str, path: Path) -> dict:
+    """The whole province's firm table as CSV by the CLI, in a fresh process: time and peak RSS."""
+    env = {**os.environ, "DBI_DATABASE_URL": url}
+    start = time.perf_counter()
+    done = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-m", "assessment", "export-firms", str(path)],
+                          cwd=ROOT, env=env, capture_output=True, text=True)
+    took = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(done.stderr[-3000:])
+    rss_kib = int(done.stderr.strip().splitlines()[-1])
+    with open(path, encoding="utf-8-sig") as f:
+        rows = sum(1 for _ in f) - 1
+    return {"s": took, "rss_mib": rss_kib / 1024, "rows": rows, "mib": path.stat().st_size / 2**20}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-reference", action="store_true", help="skip the whole-frame reference runs")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--arg", default="", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        out = {"dashboard": lambda: dashboard(args.db, args.arg or None),
+               "results": lambda: results(args.db, int(args.arg)),
+               "results_indexed": lambda: results_indexed(args.db, int(args.arg))}[args.child]()
+        print(json.dumps(out))
+        return
+
+    from sqlalchemy import func, select
+
+    from assessment.accounts import Accounts
+    from assessment.models import SUBMITTED, AssessmentRow
+    from assessment.storage import Store
+    from bench_scoring import machine
+
+    store = Store.from_url(args.db)  # migrated here, before anything is timed
+    accounts = Accounts(store)
+    if USER not in {u.username for u in accounts.list()}:
+        accounts.add(USER, PASSWORD, role="viewer")
+    with store.engine.connect() as conn:
+        n = conn.execute(select(func.count()).where(AssessmentRow.status == SUBMITTED)).scalar_one()
+        firms = conn.execute(select(func.count()).where(AssessmentRow.latest == 1)).scalar_one()
+        sample = conn.execute(select(AssessmentRow.id).where(AssessmentRow.latest == 1)
+                              .order_by(AssessmentRow.id).limit(args.repeat * 50)).scalars().all()[::50]
+    store.engine.dispose()
+    old = Path("/tmp") / f"dbi-dashboard-page-{OLD_PAGE}.py"
+    old.write_bytes(subprocess.run(["git", "show", f"{OLD_PAGE}:assessment/ui/dashboard_page.py"], cwd=ROOT,
+                                   capture_output=True, check=True).stdout)
+    med = statistics.median
+    new = [_child("dashboard", args.db) for _ in range(args.repeat)]
+    ref = [] if args.no_reference else [_child("dashboard", args.db, str(old)) for _ in range(args.repeat)]
+    res = [_child("results", args.db, str(a)) for a in sample]
+    res_ref = [] if args.no_reference else [_child("results_indexed", args.db, str(a)) for a in sample]
+    exported = _export(args.db, Path("/tmp/dbi-bench-export.csv"))
+    kind = args.db.split(":")[0].split("+")[0]
+    print(f"### National scale, {kind} ({time.strftime('%Y-%m-%d')})\n")
+    print(f"Machine: {machine()}. {firms:,} firms, {n:,} submitted assessments; each figure from a fresh "
+          f"process, medians of {args.repeat}.\n")
+    print("| what | now | before (whole frame) | goal |")
+    print("|---|---|---|---|")
+
+    def row(label, values, refs, key, goal, unit="s"):
+        now = med(v[key] for v in values)
+        before = f"{med(v[key] for v in refs):.2f} {unit}" if refs else "not run"
+        verdict = f"<= {goal} {unit}: {'met' if now <= goal else 'NOT met'}"
+        print(f"| {label} | {now:.2f} {unit} | {before} | {verdict} |")
+
+    row("dashboard first render (after sign-in)", new, ref, "first_s", 3)
+    row("dashboard filter change (an area)", new, ref, "change_s", 1)
+    row("dashboard process peak memory", new, ref, "rss_mib", 600, "MiB")
+    row("results page with peers", res, res_ref, "s", 1)
+    print(f"| CSV export of every firm ({exported['rows']:,} rows, {exported['mib']:.0f} MiB, "
+          f"{exported['s']:.0f} s) peak memory | {exported['rss_mib']:.0f} MiB | | <= 300 MiB: "
+          f"{'met' if exported['rss_mib'] <= 300 else 'NOT met'} |")
+    print(f"\nFirms shown: {new[0]['firms']}" + (f" (before: {ref[0]['firms']})" if ref else ""))
+
+
+if __name__ == "__main__":
+    main()
