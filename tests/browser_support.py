@@ -151,6 +151,34 @@ def choose(page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
+def chosen_in(page, label: str):
+    """The multiselect whose combobox is labelled ``label`` (its chips are the values chosen)."""
+    return page.get_by_test_id("stMultiSelect").filter(has=page.get_by_role("combobox", name=label, exact=True))
+
+
+def add_typed(page, label: str, text: str, *, tries: int = 3) -> None:
+    """Type a value of one's own into a multiselect that accepts new options, and check its chip is
+    there: a rerun still drawing the page (after the previous choice) can swallow the typing, so the
+    typing is repeated until the chip shows."""
+    from playwright.sync_api import expect
+
+    chips = chosen_in(page, label).get_by_text(text, exact=True)
+    for attempt in range(tries):
+        settle(page)
+        box = page.get_by_role("combobox", name=label, exact=True)
+        box.click()
+        box.fill(text)
+        page.keyboard.press("Enter")
+        page.keyboard.press("Escape")
+        settle(page)
+        try:
+            expect(chips).to_have_count(1, timeout=3_000)
+            return
+        except AssertionError:
+            if attempt == tries - 1:
+                raise
+
+
 def metric(page, label: str):
     """The value element of the st.metric with this label."""
     return page.get_by_test_id("stMetric").filter(has=page.get_by_text(label, exact=True)).get_by_test_id(
