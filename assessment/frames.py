@@ -33,11 +33,11 @@ class Filters:
         return replace(self, year=year)
 
 
-def submitted_frame(store, framework: Framework | str, *, criteria: bool = False):
+def submitted_frame(store, framework: Framework | str, *, criteria: bool = False, where=()):
     """Every submitted assessment of a framework (or its ``id@version``) as a DataFrame, one row
     each, in id order: ids, tax code, name, profile columns, date, total, level and per pillar its
     points and level; ``criteria=True`` returns (frame, points) with the (n, n_criteria) criterion
-    points too."""
+    points too. ``where``: more conditions on the assessments."""
     fw = framework if isinstance(framework, Framework) else get_framework(framework)
     fw_id, fw_version = fw.id, fw.version
     # on SQLite the dates arrive as text: pandas parses them all at once, faster than row by row
@@ -52,7 +52,7 @@ def submitted_frame(store, framework: Framework | str, *, criteria: bool = False
         .join(FirmRow, FirmRow.id == AssessmentRow.firm_id)
         .join(ScoreRow, ScoreRow.assessment_id == AssessmentRow.id)
         .where(AssessmentRow.status == SUBMITTED, AssessmentRow.claim.is_(None),
-               AssessmentRow.framework_id == fw_id, AssessmentRow.framework_version == fw_version)
+               AssessmentRow.framework_id == fw_id, AssessmentRow.framework_version == fw_version, *where)
         .order_by(AssessmentRow.id)
     )
     columns = ["assessment_id", "firm_id", "tax_code", "name", *PROFILE, "submitted_at", "total", "level",
@@ -111,11 +111,12 @@ DEPARTMENT_COLUMNS = ["assessment_id", "firm_id", "submitted_at", "kind", "secto
 TEXT_COLUMNS = {"kind", "sector", "sector_version", "locality", "size_class"}
 
 
-def department_rows(store, framework: Framework | str) -> pd.DataFrame:
+def department_rows(store, framework: Framework | str, where=()) -> pd.DataFrame:
     """Every submitted assessment of a framework with only the narrow columns the department's
     views group and filter by (DEPARTMENT_COLUMNS, then ``area`` and ``section``), claims left
     out, in id order. Read from the covering index ix_assessments_department: no answers, names or
-    criterion points, a fraction of :func:`submitted_frame`'s cost."""
+    criterion points, a fraction of :func:`submitted_frame`'s cost. ``where``: more conditions on
+    the assessments (each firm's flagged rows only, say: assessment.states)."""
     fw = framework if isinstance(framework, Framework) else get_framework(framework)
     when = (type_coerce(AssessmentRow.submitted_at, String) if store.engine.dialect.name == "sqlite"
             else AssessmentRow.submitted_at)
@@ -123,7 +124,7 @@ def department_rows(store, framework: Framework | str) -> pd.DataFrame:
                     AssessmentRow.sector_version, AssessmentRow.locality, AssessmentRow.size_class,
                     AssessmentRow.total, AssessmentRow.level)
              .where(AssessmentRow.framework_id == fw.id, AssessmentRow.framework_version == fw.version,
-                    AssessmentRow.status == SUBMITTED, AssessmentRow.claim.is_(None)))
+                    AssessmentRow.status == SUBMITTED, AssessmentRow.claim.is_(None), *where))
     # no ORDER BY: SQLite would then walk another index and read the wide rows; sorted below
     with store.engine.connect() as conn:
         rows = plain_rows(conn, query)
@@ -187,13 +188,14 @@ def within(f: pd.DataFrame, filters: Filters) -> pd.DataFrame:
 
 
 def latest_frame(store, framework: Framework | str, *, criteria: bool = False):
-    """Each firm's latest submitted assessment of a framework (``criteria=True``: with the
-    criterion points of those rows, as (frame, points))."""
-    if criteria:
-        frame, points = submitted_frame(store, framework, criteria=True)
-        now = latest(frame)
-        return now.reset_index(drop=True), points[now.index.to_numpy()]
-    return latest(submitted_frame(store, framework))
+    """Each firm's latest submitted assessment of a framework, in firm order (``criteria=True``:
+    with the criterion points of those rows, as (frame, points)): the rows flagged ``latest``
+    (assessment.states), read alone; :func:`latest` of :func:`submitted_frame` is the same."""
+    found = submitted_frame(store, framework, criteria=criteria, where=[AssessmentRow.latest == 1])
+    frame, points = found if criteria else (found, None)
+    order = np.argsort(frame["firm_id"].to_numpy(), kind="stable")
+    frame = frame.iloc[order].reset_index(drop=True)
+    return (frame, points[order]) if criteria else frame
 
 
 def add_places(frame: pd.DataFrame) -> pd.DataFrame:

@@ -155,6 +155,12 @@ def _assert_flags(store, fw) -> None:
         rows = conn.execute(select(AssessmentRow.id, AssessmentRow.latest, AssessmentRow.year_latest)).all()
     assert {i for i, flag, _ in rows if flag == 1} == want_latest
     assert {i for i, _, flag in rows if flag == 1} == want_year
+    # each firm's latest row, read from the flags (clustering, bulk scorecards), is the frame's
+    now, points = frames.latest_frame(store, fw, criteria=True)
+    _, all_points = frames.submitted_frame(store, fw, criteria=True)
+    want = frames.latest(frame)
+    pd.testing.assert_frame_equal(now, want.reset_index(drop=True), check_categorical=False)
+    assert (points == all_points[want.index.to_numpy()]).all()
 
 
 def test_the_latest_flags_follow_every_kind_of_write(store, dbi):

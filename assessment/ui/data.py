@@ -47,21 +47,6 @@ def cube(fw: Framework) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _tables(url: str, framework_key: str, version: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """frames.department_rows and the platforms they list, read side by side (inventory.read_tables)."""
-    return inventory.read_tables(common.store_at(url), framework_key)
-
-
-def _rows(url: str, framework_key: str, version: int) -> pd.DataFrame:
-    return _tables(url, framework_key, version)[0]
-
-
-def department_rows(fw: Framework) -> pd.DataFrame:
-    """The narrow columns of every submitted assessment of the framework (frames.department_rows)."""
-    return _rows(settings().database_url, fw.key, current_versions()["assessments"])
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
 def _latest(url: str, framework_key: str, version: int):
     return frames.latest_frame(common.store_at(url), framework_key, criteria=True)
 
@@ -142,19 +127,13 @@ def usage(fw: Framework, lang: str = "vi") -> recommend.Usage | None:
     return _usage(settings().database_url, fw.key, lang, v["assessments"], v["catalogue"])
 
 
-def _uses(url: str, framework_key: str, version: int) -> pd.DataFrame:
-    return _tables(url, framework_key, version)[1]
-
-
 @st.cache_data(show_spinner=False, max_entries=8)
 def _adoption(url: str, framework_key: str, by: str, year: int | None, lang: str, assessments: int,
               catalogue: int) -> inventory.Adoption:
     fw = common.framework(framework_key)
     entries = common.catalogue(framework_key).published()
     return inventory.read_adoption(common.store_at(url), fw, entries, by=by, lang=lang,
-                                   filters=frames.Filters(year=year),
-                                   rows=_rows(url, framework_key, assessments),
-                                   uses=_uses(url, framework_key, assessments))
+                                   filters=frames.Filters(year=year))
 
 
 def adoption(fw: Framework, by: str, year: int | None, lang: str = "vi") -> inventory.Adoption:
@@ -165,7 +144,7 @@ def adoption(fw: Framework, by: str, year: int | None, lang: str = "vi") -> inve
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _entry_usage(url: str, framework_key: str, assessments: int) -> inventory.EntryUsage:
-    return inventory.entry_usage(_rows(url, framework_key, assessments), _uses(url, framework_key, assessments))
+    return inventory.read_entry_usage(common.store_at(url), common.framework(framework_key))
 
 
 def entry_usage(fw: Framework) -> inventory.EntryUsage:

@@ -30,11 +30,11 @@ def render() -> None:
         return
     fw = common.framework(common.framework_choice("plat_fw"))
     L = lang()
-    frame = data.department_rows(fw)
-    if frame.empty:
+    cells = data.cube(fw)  # the years with data, from the department's cached figures
+    if cells.empty:
         st.info(t("dash.empty"))
         return
-    years = sorted(frame["submitted_at"].dt.year.unique().tolist(), reverse=True)
+    years = sorted(cells["year"].unique().tolist(), reverse=True)
     c1, c2 = st.columns(2)
     all_years = t("plat.all_years")
     year = c1.selectbox(t("dash.period"), [None, *years], key="plat_year",
