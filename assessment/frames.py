@@ -111,12 +111,11 @@ DEPARTMENT_COLUMNS = ["assessment_id", "firm_id", "submitted_at", "kind", "secto
 TEXT_COLUMNS = {"kind", "sector", "sector_version", "locality", "size_class"}
 
 
-def department_rows(store, framework: Framework | str, where=()) -> pd.DataFrame:
+def department_rows(store, framework: Framework | str) -> pd.DataFrame:
     """Every submitted assessment of a framework with only the narrow columns the department's
     views group and filter by (DEPARTMENT_COLUMNS, then ``area`` and ``section``), claims left
     out, in id order. Read from the covering index ix_assessments_department: no answers, names or
-    criterion points, a fraction of :func:`submitted_frame`'s cost. ``where``: more conditions on
-    the assessments (each firm's flagged rows only, say: assessment.states)."""
+    criterion points, a fraction of :func:`submitted_frame`'s cost."""
     fw = framework if isinstance(framework, Framework) else get_framework(framework)
     when = (type_coerce(AssessmentRow.submitted_at, String) if store.engine.dialect.name == "sqlite"
             else AssessmentRow.submitted_at)
@@ -124,7 +123,7 @@ def department_rows(store, framework: Framework | str, where=()) -> pd.DataFrame
                     AssessmentRow.sector_version, AssessmentRow.locality, AssessmentRow.size_class,
                     AssessmentRow.total, AssessmentRow.level)
              .where(AssessmentRow.framework_id == fw.id, AssessmentRow.framework_version == fw.version,
-                    AssessmentRow.status == SUBMITTED, AssessmentRow.claim.is_(None), *where))
+                    AssessmentRow.status == SUBMITTED, AssessmentRow.claim.is_(None)))
     # no ORDER BY: SQLite would then walk another index and read the wide rows; sorted below
     with store.engine.connect() as conn:
         rows = plain_rows(conn, query)

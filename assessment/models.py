@@ -60,13 +60,14 @@ class AssessmentRow(Base):
               "submitted_at", "id", "level", "total", "kind", "size_class", "sector", "sector_version", "locality",
               *PILLAR_COLUMNS),
         # each firm's latest assessment of each year (assessment.states): the department's figures
-        # and firm table read these rows alone
-        Index("ix_assessments_year_latest", "framework_id", "framework_version", "submitted_at", "locality", "sector",
-              "sector_version", "size_class", "kind", "level", "total", "firm_id", "id", *PILLAR_COLUMNS,
-              sqlite_where=text(_YEAR_LATEST), postgresql_where=text(_YEAR_LATEST)),
-        # each firm's latest assessment: its peers are counted here
-        Index("ix_assessments_latest", "framework_id", "framework_version", "sector", "sector_version", "size_class",
-              "locality", "firm_id", "total", *PILLAR_COLUMNS,
+        # and firm table read these rows alone (the flag itself in the index: SQLite reads a partial
+        # index alone only when it holds every column the query names)
+        Index("ix_assessments_year_latest", "framework_id", "framework_version", "year_latest", "submitted_at",
+              "locality", "sector", "sector_version", "size_class", "kind", "level", "total", "firm_id", "id",
+              *PILLAR_COLUMNS, sqlite_where=text(_YEAR_LATEST), postgresql_where=text(_YEAR_LATEST)),
+        # each firm's latest assessment: its peers are counted here, and the platforms firms use
+        Index("ix_assessments_latest", "framework_id", "framework_version", "latest", "sector", "sector_version",
+              "size_class", "locality", "firm_id", "total", "level", "submitted_at", "kind", "id", *PILLAR_COLUMNS,
               sqlite_where=text(_LATEST), postgresql_where=text(_LATEST)),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -137,6 +138,8 @@ class PlatformUseRow(Base):
     the framework the questions were answered with."""
 
     __tablename__ = "platform_uses"
+    # an assessment's tools read from the index alone (the department's adoption figures)
+    __table_args__ = (Index("ix_platform_uses_tools", "assessment_id", "category", "entry_id"),)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     category: Mapped[str] = mapped_column(String(20), index=True)

@@ -47,6 +47,13 @@ def cube(fw: Framework) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
+def _tables(url: str, framework_key: str, version: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """frames.department_rows and the platforms they list (inventory.read_tables), read once for
+    every breakdown and year of the Platforms in use page."""
+    return inventory.read_tables(common.store_at(url), framework_key)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
 def _latest(url: str, framework_key: str, version: int):
     return frames.latest_frame(common.store_at(url), framework_key, criteria=True)
 
@@ -132,8 +139,9 @@ def _adoption(url: str, framework_key: str, by: str, year: int | None, lang: str
               catalogue: int) -> inventory.Adoption:
     fw = common.framework(framework_key)
     entries = common.catalogue(framework_key).published()
+    rows, uses = _tables(url, framework_key, assessments)
     return inventory.read_adoption(common.store_at(url), fw, entries, by=by, lang=lang,
-                                   filters=frames.Filters(year=year))
+                                   filters=frames.Filters(year=year), rows=rows, uses=uses)
 
 
 def adoption(fw: Framework, by: str, year: int | None, lang: str = "vi") -> inventory.Adoption:
