@@ -564,7 +564,7 @@ def build_parser() -> argparse.ArgumentParser:
     exf.add_argument("--year", type=int, default=None, help="assessment year (default: the latest with data)")
     exf.add_argument("--lang", choices=["vi", "en"], default="vi", help="language of headers and names")
     exf.add_argument("--framework", default=None, help="framework id, id@version or a framework file")
-    exf.add_argument("--chunk", type=int, default=20_000, help=argparse.SUPPRESS)
+    exf.add_argument("--chunk", type=int, default=10_000, help=argparse.SUPPRESS)
     exf.set_defaults(func=cmd_export_firms)
     rep = sub.add_parser("report", help="PDF scorecards of one or more firms, or of all (latest assessments)",
                          description="Write each firm's scorecard (its latest submitted assessment) as "

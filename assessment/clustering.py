@@ -15,8 +15,6 @@ import json
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from assessment.framework import Framework
 
@@ -81,6 +79,10 @@ class ClusterModel:
 
 
 def _fit(x: np.ndarray, k: int, *, random_state: int):
+    # scikit-learn (with SciPy: about 100 MiB and 0.9 s to import) is loaded by a fit only: a kept
+    # model places firms with numpy, so the results page, exports and scorecards never load it
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
     if len(x) >= MINIBATCH_FROM:
         return MiniBatchKMeans(n_clusters=k, random_state=random_state, n_init=3, batch_size=4096).fit(x)
     return KMeans(n_clusters=k, random_state=random_state, n_init=4).fit(x)
@@ -147,6 +149,8 @@ def fit_clusters(fw: Framework, pillar_percent: np.ndarray, *, k: int | None = N
         if len(set(labels[sample].tolist())) < 2:
             score = -1.0
         else:
+            from sklearn.metrics import silhouette_score
+
             score = float(silhouette_score(x[sample], labels[sample], random_state=random_state))
         if best is None or score > best[0]:
             best = (score, kk, model, labels)
@@ -162,6 +166,8 @@ def fit_clusters(fw: Framework, pillar_percent: np.ndarray, *, k: int | None = N
     pillar_centers = centers @ to_pillars
     labels = rank[labels]
     # stability: refit on bootstrap samples, compare on the whole data
+    from sklearn.metrics import adjusted_rand_score
+
     aris = []
     for b in range(bootstrap):
         idx = rng.choice(n, size=n, replace=True)

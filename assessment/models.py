@@ -65,6 +65,10 @@ class AssessmentRow(Base):
         Index("ix_assessments_year_latest", "framework_id", "framework_version", "year_latest", "submitted_at",
               "locality", "sector", "sector_version", "size_class", "kind", "level", "total", "firm_id", "id",
               *PILLAR_COLUMNS, sqlite_where=text(_YEAR_LATEST), postgresql_where=text(_YEAR_LATEST)),
+        # the same rows by total: the firm table's page, best first, read from the top down
+        Index("ix_assessments_year_latest_total", "framework_id", "framework_version", "year_latest", "total",
+              "submitted_at", "locality", "sector", "sector_version", "size_class", "id",
+              sqlite_where=text(_YEAR_LATEST), postgresql_where=text(_YEAR_LATEST)),
         # each firm's latest assessment: its peers are counted here, and the platforms firms use
         Index("ix_assessments_latest", "framework_id", "framework_version", "latest", "sector", "sector_version",
               "size_class", "locality", "firm_id", "total", "level", "submitted_at", "kind", "id", *PILLAR_COLUMNS,
@@ -77,7 +81,7 @@ class AssessmentRow(Base):
     status: Mapped[str] = mapped_column(String(20), default=DRAFT, index=True)
     lang: Mapped[str] = mapped_column(String(5), default="vi")
     resume_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    previous_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id"), nullable=True)
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id"), nullable=True, index=True)
     # Profile as entered for this assessment; kind/sector/locality/size copied out for queries.
     profile: Mapped[dict[str, Any]] = mapped_column(JSON)
     sector: Mapped[str] = mapped_column(String(2), index=True)

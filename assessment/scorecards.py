@@ -14,7 +14,7 @@ import multiprocessing as mp
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 
-from assessment import firm_view, report
+from assessment import firm_view
 
 BULK_MAX = 2_000  # scorecards per ZIP from the app; the CLI has no cap
 CHUNK = 25
@@ -40,6 +40,7 @@ class _Worker:
 
     def render(self, ids: Sequence[int], lang: str) -> list[tuple[str, bytes]]:
         """A chunk at once: the roadmaps and recommendations of its firms are computed together."""
+        from assessment import report  # fpdf2 and its fonts (0.4 s to load): only when cards are drawn
         from assessment.framework import get_framework
 
         records = self.store.get_many(list(ids))
