@@ -28,6 +28,7 @@ from fpdf import FPDF
 
 from assessment import narrative
 from assessment.config import settings
+from assessment.scorecards import file_name  # noqa: F401 - the name cards are saved under, here too
 from assessment.firms import KINDS, areas, current_localities, localities, sector_version_on, sectors, size_classes
 from assessment.framework import Framework, nfc
 from assessment.i18n import number, translate
@@ -98,13 +99,6 @@ def ours(text: str) -> str:
 
 def _plain(text: str) -> str:
     return ours(text)
-
-
-def file_name(tax_code: str, day: dt.date | dt.datetime | None, lang: str) -> str:
-    """e.g. 5500123464_2026-11-27_vi.pdf (only digits and dashes from the tax code)."""
-    code = re.sub(r"[^0-9-]", "", tax_code or "") or "firm"
-    when = (day.date() if isinstance(day, dt.datetime) else day) or dt.date.today()
-    return f"{code}_{when.isoformat()}_{lang}.pdf"
 
 
 _WRAPPED: dict[tuple, list[str]] = {}

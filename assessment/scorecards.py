@@ -9,14 +9,24 @@ configured ones (assessment.config), in the workers too.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import multiprocessing as mp
+import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 
 from assessment import firm_view
 
 BULK_MAX = 2_000  # scorecards per ZIP from the app; the CLI has no cap
+
+
+def file_name(tax_code: str, day: dt.date | dt.datetime | None, lang: str) -> str:
+    """e.g. 5500123464_2026-11-27_vi.pdf (only digits and dashes from the tax code). Here, not in
+    assessment.report, so a page can name its cards without loading fpdf2 (0.4 s)."""
+    code = re.sub(r"[^0-9-]", "", tax_code or "") or "firm"
+    when = (day.date() if isinstance(day, dt.datetime) else day) or dt.date.today()
+    return f"{code}_{when.isoformat()}_{lang}.pdf"
 CHUNK = 25
 PARALLEL_FROM = 40
 INDEX_PEERS_FROM = 200  # scorecards from which the peers are read into one index
@@ -53,7 +63,7 @@ class _Worker:
             views = firm_view.gather(fw, [records[k] for k in positions], self.context(fw))
             for k, view in zip(positions, views):
                 record = view.record
-                out[k] = (report.file_name(record.profile.tax_code, record.submitted_at, lang),
+                out[k] = (file_name(record.profile.tax_code, record.submitted_at, lang),
                           report.scorecard_pdf(fw, view, lang))
         return out
 

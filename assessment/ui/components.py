@@ -25,7 +25,7 @@ def pdf_buttons(record: AssessmentRecord, key: str = "pdf") -> None:
     """The scorecard in each language; built when the button is pressed."""
     from functools import partial
 
-    from assessment.report import file_name
+    from assessment.scorecards import file_name
 
     c1, c2 = st.columns(2)
     for col, pdf_lang, label in ((c1, "vi", "pdf.download"), (c2, "en", "pdf.download_en")):
