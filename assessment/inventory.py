@@ -488,7 +488,8 @@ def read_entry_usage(store, fw) -> EntryUsage:
 
 def entry_usage(frame: "pd.DataFrame", uses: "pd.DataFrame") -> EntryUsage:
     """``frame``: every submitted assessment (frames.submitted_frame); ``uses``: their tools
-    (:func:`uses_frame`)."""
+    (:func:`uses_frame`). The same counts in pandas: the reference :func:`read_entry_usage` (what
+    the catalogue page reads) is tested against."""
     from assessment import frames
 
     named = uses.dropna(subset=["entry_id"]).drop_duplicates(["assessment_id", "entry_id"])
