@@ -540,6 +540,12 @@ def test_the_firm_table_is_read_page_by_page_best_first(db, dbi):
     assert len(set(seen)) == 120
     latest = frames.latest_frame(store, dbi)
     assert seen[0] in set(latest[latest["total"] == latest["total"].max()]["tax_code"])
+    # a page that does not exist: said in Vietnamese under the box (no English tooltip), the nearest shown
+    for asked, shown, rows in ((999, 3, 20), (-4, 1, 50)):
+        at.number_input(key="dash_page").set_value(asked).run()
+        assert not at.exception and len(at.dataframe[-1].value) == rows
+        assert f"Không có trang {asked}: danh sách có 3 trang. Đang hiện trang {shown}." in [w.value for w in at.warning]
+    at.number_input(key="dash_page").set_value(3).run()
     at.multiselect(key="dash_size").select("micro").run()  # fewer firms: page 3 may no longer exist
     assert not at.exception and at.dataframe[-1].value["Quy mô"].nunique() == 1
 
@@ -636,6 +642,15 @@ def test_department_targets_clusters_filter_and_firm_detail(db, dbi, monkeypatch
     at.number_input(key="tgt_value").set_value(150.0)
     at.button(key="tgt_save").click().run()
     assert "Tỷ lệ mục tiêu phải lớn hơn 0 và không quá 100 (%)." in errors(at)
+    # the boxes take any number (no English range tooltip): the year and level are refused by our check
+    at.number_input(key="tgt_value").set_value(60.0)
+    at.number_input(key="tgt_year").set_value(3000)
+    at.button(key="tgt_save").click().run()
+    assert "Năm phải từ 2020 đến 2100." in errors(at)
+    at.number_input(key="tgt_year").set_value(2027)
+    at.number_input(key="tgt_level").set_value(9)
+    at.button(key="tgt_save").click().run()
+    assert f"Mức phải từ 0 đến {dbi.max_level}." in errors(at)
     assert len(Department(store).targets(dbi)) == 1
     # the kept clustering filters the dashboard
     at.multiselect(key="dash_clu").select(0).run()

@@ -171,10 +171,11 @@ def _firm_table(fw, cells: pd.DataFrame, filters: frames.Filters, n: int, model,
     pages = max(1, -(-n // PAGE_ROWS))
     page = 1
     if pages > 1:
-        if st.session_state.get("dash_page", 1) > pages:  # fewer pages since the filters changed
-            st.session_state["dash_page"] = pages
-        page = int(st.number_input(t("dash.page", pages=pages), 1, pages, 1, key="dash_page"))
-        page = min(max(page, 1), pages)
+        # no min/max on the box: Streamlit's own refusal is an English tooltip a phone cannot show
+        asked = int(st.number_input(t("dash.page", pages=pages), value=1, step=1, key="dash_page"))
+        page = min(max(asked, 1), pages)
+        if page != asked:
+            st.warning(t("dash.page_out", asked=asked, pages=pages, page=page))
     start = (page - 1) * PAGE_ROWS
 
     def rows(offset: int = 0, limit: int | None = None) -> pd.DataFrame:
@@ -283,9 +284,10 @@ def _targets(fw, dept: Department, now: pd.DataFrame, user, year: int) -> None:
             metric = st.selectbox(t("tgt.metric"), METRICS, key="tgt_metric",
                                   format_func={m: t(f"tgt.choice.{m}") for m in METRICS}.get)
             c1, c2, c3 = st.columns(3)
-            level = c1.number_input(t("tgt.level"), 0, fw.max_level, 2, key="tgt_level")
-            value = c2.number_input(t("tgt.value"), 0.0, 1e6, 50.0, key="tgt_value")
-            when = c3.number_input(t("tgt.year"), 2020, 2100, year + 1, key="tgt_year")
+            # no min/max on the boxes: save_target refuses what is out of range, in the user's language
+            level = c1.number_input(t("tgt.level"), value=2, step=1, key="tgt_level")
+            value = c2.number_input(t("tgt.value"), value=50.0, key="tgt_value")
+            when = c3.number_input(t("tgt.year"), value=year + 1, step=1, key="tgt_year")
             note = st.text_input(t("tgt.note"), max_chars=300, key="tgt_note")
             if st.form_submit_button(t("tgt.save"), key="tgt_save"):
                 try:
