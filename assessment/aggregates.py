@@ -185,11 +185,12 @@ def firm_rows(store, fw: Framework, cells: pd.DataFrame, filters: Filters, *, of
     from the first id above it (chunks of an export: no offset to skip)."""
     a = AssessmentRow
     pillars = [getattr(a, name) for name in PILLAR_COLUMNS[:len(fw.pillars)]]
+    where = _where(fw, cells, filters)
     query = (select(a.id, FirmRow.tax_code, FirmRow.name, a.kind, a.sector, a.sector_version, a.locality,
                     a.size_class, a.submitted_at, a.total, a.level, *pillars, ScoreRow.pillar_levels)
              .join(FirmRow, FirmRow.id == a.firm_id)
              .join(ScoreRow, ScoreRow.assessment_id == a.id)
-             .where(*_where(fw, cells, filters)))
+             .where(*where))
     if after_id is not None:
         query = query.where(a.id > after_id).order_by(a.id)
     else:
@@ -199,7 +200,7 @@ def firm_rows(store, fw: Framework, cells: pd.DataFrame, filters: Filters, *, of
             # the page's rows all have a total at least the (offset + limit)-th highest: read that total
             # from the index first, so only the firms above it are joined to their names and sorted
             # (at a million firms the database otherwise joined and sorted all of them for 50 rows)
-            lowest = conn.execute(select(a.total).where(*_where(fw, cells, filters)).order_by(a.total.desc())
+            lowest = conn.execute(select(a.total).where(*where).order_by(a.total.desc())
                                   .offset(offset + limit - 1).limit(1)).scalar()
             if lowest is not None:
                 query = query.where(a.total >= lowest)
