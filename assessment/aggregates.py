@@ -10,15 +10,16 @@ is then a sum over rows of the cube: a filter change reads nothing from the data
 
 Filters choose firms by their state in the year (``frames.latest``, the same definition for the
 pandas reference): a firm that moved commune during the year counts where its latest assessment of
-the year places it. The clusters filter needs each firm's cluster, which only the whole-frame path
-has (``dashboard``).
+the year places it. A kept clustering places each firm by an SQL expression of its pillar points
+(:func:`cluster_of`, the same integers as ClusterModel.place), so the clusters filter is a group of
+the cube and a condition of the firm table like any other.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import BigInteger, and_, case, cast, func, literal, select, tuple_
 
 from assessment.dashboard import Headline
 from assessment.department import Standing
@@ -41,13 +42,38 @@ def _flagged(fw: Framework, flag) -> list:
     return [a.framework_id == fw.id, a.framework_version == fw.version, flag == 1]
 
 
-def cube(store, fw: Framework) -> pd.DataFrame:
-    """Firms per year x place x sector x size class x kind x level, with the sums of their total
-    and pillar points (columns ``firms``, ``total``, ``<pillar id>``), and the derived ``area``
-    and ``section`` of frames.add_places."""
+def cluster_of(fw: Framework, model):
+    """Each assessment's cluster in ``model`` (a clustering by pillars) as an SQL expression of its
+    pillar points: the first cluster whose centre is at least as near as every later one's, each
+    comparison an exact integer sum (ClusterModel.pair_forms; ClusterModel.place is the same in
+    numpy)."""
+    a = AssessmentRow
+    columns = [cast(getattr(a, name), BigInteger) for name in PILLAR_COLUMNS[:len(fw.pillars)]]
+    forms = {(i, j): (const, coefs) for i, j, const, coefs in model.pair_forms([p.max_points for p in fw.pillars])}
+
+    def nearer(i: int, j: int):
+        const, coefs = forms[i, j]
+        expr = literal(const, BigInteger)
+        for column, coef in zip(columns, coefs):
+            if coef:
+                expr = expr + column * coef
+        return expr <= 0
+
+    return case(*[(and_(*[nearer(i, j) for j in range(i + 1, model.k)]), i) for i in range(model.k - 1)],
+                else_=model.k - 1)
+
+
+def cube(store, fw: Framework, model=None) -> pd.DataFrame:
+    """Firms per year x place x sector x size class x kind x level (x cluster, with a clustering
+    ``model`` by pillars), with the sums of their total and pillar points (columns ``firms``,
+    ``total``, ``<pillar id>``), and the derived ``area`` and ``section`` of frames.add_places."""
     a = AssessmentRow
     sums = [func.sum(getattr(a, name)) for name in PILLAR_COLUMNS[:len(fw.pillars)]]
     keys = [_year(fw)] + [getattr(a, name) for name in GROUPS[1:]]
+    groups = GROUPS
+    if model is not None:
+        keys.append(cluster_of(fw, model).label("cluster"))
+        groups = GROUPS + ["cluster"]
     query = (select(*keys, func.count(), func.sum(a.total), *sums)
              .where(*_flagged(fw, a.year_latest)).group_by(*keys))
     with store.engine.connect() as conn:
@@ -57,7 +83,7 @@ def cube(store, fw: Framework) -> pd.DataFrame:
             # for this query's transaction only
             conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
         rows = plain_rows(conn, query)
-    names = GROUPS + ["firms", "total"] + [p.id for p in fw.pillars]
+    names = groups + ["firms", "total"] + [p.id for p in fw.pillars]
     frame = pd.DataFrame(rows, columns=names) if rows else pd.DataFrame({name: [] for name in names})
     for name in names:
         if name not in ("locality", "sector", "sector_version", "size_class", "kind"):
@@ -66,9 +92,9 @@ def cube(store, fw: Framework) -> pd.DataFrame:
 
 
 def chosen(cells: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    """The cube's rows within the filters (year, areas, places, sections, size classes)."""
+    """The cube's rows within the filters (year, areas, places, sections, size classes, clusters)."""
     if filters.clusters and "cluster" not in cells.columns:
-        raise ValueError("this cube has no clusters: cube_of a frame with a cluster column has")
+        raise ValueError("this cube has no clusters: the cube of a clustering has")
     f = cells if filters.year is None else cells[cells["year"] == filters.year]
     return within(f, filters)
 
@@ -136,8 +162,7 @@ def standing(now: pd.DataFrame) -> Standing:
 def cube_of(fw: Framework, frame: pd.DataFrame) -> pd.DataFrame:
     """The cube of a frame of submitted assessments (frames.submitted_frame, with a ``cluster``
     column when a clustering is kept: then the cube has one too), added up by pandas: what the
-    dashboard uses when its clusters filter is chosen, and the reference the database's cube is
-    tested against."""
+    reference the database's cube is tested against."""
     names = [p.id for p in fw.pillars]
     keys = GROUPS + (["cluster"] if "cluster" in frame.columns else [])
     if frame.empty:
@@ -153,10 +178,10 @@ def cube_of(fw: Framework, frame: pd.DataFrame) -> pd.DataFrame:
     return add_places(out)
 
 
-def _where(fw: Framework, cells: pd.DataFrame, filters: Filters) -> list:
+def _where(fw: Framework, cells: pd.DataFrame, filters: Filters, model=None) -> list:
     """The filters as conditions on each firm's latest assessment of the year (places, sections
     and size classes as the codes stored; the sections' stored (sector, VSIC version) pairs read off
-    the cube; the year as a range of dates, which the index serves)."""
+    the cube; the year as a range of dates, which the index serves; clusters placed by ``model``)."""
     import datetime as dt
 
     a = AssessmentRow
@@ -174,18 +199,23 @@ def _where(fw: Framework, cells: pd.DataFrame, filters: Filters) -> list:
         out.append(tuple_(a.sector, a.sector_version).in_(pairs))
     if filters.sizes:
         out.append(a.size_class.in_(sorted(filters.sizes)))
+    if filters.clusters:
+        if model is None:
+            raise ValueError("a clusters filter needs the clustering that places the firms")
+        out.append(cluster_of(fw, model).in_(sorted(int(c) for c in filters.clusters)))
     return out
 
 
 def firm_rows(store, fw: Framework, cells: pd.DataFrame, filters: Filters, *, offset: int = 0,
-              limit: int | None = None, after_id: int | None = None) -> pd.DataFrame:
+              limit: int | None = None, after_id: int | None = None, model=None) -> pd.DataFrame:
     """The firms within the filters (each one's latest assessment of the year), best total first
     then by name, ``limit`` of them from ``offset`` (all when None): the columns dashboard.firm_table
     formats, read page by page from the database. ``after_id``: instead, in assessment id order
-    from the first id above it (chunks of an export: no offset to skip)."""
+    from the first id above it (chunks of an export: no offset to skip). ``model``: the clustering
+    a clusters filter places firms by."""
     a = AssessmentRow
     pillars = [getattr(a, name) for name in PILLAR_COLUMNS[:len(fw.pillars)]]
-    where = _where(fw, cells, filters)
+    where = _where(fw, cells, filters, model)
     query = (select(a.id, FirmRow.tax_code, FirmRow.name, a.kind, a.sector, a.sector_version, a.locality,
                     a.size_class, a.submitted_at, a.total, a.level, *pillars, ScoreRow.pillar_levels)
              .join(FirmRow, FirmRow.id == a.firm_id)
@@ -218,23 +248,23 @@ def firm_rows(store, fw: Framework, cells: pd.DataFrame, filters: Filters, *, of
     return add_places(frame)
 
 
-def firm_ids(store, fw: Framework, cells: pd.DataFrame, filters: Filters) -> list[int]:
+def firm_ids(store, fw: Framework, cells: pd.DataFrame, filters: Filters, model=None) -> list[int]:
     """The latest assessment ids of the firms within the filters, in the firm table's order."""
     a = AssessmentRow
     query = (select(a.id).join(FirmRow, FirmRow.id == a.firm_id)
-             .where(*_where(fw, cells, filters))
+             .where(*_where(fw, cells, filters, model))
              .order_by(a.total.desc(), FirmRow.name, a.id))
     with store.engine.connect() as conn:
         return [int(a) for a in conn.execute(query).scalars()]
 
 
-def firm_chunks(store, fw: Framework, cells: pd.DataFrame, filters: Filters, *, size: int = 10_000):
+def firm_chunks(store, fw: Framework, cells: pd.DataFrame, filters: Filters, *, size: int = 10_000, model=None):
     """:func:`firm_rows` in assessment id order, ``size`` at a time, each chunk read after the last
     one's id: an export of a million firms holds one chunk in memory. No firm: one empty chunk
     (a file still gets its header)."""
     last = 0
     while True:
-        part = firm_rows(store, fw, cells, filters, limit=size, after_id=last)
+        part = firm_rows(store, fw, cells, filters, limit=size, after_id=last, model=model)
         if part.empty:
             if last == 0:
                 yield part

@@ -12,6 +12,7 @@ order) that can be stored as JSON and used to place a new firm without refitting
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -54,6 +55,46 @@ class ClusterModel:
         c = np.asarray(self.centers)
         d = ((x[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
         return d.argmin(axis=1)
+
+    def pair_forms(self, maxima) -> list[tuple[int, int, int, list[int]]]:
+        """For each pair of clusters i < j, (i, j, const, coefs) with ``const + sum(coefs[k] *
+        points[k])`` equal to (d_i - d_j) x 10^6 x L: the difference of the squared distances
+        of a firm to the two centres, as an exact integer of its pillar points (centres are kept
+        to 3 decimals, percentages are 100 x points / maximum, L the least common multiple of the
+        pillar maxima). The database (aggregates.cluster_of) and :meth:`place` evaluate these same
+        integers, so both place every firm alike, ties included (the lower cluster wins)."""
+        if len(self.features) != len(maxima):
+            raise ValueError("a clustering by components cannot be placed from pillar points")
+        m = [int(v) for v in maxima]
+        lcm = math.lcm(*m)
+        c = [[int(round(v * 1000)) for v in row] for row in self.centers]
+        out = []
+        for i in range(self.k):
+            for j in range(i + 1, self.k):
+                const = lcm * sum(a * a - b * b for a, b in zip(c[i], c[j]))
+                coefs = [-200_000 * (lcm // mk) * (a - b) for a, b, mk in zip(c[i], c[j], m)]
+                out.append((i, j, const, coefs))
+        return out
+
+    def place(self, maxima, points) -> np.ndarray:
+        """Each firm's cluster from its (n, n_pillars) pillar points, exactly as the database
+        places it: the lowest i whose centre is at least as near as every later one's."""
+        p = np.asarray(points, dtype=np.int64).reshape(-1, len(maxima))
+        nearer = {}
+        for i, j, const, coefs in self.pair_forms(maxima):
+            g = np.full(len(p), const, dtype=np.int64)
+            for k, coef in enumerate(coefs):
+                g += coef * p[:, k]
+            nearer[i, j] = g <= 0
+        labels = np.full(len(p), self.k - 1, dtype=np.int64)
+        undecided = np.ones(len(p), dtype=bool)
+        for i in range(self.k - 1):
+            mine = undecided.copy()
+            for j in range(i + 1, self.k):
+                mine &= nearer[i, j]
+            labels[mine] = i
+            undecided &= ~mine
+        return labels
 
     def name(self, cluster: int, lang: str) -> str:
         return (self.names_en if lang == "en" else self.names_vi)[cluster]

@@ -60,12 +60,12 @@ def trend(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
 
 
 def with_clusters(fw: Framework, frame: pd.DataFrame, model) -> pd.DataFrame:
-    """The frame with a "cluster" column: each assessment placed in the kept clustering (no refit)."""
-    from assessment.clustering import pillar_percent_of
-
+    """The frame with a "cluster" column: each assessment placed in the kept clustering (no refit),
+    from its pillar points as the database places it (aggregates.cluster_of)."""
     if model is None or frame.empty:
         return frame
-    return frame.assign(cluster=model.predict(pillar_percent_of(fw, frame)))
+    points = frame[[f"{p.id}_points" for p in fw.pillars]].to_numpy()
+    return frame.assign(cluster=model.place([p.max_points for p in fw.pillars], points))
 
 
 def sector_comparison(fw: Framework, now: pd.DataFrame) -> pd.DataFrame:

@@ -102,8 +102,8 @@ def gather(fw: Framework, records: Sequence, context: Context, *, top: int = 5, 
     model = context.cluster_model
     clusters = [None] * len(records)
     if model is not None and model.features == [p.id for p in fw.pillars]:
-        pct = np.array([[p.percent for p in r.result.pillars] for r in records])
-        clusters = [int(c) for c in model.predict(pct)]
+        points = np.array([[p.points for p in r.result.pillars] for r in records])
+        clusters = [int(c) for c in model.place([p.max_points for p in fw.pillars], points)]
     out = []
     for i, record in enumerate(records):
         road = roads.roadmap(i)

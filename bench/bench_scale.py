@@ -12,12 +12,18 @@ Each figure comes from a fresh process (nothing cached, as a newly started app p
   run that draws it after the sign-in, then of a filter change (an area chosen), and the process's
   peak memory (RSS) at the end;
 - the same for the page as it was before issue 15 (the whole frame of every submitted assessment in
-  pandas: ``git show e04ed03:assessment/ui/dashboard_page.py``), the reference in the same run;
+  pandas: ``git show e04ed03:assessment/ui/dashboard_page.py``, with the pages' reads as they were at
+  750dce8, ``assessment/ui/data.py``), the reference in the same run;
 - a firm's results page with its peers (AppTest), peers counted by the database: the first of a new
   process, then another firm's (what later visitors wait for); the firm's view alone with peers
   counted by the database, against the same view with every firm's latest assessment read into a
   peer index (the earlier way, the reference);
-- the whole province's CSV export (``python -m assessment export-firms``), the process's peak RSS.
+- the whole province's CSV export (``python -m assessment export-firms``), the process's peak RSS;
+- with a kept clustering (one is kept by the benchmark if the database has none): the dashboard's
+  clusters filter (cluster 0 chosen after the area), and the clusters page (AppTest, automatic k)
+  drawn after the sign-in in a fresh process with its peak memory; the reference for both is the
+  code before the clusters were placed by the database (every firm's latest assessment with its
+  criterion points in pandas, the clustering fitted on all of them: ``git show 750dce8``).
 
 Prints a Markdown block for bench/README.md.
 """
@@ -39,13 +45,15 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 USER, PASSWORD = "bench-viewer", "mật khẩu đo hiệu năng 2026"
 OLD_PAGE = "e04ed03"  # the dashboard page before the database computed its figures
+OLD_CLUSTERS = "750dce8"  # the clusters page and its data before they were fitted on a sample and placed by the database
 
 
 def _rss() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _dashboard_script():
+def _page_script():
+    import importlib
     import os
 
     import streamlit as st
@@ -55,35 +63,84 @@ def _dashboard_script():
     st.session_state.setdefault("lang", "vi")
     state.pages("vi")
     if os.environ.get("BENCH_OLD_PAGE"):
-        namespace = {"__name__": "old_dashboard_page"}
-        exec(compile(open(os.environ["BENCH_OLD_PAGE"], encoding="utf-8").read(), "old_dashboard_page", "exec"),
-             namespace)
-        namespace["render"]()
+        from bench_scale import old_page
+
+        old_page(os.environ["BENCH_OLD_PAGE"], os.environ["BENCH_OLD_DATA"])()
     else:
-        from assessment.ui import dashboard_page
-
-        dashboard_page.render()
+        importlib.import_module(f"assessment.ui.{os.environ['BENCH_PAGE']}").render()
 
 
-def dashboard(url: str, old: str | None) -> dict:
+def old_page(page: str, data: str):
+    """The render function of an earlier page's source, with the earlier pages' data module (the
+    reads the page made then)."""
+    import types
+
+    old_data = types.ModuleType("old_data")
+    exec(compile(open(data, encoding="utf-8").read(), "old_data", "exec"), old_data.__dict__)
+    namespace = {"__name__": "old_page"}
+    exec(compile(open(page, encoding="utf-8").read(), "old_page", "exec"), namespace)
+    namespace["data"] = old_data
+    return namespace["render"]
+
+
+def _signed_in(url: str, page: str, old: str | None):
+    """(AppTest of ``page`` after a viewer's sign-in, seconds the sign-in's run took) in this process;
+    ``old``: "page source,data source" of the earlier code instead."""
     from streamlit.testing.v1 import AppTest
 
-    os.environ["DBI_DATABASE_URL"] = url
+    os.environ["DBI_DATABASE_URL"], os.environ["BENCH_PAGE"] = url, page
     if old:
-        os.environ["BENCH_OLD_PAGE"] = old
-    at = AppTest.from_function(_dashboard_script, default_timeout=600).run()
+        os.environ["BENCH_OLD_PAGE"], os.environ["BENCH_OLD_DATA"] = old.split(",")
+    at = AppTest.from_function(_page_script, default_timeout=1800).run()
     at.text_input(key="signin_user").input(USER)
     at.text_input(key="signin_password").input(PASSWORD)
     start = time.perf_counter()
     at.button(key="signin_button").click().run()
-    first = time.perf_counter() - start
+    took = time.perf_counter() - start
     assert not at.exception, at.exception
+    return at, took
+
+
+def dashboard(url: str, old: str | None) -> dict:
+    at, first = _signed_in(url, "dashboard_page", old)
     firms = {m.label: m.value for m in at.metric}["Doanh nghiệp đã đánh giá"]
     start = time.perf_counter()
     at.multiselect(key="dash_area").select("SL-MC").run()  # Mộc Châu, a former district
     change = time.perf_counter() - start
     assert not at.exception, at.exception
-    return {"first_s": first, "change_s": change, "rss_mib": _rss(), "firms": firms}
+    out = {"first_s": first, "change_s": change, "firms": firms}
+    if any(m.key == "dash_clu" for m in at.multiselect):
+        start = time.perf_counter()
+        at.multiselect(key="dash_clu").select(0).run()
+        out["cluster_s"] = time.perf_counter() - start
+        assert not at.exception, at.exception
+        out["cluster_firms"] = {m.label: m.value for m in at.metric}["Doanh nghiệp đã đánh giá"]
+    return {**out, "rss_mib": _rss()}
+
+
+def clusters(url: str, old: str | None) -> dict:
+    """The clusters page (automatic k) drawn after the sign-in in a fresh process, and its peak RSS."""
+    at, took = _signed_in(url, "clusters_page", old)
+    groups = [e.label for e in at.expander if e.label[:1].isdigit()]
+    assert len(groups) >= 2, groups
+    return {"s": took, "rss_mib": _rss(), "k": len(groups), "groups": groups}
+
+
+def keep_a_clustering(url: str) -> None:
+    """Keep a clustering (fitted as the clusters page fits one) if the database has none."""
+    from assessment import province_clusters
+    from assessment.config import settings
+    from assessment.department import Department
+    from assessment.framework import get_framework
+    from assessment.storage import Store
+
+    store = Store.from_url(url)
+    fw = get_framework(settings().default_framework)
+    dept = Department(store)
+    if dept.cluster_model(fw) is None:
+        found = province_clusters.build(store, fw)
+        dept.keep_cluster_model(found.model, n_firms=found.fitted_on, who="bench")
+    store.engine.dispose()
 
 
 def _results_script():
@@ -169,6 +226,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.child:
         out = {"dashboard": lambda: dashboard(args.db, args.arg or None),
+               "clusters": lambda: clusters(args.db, args.arg or None),
                "results": lambda: results(args.db, *map(int, args.arg.split(","))),
                "view": lambda: results_view(args.db, *map(int, args.arg.split(",")), index=False),
                "view_indexed": lambda: results_view(args.db, *map(int, args.arg.split(",")), index=True)}[args.child]()
@@ -193,15 +251,26 @@ def main() -> None:
                            .order_by(AssessmentRow.id).limit(args.repeat * 100)).scalars().all()
         sample = [f"{ids[k]},{ids[k + 50]}" for k in range(0, len(ids) - 50, 100)]
     store.engine.dispose()
+    keep_a_clustering(args.db)
     old = Path("/tmp") / f"dbi-dashboard-page-{OLD_PAGE}.py"
     old.write_bytes(subprocess.run(["git", "show", f"{OLD_PAGE}:assessment/ui/dashboard_page.py"], cwd=ROOT,
                                    capture_output=True, check=True).stdout)
+    old_clusters = []
+    for name in ("clusters_page", "data"):
+        path = Path("/tmp") / f"dbi-{name}-{OLD_CLUSTERS}.py"
+        path.write_bytes(subprocess.run(["git", "show", f"{OLD_CLUSTERS}:assessment/ui/{name}.py"], cwd=ROOT,
+                                        capture_output=True, check=True).stdout)
+        old_clusters.append(str(path))
     med = statistics.median
     new = [_child("dashboard", args.db) for _ in range(args.repeat)]
-    ref = [] if args.no_reference else [_child("dashboard", args.db, str(old)) for _ in range(args.repeat)]
+    ref = [] if args.no_reference else [_child("dashboard", args.db, f"{old},{old_clusters[1]}")
+                                        for _ in range(args.repeat)]
     res = [_child("results", args.db, pair) for pair in sample]
     views = [_child("view", args.db, pair) for pair in sample]
     views_ref = [] if args.no_reference else [_child("view_indexed", args.db, pair) for pair in sample]
+    clu = [_child("clusters", args.db) for _ in range(args.repeat)]
+    clu_ref = [] if args.no_reference else [_child("clusters", args.db, ",".join(old_clusters))
+                                            for _ in range(max(1, args.repeat // 3))]
     exported = _export(args.db, Path("/tmp/dbi-bench-export.csv"))
     kind = args.db.split(":")[0].split("+")[0]
     print(f"### National scale, {kind} ({time.strftime('%Y-%m-%d')})\n")
@@ -218,7 +287,10 @@ def main() -> None:
 
     row("dashboard first render (after sign-in)", new, ref, "first_s", 3)
     row("dashboard filter change (an area)", new, ref, "change_s", 1)
+    row("dashboard clusters filter (cluster 0, after the area)", new, ref, "cluster_s", 1)
     row("dashboard process peak memory", new, ref, "rss_mib", 600, "MiB")
+    row("clusters page first render (automatic k, after sign-in)", clu, clu_ref, "s", 3)
+    row("its process's peak memory", clu, clu_ref, "rss_mib", 600, "MiB")
     row("results page with peers (a firm's, after another's in the process)", res, [], "s", 1)
     row("the same, the first results page of a new process", res, [], "first_s", 1)
     row("a firm's view alone (roadmap, recommendations, peers, history)", views, views_ref, "s", 1)
@@ -226,7 +298,11 @@ def main() -> None:
     print(f"| CSV export of every firm ({exported['rows']:,} rows, {exported['mib']:.0f} MiB, "
           f"{exported['s']:.0f} s) peak memory | {exported['rss_mib']:.0f} MiB | | <= 300 MiB: "
           f"{'met' if exported['rss_mib'] <= 300 else 'NOT met'} |")
-    print(f"\nFirms shown: {new[0]['firms']}" + (f" (before: {ref[0]['firms']})" if ref else ""))
+    print(f"\nFirms shown: {new[0]['firms']}" + (f" (before: {ref[0]['firms']})" if ref else "")
+          + f"; in cluster 0 after the area: {new[0].get('cluster_firms')}"
+          + (f" (before: {ref[0].get('cluster_firms')})" if ref else ""))
+    print(f"Clusters page: {clu[0]['groups']}" + (f"; before: {clu_ref[0]['groups']}" if clu_ref else ""))
+    print("(the clusters page's reference ran once per three runs of ours: it takes minutes at a million firms)")
 
 
 if __name__ == "__main__":

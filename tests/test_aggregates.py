@@ -204,3 +204,60 @@ def test_the_latest_flags_follow_every_kind_of_write(store, dbi):
     _assert_flags(store, dbi)
     store.clear_demo()
     _assert_flags(store, dbi)
+
+
+def test_a_kept_clustering_places_every_firm_alike_in_the_database_and_in_numpy(province, dbi):
+    """The cube by cluster and the firm table's clusters filter (aggregates.cluster_of, exact integer
+    comparisons in SQL) place each firm in the cluster ClusterModel.place gives it, which is the
+    nearest centre (ClusterModel.predict) for every firm not exactly between two centres."""
+    from assessment.clustering import fit_clusters, pillar_percent_of
+
+    store, years = province
+    frame = frames.submitted_frame(store, dbi)
+    model, _ = fit_clusters(dbi, pillar_percent_of(dbi, frames.latest(frame)), k=4, bootstrap=1)
+    placed = dashboard.with_clusters(dbi, frame, model)
+    assert np.array_equal(placed["cluster"].to_numpy(), model.predict(pillar_percent_of(dbi, frame)))
+    assert placed["cluster"].nunique() == 4
+    cube = aggregates.cube(store, dbi, model)
+    keys = aggregates.GROUPS + ["cluster"]
+    want = aggregates.cube_of(dbi, placed).sort_values(keys).reset_index(drop=True)
+    pd.testing.assert_frame_equal(cube.sort_values(keys).reset_index(drop=True), want[cube.columns], check_dtype=False)
+    for y in years:
+        for clusters in ((0,), (1, 3), (2,)):
+            filters = frames.Filters(year=int(y), clusters=clusters)
+            whole = frames.latest(placed, filters).sort_values(["total", "name", "assessment_id"],
+                                                               ascending=[False, True, True])
+            got = aggregates.firm_rows(store, dbi, cube, filters, model=model)
+            assert got["assessment_id"].tolist() == whole["assessment_id"].tolist(), filters
+            assert aggregates.headline(dbi, cube, filters).firms == len(whole)
+            page = aggregates.firm_rows(store, dbi, cube, filters, offset=3, limit=5, model=model)
+            assert page["assessment_id"].tolist() == whole["assessment_id"].tolist()[3:8]
+    with pytest.raises(ValueError, match="needs the clustering"):
+        aggregates.firm_rows(store, dbi, cube, frames.Filters(clusters=(0,)))
+
+
+def test_ties_between_two_centres_go_to_the_lower_cluster_in_both_places(store, dbi):
+    """A firm exactly between two centres (float distances may round either way): the exact integers
+    of ClusterModel.place and of the database both give the lower cluster, and a point more in any
+    pillar tips both to the higher one."""
+    from sqlalchemy import select
+
+    from assessment.clustering import ClusterModel
+
+    maxima = [p.max_points for p in dbi.pillars]  # 65, 25, 80, 65, 50, 35
+    model = ClusterModel(dbi.key, [p.id for p in dbi.pillars], [[40.0] * 6, [60.0] * 6], ["a", "b"], ["a", "b"],
+                         2, 0.5, 0.9)
+    # 40, 60, 50, 60, 50, 40 %: the squared distances to 40 % and to 60 % everywhere are equal
+    # exactly when the percentages add up to 300
+    tie = [26, 15, 40, 39, 25, 14]
+    cases = [tie] + [[v + (k == j) for k, v in enumerate(tie)] for j in range(6)] + [[v - (k == 2) for k, v in enumerate(tie)]]
+    want = [0] + [1] * 6 + [0]
+    assert model.place(maxima, np.array(cases)).tolist() == want
+    aid = _moved(store, dbi, tax_code(601), "03646", dt.datetime(2026, 3, 1, 9), level=2)
+    got = []
+    for points in cases:
+        with store.engine.begin() as conn:
+            conn.execute(update(AssessmentRow).where(AssessmentRow.id == aid)
+                         .values(**{f"pillar_{k + 1}": int(v) for k, v in enumerate(points)}))
+            got.append(conn.execute(select(aggregates.cluster_of(dbi, model)).where(AssessmentRow.id == aid)).scalar())
+    assert got == want

@@ -754,6 +754,30 @@ def test_clusters_page_runs_and_names_clusters(db, dbi):
     assert not at.exception and len([e for e in at.expander if e.label[:1].isdigit()]) == 4
 
 
+def test_clusters_page_fitted_on_a_sample_counts_every_firm_and_says_so(db, dbi, monkeypatch):
+    """Above FIT_SAMPLE firms the clustering is fitted on a sample: by pillars every firm is still
+    placed and counted (the page says how), by components the figures are the sample's (it says so)."""
+    from assessment import demo, province_clusters
+    from assessment.accounts import Accounts
+
+    monkeypatch.setattr(province_clusters, "FIT_SAMPLE", 60)
+    store = Store.from_url(db)
+    Accounts(store).add("xem", PASSWORD, role="viewer")
+    store.replace_demo(dbi, demo.generate(dbi, 150, seed=9))
+    at = AppTest.from_function(_clusters_script, default_timeout=120).run()
+    _sign_in(at, "xem")
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "mẫu ngẫu nhiên 60 doanh nghiệp, rồi mọi doanh nghiệp (150)" in captions
+    assert int(at.table[0].value.to_numpy().sum()) == 150
+    groups = [e.label for e in at.expander if e.label[:1].isdigit()]
+    assert sum(int(label.rsplit("· ", 1)[1].split()[0]) for label in groups) == 150
+    at.radio(key="clu_feat").set_value("components").run()
+    assert not at.exception
+    assert "mẫu ngẫu nhiên 60 trong 150 doanh nghiệp" in " ".join(c.value for c in at.caption)
+    assert int(at.table[0].value.to_numpy().sum()) == 60
+
+
 def test_admin_keeps_a_clustering_for_the_dashboard(db, dbi):
     from assessment import demo
     from assessment.accounts import Accounts

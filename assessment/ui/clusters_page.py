@@ -1,6 +1,8 @@
 """Clusters of firms by maturity, for the department: sizes, profiles against the province, sectors,
 localities, levels, the platform categories most recommended to each group, its firms, the map of
-firms (PCA, sampled for large data), and keeping a clustering for the dashboard and new firms."""
+firms (PCA, sampled for large data), and keeping a clustering for the dashboard and new firms.
+The figures come from assessment.province_clusters: fitted on a sample, every firm placed by the
+database."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from assessment import exports
+from assessment import exports, province_clusters
 from assessment.clustering import map_points, pillar_percent_of
 from assessment.department import Department
 from assessment.firms import localities, sectors
@@ -41,31 +43,39 @@ def render() -> None:
     if found is None:
         st.info(t("dash.empty"))
         return
-    now, model, _points = found
+    model = found.model
     separation = "clear" if model.silhouette >= 0.5 else "fair" if model.silhouette >= 0.25 else "weak"
     st.markdown(t("clu.summary_words", k=model.k, separation=t(f"clu.separation.{separation}")))
     st.caption(model.stability_words(L))
+    if found.fitted_on < found.firms:
+        st.caption(t("clu.fitted_sample" if found.every_firm else "clu.sample_only", n=found.fitted_on, all=found.firms))
     with st.expander(t("clu.figures")):  # the technical figures, for those who want them
         st.caption(t("clu.summary", k=model.k, sil=common.num(model.silhouette, 2),
                      ari=common.num(model.stability, 2)))
-    _keep(fw, model, len(now), user, features)
+    _keep(fw, model, found.fitted_on, user, features)
 
-    labels = now["cluster"].to_numpy()
-    pct = pillar_percent_of(fw, now)
-    province = pct.mean(axis=0)
+    sizes = found.sizes()
+    per, province = found.pillar_percent(fw)
     locs = localities()
     secs = sectors()
     with st.spinner(t("clu.working")):
-        cats = data.cluster_categories(fw, k, features)
+        cats, counted = data.cluster_categories(fw, k, features)
     st.subheader(t("clu.crosstab"))
-    st.table(_level_crosstab(now["level"].to_numpy(), labels, model, L))
+    st.table(_level_crosstab(found.levels(), model, L))
+    store = common.store()
+    headers = {"name": t("admin.usage_firm"), "tax_code": t("profile.tax_code"), "locality": t("profile.locality"),
+               "total": t("col.total"), "level": t("col.level")}
+    place = {code: loc.name for code, loc in locs.items()}
+
+    def named(firms: pd.DataFrame) -> pd.DataFrame:
+        return firms.assign(locality=firms["locality"].map(lambda x: place.get(x, x))).rename(columns=headers)
+
     for c in range(model.k):
-        members = now[labels == c]
-        with st.expander(f"{c}. {model.name(c, L)} · {t('clu.firms', n=len(members))}", expanded=c == 0):
+        with st.expander(f"{c}. {model.name(c, L)} · {t('clu.firms', n=int(sizes[c]))}", expanded=c == 0):
             prof = pd.DataFrame(
                 [{"pillar": p.id, "who": who, "percent": round(float(v), 1)}
                  for i, p in enumerate(fw.pillars)
-                 for who, v in ((t("clu.cluster"), pct[labels == c, i].mean()), (t("clu.province"), province[i]))]
+                 for who, v in ((t("clu.cluster"), per[c, i]), (t("clu.province"), province[i]))]
             )
             st.altair_chart(alt.Chart(prof).mark_bar().encode(
                 x=alt.X("pillar:N", title=None), xOffset="who:N",
@@ -73,25 +83,27 @@ def render() -> None:
                 color=alt.Color("who:N", title=None, legend=alt.Legend(orient="bottom"))), width="stretch")
             c1, c2 = st.columns(2)
             c1.markdown(t("clu.sectors") + " " + ", ".join(
-                f"{s} – {secs[s].name(L) if s in secs else s} ({n})"
-                for s, n in members["sector"].value_counts().head(3).items()))
+                f"{s} – {secs[s].name(L) if s in secs else s} ({common.num(n, 0)})" for s, n in found.top("sector", c)))
             c2.markdown(t("clu.localities") + " " + ", ".join(
-                f"{locs[x].name if x in locs else x} ({n})" for x, n in members["locality"].value_counts().head(3).items()))
+                f"{place.get(x, x)} ({common.num(n, 0)})" for x, n in found.top("locality", c)))
             top_cats = list(cats[c].items())[:4]
             st.markdown(t("clu.categories") + " " + (", ".join(
-                f"{category_name(cat, L)} ({common.num(100 * n / len(members), 0)} %)" for cat, n in top_cats)
+                f"{category_name(cat, L)} ({common.num(100 * n / max(counted[c], 1), 0)} %)" for cat, n in top_cats)
                 if top_cats else t("clu.no_categories")))
-            firms = members.sort_values("total", ascending=False)[["name", "tax_code", "locality", "total", "level"]]
-            firms = firms.assign(locality=firms["locality"].map(lambda x: locs[x].name if x in locs else x)).rename(
-                columns={"name": t("admin.usage_firm"), "tax_code": t("profile.tax_code"),
-                         "locality": t("profile.locality"), "total": t("col.total"), "level": t("col.level")})
-            st.dataframe(firms.head(LIST_MAX), hide_index=True, width="stretch", height=240)
-            if len(firms) > LIST_MAX:
+            if counted[c] < sizes[c]:
+                st.caption(t("clu.categories_sample", n=counted[c]))
+            shown = province_clusters.cluster_firms(store, fw, found, c, limit=LIST_MAX)
+            st.dataframe(named(shown), hide_index=True, width="stretch", height=240)
+            if sizes[c] > LIST_MAX:
                 st.caption(t("clu.list_cut", n=LIST_MAX))
-            st.download_button(t("clu.download"), exports.to_csv_bytes(firms), f"cluster_{c}.csv", "text/csv",
-                               key=f"clu_csv_{c}")
+            # made when clicked: every firm of the cluster
+            st.download_button(t("clu.download"),
+                               lambda c=c: exports.to_csv_bytes(named(province_clusters.cluster_firms(store, fw, found, c))),
+                               f"cluster_{c}.csv", "text/csv", key=f"clu_csv_{c}")
     st.subheader(t("clu.map"))
-    idx, xy = map_points(pct, sample=MAP_SAMPLE)
+    sample = found.sample.iloc[:MAP_SAMPLE]
+    idx, xy = map_points(pillar_percent_of(fw, sample), sample=MAP_SAMPLE)
+    labels = sample["cluster"].to_numpy()
     points = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1],
                            "cluster": [f"{int(c)}. {model.name(int(c), L)}" for c in labels[idx]]})
     st.altair_chart(alt.Chart(points).mark_circle(size=18, opacity=0.6).encode(
@@ -102,16 +114,16 @@ def render() -> None:
                         legend=alt.Legend(orient="bottom", columns=1, labelLimit=600))),
         width="stretch")
     st.caption(t("clu.map_hint"))
-    if len(now) > MAP_SAMPLE:
+    if found.firms > MAP_SAMPLE:
         st.caption(t("clu.sampled", n=MAP_SAMPLE))
 
 
-def _level_crosstab(levels, labels, model, L: str) -> pd.DataFrame:
+def _level_crosstab(cross: pd.DataFrame, model, L: str) -> pd.DataFrame:
     """Firms by cluster (rows) and level (columns). A table shows no axis titles, so each label says
     what it is: a row "Nhóm 0: ..." (a label starting "0. " would be drawn as a numbered list item),
     a column "Mức 2"."""
-    cross = pd.crosstab(pd.Series([f"{t('clu.cluster')} {c}: {model.name(c, L)}" for c in labels],
-                                  name=t("clu.cluster")), pd.Series(levels))
+    cross = cross.reindex(range(model.k), fill_value=0)
+    cross.index = pd.Index([f"{t('clu.cluster')} {c}: {model.name(c, L)}" for c in cross.index], name=t("clu.cluster"))
     cross.columns = [f"{t('col.level')} {int(lv)}" for lv in cross.columns]
     return cross
 

@@ -26,7 +26,9 @@ def render() -> None:
     dept = Department(common.store())
     kept = dept.cluster_model(fw)
     model = kept.model if kept else None
-    cells = data.cube(fw)  # the figures added up by the database: every filter below is a sum over it
+    # the figures added up by the database (by cluster too when a clustering is kept): every filter
+    # below is a sum over them
+    cells = data.cube(fw, model)
     if cells.empty:
         st.info(t("dash.empty"))
         return
@@ -54,10 +56,6 @@ def render() -> None:
                                          format_func=lambda c, L=L: f"{c}. {model.name(c, L)}", placeholder=t("rec.all"))
     filters = frames.Filters(localities=tuple(chosen_locs), sectors=tuple(chosen_secs), sizes=tuple(chosen_sizes),
                              year=int(year), clusters=tuple(chosen_clusters), areas=tuple(chosen_areas))
-    frame = None
-    if chosen_clusters:  # each firm's cluster is known only by placing its assessment: the whole frame
-        frame = dashboard.with_clusters(fw, data.submitted_frame(fw), model)
-        cells = aggregates.cube_of(fw, frame)
     head = aggregates.headline(fw, cells, filters)
     now = aggregates.chosen(cells, filters)
 
@@ -125,7 +123,7 @@ def render() -> None:
                                                   y=alt.Y("mean_total:Q", title=t("dash.mean_total")),
                                                   tooltip=["year", "firms", "mean_total"]), width="stretch")
 
-    _firm_table(fw, cells, filters, head.firms, model, frame)
+    _firm_table(fw, cells, filters, head.firms, model)
 
 
 def _place(locs, code: str) -> str:
@@ -159,10 +157,9 @@ def _heatmap(heat: pd.DataFrame) -> alt.Chart:
 PAGE_ROWS = 50
 
 
-def _firm_table(fw, cells: pd.DataFrame, filters: frames.Filters, n: int, model, frame: pd.DataFrame | None) -> None:
-    """The firms within the filters, PAGE_ROWS at a time, read page by page from the database
-    (from ``frame`` when the clusters filter needs the whole frame); the downloads and the bulk
-    scorecards read every row when asked."""
+def _firm_table(fw, cells: pd.DataFrame, filters: frames.Filters, n: int, model) -> None:
+    """The firms within the filters, PAGE_ROWS at a time, read page by page from the database;
+    the downloads and the bulk scorecards read every row when asked."""
     L = lang()
     year = int(filters.year)
     st.subheader(t("dash.table"))
@@ -179,10 +176,7 @@ def _firm_table(fw, cells: pd.DataFrame, filters: frames.Filters, n: int, model,
     start = (page - 1) * PAGE_ROWS
 
     def rows(offset: int = 0, limit: int | None = None) -> pd.DataFrame:
-        if frame is not None:
-            whole = dashboard.firm_table(fw, frames.latest(frame, filters), model, L)
-            return whole.iloc[offset:None if limit is None else offset + limit]
-        found = aggregates.firm_rows(store, fw, cells, filters, offset=offset, limit=limit)
+        found = aggregates.firm_rows(store, fw, cells, filters, offset=offset, limit=limit, model=model)
         return dashboard.firm_table(fw, dashboard.with_clusters(fw, found, model), model, L)
 
     table = dashboard.named(rows(start, PAGE_ROWS), L)

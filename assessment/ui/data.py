@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import pandas as pd
 import streamlit as st
 
-from assessment import aggregates, clustering, firm_view, frames, inventory, recommend, versions
+from assessment import aggregates, clustering, firm_view, frames, inventory, province_clusters, recommend, versions
 from assessment.config import settings
 from assessment.framework import Framework
 from assessment.ui import common
@@ -27,23 +27,16 @@ def current_versions() -> dict[str, int]:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _submitted(url: str, framework_key: str, version: int, criteria: bool):
-    return frames.submitted_frame(common.store_at(url), framework_key, criteria=criteria)
+def _cube(url: str, framework_key: str, version: int, model: str | None) -> pd.DataFrame:
+    return aggregates.cube(common.store_at(url), common.framework(framework_key),
+                           None if model is None else clustering.ClusterModel.from_json(model))
 
 
-def submitted_frame(fw: Framework) -> pd.DataFrame:
-    """Every submitted assessment of the framework (frames.submitted_frame)."""
-    return _submitted(settings().database_url, fw.key, current_versions()["assessments"], False)
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def _cube(url: str, framework_key: str, version: int) -> pd.DataFrame:
-    return aggregates.cube(common.store_at(url), common.framework(framework_key))
-
-
-def cube(fw: Framework) -> pd.DataFrame:
-    """The department's figures of the framework added up by the database (aggregates.cube)."""
-    return _cube(settings().database_url, fw.key, current_versions()["assessments"])
+def cube(fw: Framework, model: clustering.ClusterModel | None = None) -> pd.DataFrame:
+    """The department's figures of the framework added up by the database (aggregates.cube); with
+    a clustering, by cluster too."""
+    return _cube(settings().database_url, fw.key, current_versions()["assessments"],
+                 None if model is None else model.to_json())
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -95,28 +88,26 @@ def view(record, *, after_next: bool = False, categories: Iterable[str] = (),
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _clusters(url: str, framework_key: str, k: int | None, features: str, version: int):
-    fw = common.framework(framework_key)
-    latest, points = _latest(url, framework_key, version)
-    found = clustering.cluster_firms(fw, latest, points, k=k, features=features)
-    return None if found is None else (*found, points)
+    return province_clusters.build(common.store_at(url), common.framework(framework_key), k=k, features=features)
 
 
-def clusters(fw: Framework, k: int | None, features: str):
-    """(firms with their cluster, model, criterion points) of each firm's latest assessment, or None."""
+def clusters(fw: Framework, k: int | None, features: str) -> province_clusters.ProvinceClusters | None:
+    """The clusters of the firms' latest assessments (province_clusters.build), or None."""
     return _clusters(settings().database_url, fw.key, k, features, current_versions()["assessments"])
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _cluster_categories(url: str, framework_key: str, k: int | None, features: str, assessments: int,
-                        catalogue: int) -> list[dict[str, int]]:
+                        catalogue: int) -> tuple[list[dict[str, int]], list[int]]:
     fw = common.framework(framework_key)
-    firms, model, points = _clusters(url, framework_key, k, features, assessments)
+    found = _clusters(url, framework_key, k, features, assessments)
     entries = common.catalogue(framework_key).published()
-    return recommend.categories_by_group(fw, entries, firms, points, firms["cluster"].to_numpy(), model.k)
+    return province_clusters.categories(fw, entries, found)
 
 
-def cluster_categories(fw: Framework, k: int | None, features: str) -> list[dict[str, int]]:
-    """Per cluster, the catalogue categories among its firms' first three recommendations."""
+def cluster_categories(fw: Framework, k: int | None, features: str) -> tuple[list[dict[str, int]], list[int]]:
+    """Per cluster, the catalogue categories among its firms' first three recommendations, and the
+    firms counted per cluster (province_clusters.categories)."""
     v = current_versions()
     return _cluster_categories(settings().database_url, fw.key, k, features, v["assessments"], v["catalogue"])
 

@@ -1,0 +1,212 @@
+"""The clusters page's figures at any scale: the clustering is fitted on a random sample of the
+firms (all of them up to FIT_SAMPLE), then every firm is placed by the database.
+
+A few tens of thousands of firms fix the centres of a handful of clusters to well within a point
+of a percentage; fitting a million takes half a minute and holding their criterion points 2.4 GB.
+So: each firm's latest submitted assessment (the rows flagged ``latest``, assessment.states) is
+listed by id, a seeded random sample of them is read with its criterion points, the clustering
+(assessment.clustering) is fitted on it, and then, for a clustering by pillars, the database
+places every firm and adds the clusters up (aggregates.cluster_of: the same exact integers as
+ClusterModel.place, so the page, the dashboard's clusters filter and a firm's results page agree).
+A clustering by components needs every criterion's points, which the database keeps as text: its
+figures are those of the sample, and the page says so when the sample is not every firm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import func, select
+
+from assessment import aggregates, clustering, frames
+from assessment.framework import Framework
+from assessment.models import PILLAR_COLUMNS, AssessmentRow, FirmRow
+
+FIT_SAMPLE = 20_000  # firms the clustering is fitted on (every firm up to this many)
+CATEGORY_SAMPLE = 20_000  # firms of the sample whose recommendations are counted per cluster
+CELLS = ["cluster", "level", "sector", "locality"]
+LIST_COLUMNS = ["name", "tax_code", "locality", "total", "level"]
+
+
+@dataclass(frozen=True)
+class ProvinceClusters:
+    model: clustering.ClusterModel
+    firms: int  # firms with a submitted assessment (their latest one each)
+    sample: pd.DataFrame  # the firms fitted on (frames.submitted_frame columns + "cluster"), random order
+    sample_points: np.ndarray  # their criterion points
+    cells: pd.DataFrame  # firms (and sums of total and pillar points) per cluster x level x sector x locality
+    every_firm: bool  # cells count every firm (else the sample's)
+
+    @property
+    def fitted_on(self) -> int:
+        return len(self.sample)
+
+    def sizes(self) -> np.ndarray:
+        by = self.cells.groupby("cluster")["firms"].sum()
+        return np.array([int(by.get(c, 0)) for c in range(self.model.k)])
+
+    def pillar_percent(self, fw: Framework) -> tuple[np.ndarray, np.ndarray]:
+        """Mean pillar percentages: (k, n_pillars) per cluster, and (n_pillars,) of all firms."""
+        maxima = np.array([p.max_points for p in fw.pillars], dtype=np.float64)
+        ids = [p.id for p in fw.pillars]
+        by = self.cells.groupby("cluster")[["firms", *ids]].sum().reindex(range(self.model.k), fill_value=0)
+        n = np.maximum(by["firms"].to_numpy(dtype=np.float64), 1.0)
+        per = 100.0 * by[ids].to_numpy(dtype=np.float64) / n[:, None] / maxima
+        whole = 100.0 * by[ids].to_numpy(dtype=np.float64).sum(axis=0) / max(float(by["firms"].sum()), 1.0) / maxima
+        return per, whole
+
+    def levels(self) -> pd.DataFrame:
+        """Firms per cluster (rows) and level (columns)."""
+        return self.cells.pivot_table(index="cluster", columns="level", values="firms", aggfunc="sum", fill_value=0)
+
+    def top(self, by: str, cluster: int, n: int = 3) -> list[tuple[str, int]]:
+        """The ``n`` commonest values of ``by`` (sector or locality) in the cluster, with their firms."""
+        mine = self.cells[self.cells["cluster"] == cluster].groupby(by)["firms"].sum()
+        mine = mine[mine > 0].sort_values(ascending=False, kind="stable")
+        return [(str(k), int(v)) for k, v in mine.head(n).items()]
+
+
+def latest_ids(store, fw: Framework) -> np.ndarray:
+    """The assessment ids of each firm's latest submitted assessment, ascending."""
+    a = AssessmentRow
+    with store.engine.connect() as conn:
+        ids = conn.execute(select(a.id).where(*aggregates._flagged(fw, a.latest))).scalars().all()
+    return np.sort(np.asarray(ids, dtype=np.int64))
+
+
+def _rows_of(store, fw: Framework, ids: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """frames.submitted_frame's rows (with criterion points) of these assessments, in this order."""
+    parts, points = [], []
+    for start in range(0, len(ids), 5_000):  # under every database's limit of bound parameters
+        chunk = [int(v) for v in ids[start:start + 5_000]]
+        part, p = frames.submitted_frame(store, fw, criteria=True, where=[AssessmentRow.id.in_(chunk)])
+        parts.append(part)
+        points.append(p)
+    frame = pd.concat(parts, ignore_index=True)
+    pts = np.concatenate(points) if points else np.zeros((0, len(fw.criteria)), dtype=np.int32)
+    where = pd.Series(np.arange(len(frame)), index=frame["assessment_id"].to_numpy())
+    order = where.loc[ids].to_numpy()
+    return frame.iloc[order].reset_index(drop=True), pts[order]
+
+
+def sample_of(store, fw: Framework, *, size: int = FIT_SAMPLE, seed: int = 0) -> tuple[int, pd.DataFrame, np.ndarray]:
+    """(firms, rows, criterion points) of a seeded random sample of ``size`` firms' latest
+    assessments (all of them, in random order, when there are no more)."""
+    ids = latest_ids(store, fw)
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(ids, size=min(size, len(ids)), replace=False) if len(ids) else ids
+    rows, points = _rows_of(store, fw, chosen)
+    return len(ids), rows, points
+
+
+def features_of(fw: Framework, rows: pd.DataFrame, points: np.ndarray, features: str) -> np.ndarray:
+    return (clustering.component_percent_of(fw, points) if features == "components"
+            else clustering.pillar_percent_of(fw, rows))
+
+
+def labels_of(fw: Framework, model: clustering.ClusterModel, rows: pd.DataFrame, points: np.ndarray) -> np.ndarray:
+    """Each row's cluster: by the database's exact placement for a clustering by pillars, else the
+    nearest centre of its component percentages."""
+    if model.features == [p.id for p in fw.pillars]:
+        return model.place([p.max_points for p in fw.pillars], rows[[f"{p.id}_points" for p in fw.pillars]].to_numpy())
+    return model.predict(clustering.component_percent_of(fw, points))
+
+
+def build(store, fw: Framework, *, k: int | None = None, features: str = "pillars",
+          sample: int | None = None) -> ProvinceClusters | None:
+    """The clusters of the province's firms, fitted on ``sample`` of them (FIT_SAMPLE when None);
+    None with fewer than 3."""
+    firms, rows, points = sample_of(store, fw, size=FIT_SAMPLE if sample is None else sample)
+    if len(rows) < 3:
+        return None
+    model, _ = clustering.fit_clusters(fw, features_of(fw, rows, points, features), k=k, features=features)
+    rows = rows.assign(cluster=labels_of(fw, model, rows, points))
+    by_pillars = features == "pillars"
+    cells = placed_cells(store, fw, model) if by_pillars else _sample_cells(fw, rows)
+    return ProvinceClusters(model, firms, rows, points, cells, by_pillars or len(rows) == firms)
+
+
+def placed_cells(store, fw: Framework, model: clustering.ClusterModel) -> pd.DataFrame:
+    """Every firm's latest assessment placed in ``model`` (by pillars) by the database, counted per
+    cluster x level x sector x locality with the sums of total and pillar points."""
+    a = AssessmentRow
+    cluster = aggregates.cluster_of(fw, model).label("cluster")
+    keys = [cluster, a.level, a.sector, a.locality]
+    sums = [func.sum(getattr(a, name)) for name in PILLAR_COLUMNS[:len(fw.pillars)]]
+    query = (select(*keys, func.count(), func.sum(a.total), *sums)
+             .where(*aggregates._flagged(fw, a.latest)).group_by(*keys))
+    with store.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")  # a hash table, not a sort on disk
+        rows = frames.plain_rows(conn, query)
+    names = CELLS + ["firms", "total"] + [p.id for p in fw.pillars]
+    frame = pd.DataFrame(rows, columns=names) if rows else pd.DataFrame({name: [] for name in names})
+    for name in names:
+        if name not in ("sector", "locality"):
+            frame[name] = frame[name].astype(np.int64)
+    return frame
+
+
+def _sample_cells(fw: Framework, rows: pd.DataFrame) -> pd.DataFrame:
+    """placed_cells of the sample's rows (with their "cluster"), by pandas."""
+    ids = [p.id for p in fw.pillars]
+    f = rows.rename(columns={f"{pid}_points": pid for pid in ids}).assign(firms=1)
+    return f.groupby(CELLS, observed=True)[["firms", "total", *ids]].sum().reset_index()
+
+
+def cluster_firms(store, fw: Framework, found: ProvinceClusters, cluster: int, *,
+                  limit: int | None = None) -> pd.DataFrame:
+    """The firms of one cluster, best total first then by name (LIST_COLUMNS; ``limit`` of them, all
+    when None): every firm placed by the database for a clustering by pillars, else the sample's."""
+    if not found.every_firm or found.model.features != [p.id for p in fw.pillars]:
+        mine = found.sample[found.sample["cluster"] == cluster]
+        mine = mine.sort_values(["total", "name", "assessment_id"], ascending=[False, True, True], kind="stable")
+        return mine[LIST_COLUMNS].head(limit).reset_index(drop=True) if limit else mine[LIST_COLUMNS].reset_index(drop=True)
+    parts = list(cluster_chunks(store, fw, found.model, cluster, limit=limit))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=LIST_COLUMNS)
+
+
+def cluster_chunks(store, fw: Framework, model: clustering.ClusterModel, cluster: int, *,
+                   limit: int | None = None, size: int = 10_000) -> Iterator[pd.DataFrame]:
+    """The firms the database places in ``cluster``, best total first then by name, ``size`` at a
+    time (read after the last chunk's total, name and id: no offset to skip)."""
+    a = AssessmentRow
+    where = [*aggregates._flagged(fw, a.latest), aggregates.cluster_of(fw, model) == int(cluster)]
+    base = (select(FirmRow.name, FirmRow.tax_code, a.locality, a.total, a.level, a.id)
+            .join(FirmRow, FirmRow.id == a.firm_id).where(*where)
+            .order_by(a.total.desc(), FirmRow.name, a.id))
+    left = limit
+    after = None
+    with store.engine.connect() as conn:
+        while left is None or left > 0:
+            query = base
+            if after is not None:
+                total, name, aid = after
+                query = query.where((a.total < total) | ((a.total == total) & (FirmRow.name > name))
+                                    | ((a.total == total) & (FirmRow.name == name) & (a.id > aid)))
+            step = size if left is None else min(size, left)
+            rows = conn.execute(query.limit(step)).all()
+            if not rows:
+                return
+            chunk = pd.DataFrame([r[:5] for r in rows], columns=LIST_COLUMNS)
+            yield chunk
+            after = (rows[-1][3], rows[-1][0], rows[-1][5])
+            left = None if left is None else left - len(rows)
+            if len(rows) < step:
+                return
+
+
+def categories(fw: Framework, entries, found: ProvinceClusters, *,
+               size: int = CATEGORY_SAMPLE) -> tuple[list[dict[str, int]], list[int]]:
+    """Per cluster, how many firms get each catalogue category among their first three
+    recommendations, counted on the first ``size`` firms of the (random) sample; and how many of
+    those firms each cluster has (the shares' denominators)."""
+    from assessment.recommend import categories_by_group
+
+    rows, points = found.sample.iloc[:size], found.sample_points[:size]
+    labels = rows["cluster"].to_numpy()
+    counts = categories_by_group(fw, entries, rows, points, labels, found.model.k) if entries else [{}] * found.model.k
+    return counts, np.bincount(labels, minlength=found.model.k).tolist()
