@@ -207,12 +207,14 @@ def _where(fw: Framework, cells: pd.DataFrame, filters: Filters, model=None) -> 
 
 
 def firm_rows(store, fw: Framework, cells: pd.DataFrame, filters: Filters, *, offset: int = 0,
-              limit: int | None = None, after_id: int | None = None, model=None) -> pd.DataFrame:
+              limit: int | None = None, after_id: int | None = None, model=None,
+              after: tuple | None = None) -> pd.DataFrame:
     """The firms within the filters (each one's latest assessment of the year), best total first
     then by name, ``limit`` of them from ``offset`` (all when None): the columns dashboard.firm_table
     formats, read page by page from the database. ``after_id``: instead, in assessment id order
-    from the first id above it (chunks of an export: no offset to skip). ``model``: the clustering
-    a clusters filter places firms by."""
+    from the first id above it (chunks of an export: no offset to skip); ``after``: the rows
+    following the row (total, name, assessment id) in the table's order (chunks in that order).
+    ``model``: the clustering a clusters filter places firms by."""
     a = AssessmentRow
     pillars = [getattr(a, name) for name in PILLAR_COLUMNS[:len(fw.pillars)]]
     where = _where(fw, cells, filters, model)
@@ -225,8 +227,12 @@ def firm_rows(store, fw: Framework, cells: pd.DataFrame, filters: Filters, *, of
         query = query.where(a.id > after_id).order_by(a.id)
     else:
         query = query.order_by(a.total.desc(), FirmRow.name, a.id)
+        if after is not None:
+            total, name, aid = after
+            query = query.where((a.total < total) | ((a.total == total) & (FirmRow.name > name))
+                                | ((a.total == total) & (FirmRow.name == name) & (a.id > aid)))
     with store.engine.connect() as conn:
-        if limit is not None and after_id is None:
+        if limit is not None and after_id is None and after is None:
             # the page's rows all have a total at least the (offset + limit)-th highest: read that total
             # from the index first, so only the firms above it are joined to their names and sorted
             # (at a million firms the database otherwise joined and sorted all of them for 50 rows)
@@ -271,3 +277,28 @@ def firm_chunks(store, fw: Framework, cells: pd.DataFrame, filters: Filters, *, 
             return
         yield part
         last = int(part["assessment_id"].iloc[-1])
+
+
+def table_chunks(store, fw: Framework, cells: pd.DataFrame, filters: Filters, *, model=None, lang: str = "vi",
+                 size: int = 10_000):
+    """The dashboard's download: the firms within the filters in the table's order (best total
+    first, then by name), as the page names its columns (dashboard.firm_table, named, headers) with
+    the platforms each firm listed (inventory.listed_columns, the import template's columns),
+    ``size`` firms at a time, each chunk read after the last one's row. No firm: one empty chunk."""
+    from assessment import dashboard
+    from assessment.inventory import listed_columns
+
+    headers = dashboard.headers(fw, lang)
+    after = None
+    while True:
+        found = firm_rows(store, fw, cells, filters, limit=size, after=after, model=model)
+        if found.empty and after is not None:
+            return
+        table = dashboard.named(dashboard.firm_table(fw, dashboard.with_clusters(fw, found, model), model, lang), lang)
+        ids = table.pop("assessment_id").tolist()
+        listed = listed_columns(store, ids, lang)
+        yield pd.concat([table.rename(columns=headers).reset_index(drop=True), listed.reset_index(drop=True)], axis=1)
+        if len(found) < size:
+            return
+        last = found.iloc[-1]
+        after = (int(last["total"]), str(last["name"]), int(last["assessment_id"]))

@@ -62,6 +62,13 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike | None) -> None:
     tmp.replace(path)
 
 
+def _csv_parts(chunks: Iterable[pd.DataFrame]):
+    """(text, rows) of each frame as CSV, the header written with the first only."""
+    for k, frame in enumerate(chunks):
+        text = csv_text(frame)
+        yield (text if k == 0 else text.split("\r\n", 1)[1]), len(frame)
+
+
 def write_csv_chunks(chunks: Iterable[pd.DataFrame], path: str | os.PathLike) -> int:
     """Frames with the same columns written one after the other as one CSV file (as write_csv: UTF-8
     with a byte-order mark, formulas neutralised, whole or not at all), holding one chunk in memory
@@ -70,14 +77,23 @@ def write_csv_chunks(chunks: Iterable[pd.DataFrame], path: str | os.PathLike) ->
     rows = 0
     try:
         with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
-            for k, frame in enumerate(chunks):
-                text = csv_text(frame)
-                f.write(text if k == 0 else text.split("\r\n", 1)[1])  # the header once
-                rows += len(frame)
+            for text, n in _csv_parts(chunks):
+                f.write(text)
+                rows += n
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
     return rows
+
+
+def csv_bytes_of_chunks(chunks: Iterable[pd.DataFrame]) -> bytes:
+    """:func:`to_csv_bytes` of the frames one after the other, holding the file and one frame (not
+    a frame of every row) in memory."""
+    out = io.BytesIO()
+    out.write("\ufeff".encode())
+    for text, _ in _csv_parts(chunks):
+        out.write(text.encode("utf-8"))
+    return out.getvalue()
 
 
 def _xlsx_safe(frame: pd.DataFrame) -> pd.DataFrame:

@@ -261,3 +261,26 @@ def test_ties_between_two_centres_go_to_the_lower_cluster_in_both_places(store, 
                          .values(**{f"pillar_{k + 1}": int(v) for k, v in enumerate(points)}))
             got.append(conn.execute(select(aggregates.cluster_of(dbi, model)).where(AssessmentRow.id == aid)).scalar())
     assert got == want
+
+
+def test_the_download_read_in_chunks_is_the_whole_table_with_the_platforms(province, dbi):
+    """aggregates.table_chunks (the dashboard's CSV/XLSX, a chunk at a time in the table's order,
+    keyset after the last row) equals the table of every firm built at once, with the same columns;
+    exports.csv_bytes_of_chunks writes the same bytes as to_csv_bytes of that whole table."""
+    from assessment import exports, inventory
+
+    store, years = province
+    frame = frames.submitted_frame(store, dbi)
+    cube = aggregates.cube(store, dbi)
+    headers = dashboard.headers(dbi, "vi")
+    for filters in _filter_sets(frame, years)[:3] + [frames.Filters(year=int(years[-1]), localities=("nowhere",))]:
+        table = dashboard.named(dashboard.firm_table(dbi, aggregates.firm_rows(store, dbi, cube, filters)), "vi")
+        listed = inventory.listed_columns(store, table.pop("assessment_id").tolist(), "vi")
+        whole = pd.concat([table.rename(columns=headers).reset_index(drop=True), listed.reset_index(drop=True)], axis=1)
+        chunks = list(aggregates.table_chunks(store, dbi, cube, filters, size=9))
+        assert len(chunks) == max(1, -(-len(whole) // 9))
+        got = pd.concat(chunks, ignore_index=True)
+        assert list(got.columns) == list(whole.columns) and len(whole.columns) > 20
+        pd.testing.assert_frame_equal(got, whole, check_dtype=False)
+        assert exports.csv_bytes_of_chunks(aggregates.table_chunks(store, dbi, cube, filters, size=9)) == \
+            exports.to_csv_bytes(whole)

@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from assessment import aggregates, dashboard, exports, frames, inventory
+from assessment import aggregates, dashboard, exports, frames
 from assessment.department import METRICS, Department, TargetError, progress
 from assessment.firms import areas, localities, sectors, size_classes, sort_key
 from assessment.ui import auth, common, components, data, state
@@ -191,17 +191,15 @@ def _firm_table(fw, cells: pd.DataFrame, filters: frames.Filters, n: int, model)
     c1, c2 = st.columns(2)
 
     # made when clicked: every row within the filters, with the platforms each firm listed (the
-    # columns the import template has)
-    def with_platforms() -> pd.DataFrame:
-        everything = dashboard.named(rows(), L)
-        listed = inventory.listed_columns(store, everything.pop("assessment_id").tolist(), L)
-        return pd.concat([everything.rename(columns=headers).reset_index(drop=True), listed.reset_index(drop=True)],
-                         axis=1)
+    # columns the import template has), read a chunk at a time; the CSV written chunk by chunk (a
+    # country's firms without a table of all of them in memory)
+    def chunks():
+        return aggregates.table_chunks(store, fw, cells, filters, model=model, lang=L)
 
-    c1.download_button(t("dash.export_csv"), lambda: exports.to_csv_bytes(with_platforms()), f"firms_{year}.csv",
+    c1.download_button(t("dash.export_csv"), lambda: exports.csv_bytes_of_chunks(chunks()), f"firms_{year}.csv",
                        "text/csv", key="dash_csv")
-    c2.download_button(t("dash.export_xlsx"), lambda: exports.to_xlsx_bytes(with_platforms()), f"firms_{year}.xlsx",
-                       XLSX, key="dash_xlsx")
+    c2.download_button(t("dash.export_xlsx"), lambda: exports.to_xlsx_bytes(pd.concat(list(chunks()), ignore_index=True)),
+                       f"firms_{year}.xlsx", XLSX, key="dash_xlsx")
     _bulk_scorecards(lambda: rows()["assessment_id"].tolist(), n, year, (filters, data.current_versions()["assessments"]))
     chosen_rows = picked.selection.rows if picked is not None and hasattr(picked, "selection") else []
     if chosen_rows:
