@@ -269,7 +269,9 @@ def cluster_firms(fw: Framework, latest, points: np.ndarray, *, k: int | None = 
                   features: str = "pillars"):
     """Clusters of the firms of ``latest`` (each firm's latest assessment, with its criterion
     ``points``) by pillars or by components: (the table with a "cluster" column, the model), or
-    None when there are fewer than 3 firms."""
+    None when there are fewer than 3 firms. Fitted on every firm given: the app fits on a sample and
+    lets the database place the rest (assessment.province_clusters); this whole-frame way is what
+    bench/bench_scale.py measures it against."""
     if len(latest) < 3:
         return None
     x = component_percent_of(fw, points) if features == "components" else pillar_percent_of(fw, latest)

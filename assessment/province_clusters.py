@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from assessment import aggregates, clustering, frames
 from assessment.framework import Framework
@@ -157,46 +157,68 @@ def _sample_cells(fw: Framework, rows: pd.DataFrame) -> pd.DataFrame:
     return f.groupby(CELLS, observed=True)[["firms", "total", *ids]].sum().reset_index()
 
 
-def cluster_firms(store, fw: Framework, found: ProvinceClusters, cluster: int, *,
-                  limit: int | None = None) -> pd.DataFrame:
-    """The firms of one cluster, best total first then by name (LIST_COLUMNS; ``limit`` of them, all
-    when None): every firm placed by the database for a clustering by pillars, else the sample's."""
-    if not found.every_firm or found.model.features != [p.id for p in fw.pillars]:
-        mine = found.sample[found.sample["cluster"] == cluster]
-        mine = mine.sort_values(["total", "name", "assessment_id"], ascending=[False, True, True], kind="stable")
-        return mine[LIST_COLUMNS].head(limit).reset_index(drop=True) if limit else mine[LIST_COLUMNS].reset_index(drop=True)
-    parts = list(cluster_chunks(store, fw, found.model, cluster, limit=limit))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=LIST_COLUMNS)
+def cluster_firms(store, fw: Framework, found: ProvinceClusters, cluster: int) -> Iterator[pd.DataFrame]:
+    """Every firm of one cluster, best total first then by name (LIST_COLUMNS), a chunk at a time:
+    placed by the database for a clustering by pillars (one query read as a stream), else the
+    sample's. At least one chunk (a file gets its header)."""
+    if not _placed(fw, found):
+        yield _best_first(found.sample[found.sample["cluster"] == cluster])[LIST_COLUMNS].reset_index(drop=True)
+        return
+    empty = True
+    for part in cluster_chunks(store, fw, found.model, cluster):
+        empty = False
+        yield part
+    if empty:
+        yield pd.DataFrame(columns=LIST_COLUMNS)
+
+
+def top_firms(store, fw: Framework, found: ProvinceClusters, limit: int) -> list[pd.DataFrame]:
+    """The ``limit`` best firms of each cluster (LIST_COLUMNS, best total first then by name). By
+    pillars, in two reads whatever the number of clusters: the firms per cluster and total (so the
+    lowest total each list reaches is known), then the firms at or above those totals with their
+    names."""
+    if not _placed(fw, found):
+        return [_best_first(found.sample[found.sample["cluster"] == c])[LIST_COLUMNS].head(limit).reset_index(drop=True)
+                for c in range(found.model.k)]
+    a = AssessmentRow
+    cluster = aggregates.cluster_of(fw, found.model)
+    latest = aggregates._flagged(fw, a.latest)
+    with store.engine.connect() as conn:
+        counts = pd.DataFrame(conn.execute(select(cluster, a.total, func.count()).where(*latest)
+                                           .group_by(cluster, a.total)).all(), columns=["cluster", "total", "firms"])
+        bounds = []
+        for c, mine in counts.groupby("cluster"):
+            mine = mine.sort_values("total", ascending=False)
+            reach = mine[mine["firms"].cumsum() >= limit]
+            bounds.append(cluster == int(c) if reach.empty else (cluster == int(c)) & (a.total >= int(reach["total"].iloc[0])))
+        rows = conn.execute(select(cluster, FirmRow.name, FirmRow.tax_code, a.locality, a.total, a.level, a.id)
+                            .join(FirmRow, FirmRow.id == a.firm_id).where(*latest, or_(*bounds))).all() if bounds else []
+    frame = pd.DataFrame(rows, columns=["cluster", *LIST_COLUMNS, "assessment_id"])
+    return [_best_first(frame[frame["cluster"] == c])[LIST_COLUMNS].head(limit).reset_index(drop=True)
+            for c in range(found.model.k)]
+
+
+def _placed(fw: Framework, found: ProvinceClusters) -> bool:
+    return found.every_firm and found.model.features == [p.id for p in fw.pillars]
+
+
+def _best_first(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(["total", "name", "assessment_id"], ascending=[False, True, True], kind="stable")
 
 
 def cluster_chunks(store, fw: Framework, model: clustering.ClusterModel, cluster: int, *,
-                   limit: int | None = None, size: int = 10_000) -> Iterator[pd.DataFrame]:
+                   size: int = 10_000) -> Iterator[pd.DataFrame]:
     """The firms the database places in ``cluster``, best total first then by name, ``size`` at a
-    time (read after the last chunk's total, name and id: no offset to skip)."""
+    time from one query read as a stream (the database sorts once; this process holds a chunk)."""
     a = AssessmentRow
-    where = [*aggregates._flagged(fw, a.latest), aggregates.cluster_of(fw, model) == int(cluster)]
-    base = (select(FirmRow.name, FirmRow.tax_code, a.locality, a.total, a.level, a.id)
-            .join(FirmRow, FirmRow.id == a.firm_id).where(*where)
-            .order_by(a.total.desc(), FirmRow.name, a.id))
-    left = limit
-    after = None
+    query = (select(FirmRow.name, FirmRow.tax_code, a.locality, a.total, a.level)
+             .join(FirmRow, FirmRow.id == a.firm_id)
+             .where(*aggregates._flagged(fw, a.latest), aggregates.cluster_of(fw, model) == int(cluster))
+             .order_by(a.total.desc(), FirmRow.name, a.id))
     with store.engine.connect() as conn:
-        while left is None or left > 0:
-            query = base
-            if after is not None:
-                total, name, aid = after
-                query = query.where((a.total < total) | ((a.total == total) & (FirmRow.name > name))
-                                    | ((a.total == total) & (FirmRow.name == name) & (a.id > aid)))
-            step = size if left is None else min(size, left)
-            rows = conn.execute(query.limit(step)).all()
-            if not rows:
-                return
-            chunk = pd.DataFrame([r[:5] for r in rows], columns=LIST_COLUMNS)
-            yield chunk
-            after = (rows[-1][3], rows[-1][0], rows[-1][5])
-            left = None if left is None else left - len(rows)
-            if len(rows) < step:
-                return
+        result = conn.execution_options(stream_results=True, yield_per=size).execute(query)
+        for part in result.partitions():
+            yield pd.DataFrame([tuple(r) for r in part], columns=LIST_COLUMNS)
 
 
 def categories(fw: Framework, entries, found: ProvinceClusters, *,

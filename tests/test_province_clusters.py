@@ -43,11 +43,14 @@ def test_fitted_on_a_sample_every_firm_is_placed_and_counted(province, dbi):
     # a cluster's firms, best first: all of them, in chunks read after the last, or the first few
     for c in range(3):
         mine = want[want["cluster"] == c].sort_values(["total", "name", "assessment_id"], ascending=[False, True, True])
-        listed = province_clusters.cluster_firms(store, dbi, found, c)
+        listed = pd.concat(province_clusters.cluster_firms(store, dbi, found, c))
         assert listed["tax_code"].tolist() == mine["tax_code"].tolist()
         chunks = list(province_clusters.cluster_chunks(store, dbi, found.model, c, size=7))
         assert pd.concat(chunks)["tax_code"].tolist() == mine["tax_code"].tolist() and len(chunks) > 1
-        assert province_clusters.cluster_firms(store, dbi, found, c, limit=5)["tax_code"].tolist() == mine["tax_code"].tolist()[:5]
+        assert max(len(x) for x in chunks) == 7
+        for limit in (1, 5, 40, 1000):  # ties at the lowest total a list reaches are settled by name
+            assert province_clusters.top_firms(store, dbi, found, limit)[c]["tax_code"].tolist() == \
+                mine["tax_code"].tolist()[:limit]
     assert list(listed.columns) == province_clusters.LIST_COLUMNS
 
 
@@ -56,8 +59,11 @@ def test_by_components_the_figures_are_the_samples_and_say_so(province, dbi):
     found = province_clusters.build(store, dbi, k=3, features="components", sample=100)
     assert found.model.features == [c.id for c in dbi.components]
     assert not found.every_firm and int(found.cells["firms"].sum()) == 100 == found.sizes().sum()
-    listed = pd.concat([province_clusters.cluster_firms(store, dbi, found, c) for c in range(3)])
+    listed = pd.concat([pd.concat(province_clusters.cluster_firms(store, dbi, found, c)) for c in range(3)])
     assert sorted(listed["tax_code"]) == sorted(found.sample["tax_code"])
+    tops = province_clusters.top_firms(store, dbi, found, 4)
+    assert [t["tax_code"].tolist() for t in tops] == \
+        [pd.concat(province_clusters.cluster_firms(store, dbi, found, c))["tax_code"].tolist()[:4] for c in range(3)]
     everyone = province_clusters.build(store, dbi, k=3, features="components")
     assert everyone.every_firm and everyone.fitted_on == everyone.firms == 300
 

@@ -70,6 +70,7 @@ def render() -> None:
     def named(firms: pd.DataFrame) -> pd.DataFrame:
         return firms.assign(locality=firms["locality"].map(lambda x: place.get(x, x))).rename(columns=headers)
 
+    lists = data.cluster_lists(fw, k, features, LIST_MAX)
     for c in range(model.k):
         with st.expander(f"{c}. {model.name(c, L)} · {t('clu.firms', n=int(sizes[c]))}", expanded=c == 0):
             prof = pd.DataFrame(
@@ -92,13 +93,13 @@ def render() -> None:
                 if top_cats else t("clu.no_categories")))
             if counted[c] < sizes[c]:
                 st.caption(t("clu.categories_sample", n=counted[c]))
-            shown = province_clusters.cluster_firms(store, fw, found, c, limit=LIST_MAX)
-            st.dataframe(named(shown), hide_index=True, width="stretch", height=240)
+            st.dataframe(named(lists[c]), hide_index=True, width="stretch", height=240)
             if sizes[c] > LIST_MAX:
                 st.caption(t("clu.list_cut", n=LIST_MAX))
-            # made when clicked: every firm of the cluster
+            # made when clicked: every firm of the cluster, written a chunk at a time
             st.download_button(t("clu.download"),
-                               lambda c=c: exports.to_csv_bytes(named(province_clusters.cluster_firms(store, fw, found, c))),
+                               lambda c=c: exports.csv_bytes_of_chunks(
+                                   named(part) for part in province_clusters.cluster_firms(store, fw, found, c)),
                                f"cluster_{c}.csv", "text/csv", key=f"clu_csv_{c}")
     st.subheader(t("clu.map"))
     sample = found.sample.iloc[:MAP_SAMPLE]

@@ -97,6 +97,17 @@ def clusters(fw: Framework, k: int | None, features: str) -> province_clusters.P
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
+def _cluster_lists(url: str, framework_key: str, k: int | None, features: str, limit: int, version: int):
+    found = _clusters(url, framework_key, k, features, version)
+    return province_clusters.top_firms(common.store_at(url), common.framework(framework_key), found, limit)
+
+
+def cluster_lists(fw: Framework, k: int | None, features: str, limit: int) -> list[pd.DataFrame]:
+    """The ``limit`` best firms of each cluster (province_clusters.top_firms)."""
+    return _cluster_lists(settings().database_url, fw.key, k, features, limit, current_versions()["assessments"])
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
 def _cluster_categories(url: str, framework_key: str, k: int | None, features: str, assessments: int,
                         catalogue: int) -> tuple[list[dict[str, int]], list[int]]:
     fw = common.framework(framework_key)
