@@ -156,6 +156,48 @@ def criterion_points(store, assessment_ids) -> np.ndarray:
     return int_matrix(pd.Series([found[a] for a in ids], dtype=object))
 
 
+def latest_ids(store, framework: Framework | str) -> np.ndarray:
+    """The assessment ids of each firm's latest submitted assessment (the rows flagged ``latest``),
+    ascending."""
+    fw = framework if isinstance(framework, Framework) else get_framework(framework)
+    a = AssessmentRow
+    with store.engine.connect() as conn:
+        ids = conn.execute(select(a.id).where(a.framework_id == fw.id, a.framework_version == fw.version,
+                                              a.latest == 1)).scalars().all()
+    return np.sort(np.asarray(ids, dtype=np.int64))
+
+
+def rows_of(store, framework: Framework | str, ids) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`submitted_frame`'s rows of these submitted assessments, with their criterion points,
+    in the order given (read 5,000 ids at a time: under every database's limit of parameters)."""
+    fw = framework if isinstance(framework, Framework) else get_framework(framework)
+    ids = np.asarray(ids, dtype=np.int64)
+    parts, points = [], []
+    for start in range(0, len(ids), 5_000):
+        chunk = [int(v) for v in ids[start:start + 5_000]]
+        part, p = submitted_frame(store, fw, criteria=True, where=[AssessmentRow.id.in_(chunk)])
+        parts.append(part)
+        points.append(p)
+    if not parts:
+        empty, p = submitted_frame(store, fw, criteria=True, where=[AssessmentRow.id == -1])
+        return empty, np.zeros((0, len(fw.criteria)), dtype=np.int32)
+    frame = pd.concat(parts, ignore_index=True)
+    at = pd.Series(np.arange(len(frame)), index=frame["assessment_id"].to_numpy())
+    order = at.loc[ids].to_numpy()
+    return frame.iloc[order].reset_index(drop=True), np.concatenate(points)[order]
+
+
+def latest_sample(store, framework: Framework | str, *, size: int, seed: int = 0) -> tuple[int, pd.DataFrame, np.ndarray]:
+    """(firms, rows, criterion points) of a seeded random sample of ``size`` firms' latest
+    submitted assessments (every firm, in random order, when there are no more): what the pages
+    that need each firm's criterion points (clusters, the catalogue's recommendations) read at
+    any scale."""
+    ids = latest_ids(store, framework)
+    chosen = np.random.default_rng(seed).choice(ids, size=min(size, len(ids)), replace=False) if len(ids) else ids
+    rows, points = rows_of(store, framework, chosen)
+    return len(ids), rows, points
+
+
 def latest(frame: pd.DataFrame, filters: Filters | None = None) -> pd.DataFrame:
     """Each firm's latest submitted assessment (of the filters' year, if one is given): the latest
     date, and of two on the same date the later one stored (the same order as a firm's history);

@@ -69,39 +69,6 @@ class ProvinceClusters:
         return [(str(k), int(v)) for k, v in mine.head(n).items()]
 
 
-def latest_ids(store, fw: Framework) -> np.ndarray:
-    """The assessment ids of each firm's latest submitted assessment, ascending."""
-    a = AssessmentRow
-    with store.engine.connect() as conn:
-        ids = conn.execute(select(a.id).where(*aggregates._flagged(fw, a.latest))).scalars().all()
-    return np.sort(np.asarray(ids, dtype=np.int64))
-
-
-def _rows_of(store, fw: Framework, ids: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
-    """frames.submitted_frame's rows (with criterion points) of these assessments, in this order."""
-    parts, points = [], []
-    for start in range(0, len(ids), 5_000):  # under every database's limit of bound parameters
-        chunk = [int(v) for v in ids[start:start + 5_000]]
-        part, p = frames.submitted_frame(store, fw, criteria=True, where=[AssessmentRow.id.in_(chunk)])
-        parts.append(part)
-        points.append(p)
-    frame = pd.concat(parts, ignore_index=True)
-    pts = np.concatenate(points) if points else np.zeros((0, len(fw.criteria)), dtype=np.int32)
-    where = pd.Series(np.arange(len(frame)), index=frame["assessment_id"].to_numpy())
-    order = where.loc[ids].to_numpy()
-    return frame.iloc[order].reset_index(drop=True), pts[order]
-
-
-def sample_of(store, fw: Framework, *, size: int = FIT_SAMPLE, seed: int = 0) -> tuple[int, pd.DataFrame, np.ndarray]:
-    """(firms, rows, criterion points) of a seeded random sample of ``size`` firms' latest
-    assessments (all of them, in random order, when there are no more)."""
-    ids = latest_ids(store, fw)
-    rng = np.random.default_rng(seed)
-    chosen = rng.choice(ids, size=min(size, len(ids)), replace=False) if len(ids) else ids
-    rows, points = _rows_of(store, fw, chosen)
-    return len(ids), rows, points
-
-
 def features_of(fw: Framework, rows: pd.DataFrame, points: np.ndarray, features: str) -> np.ndarray:
     return (clustering.component_percent_of(fw, points) if features == "components"
             else clustering.pillar_percent_of(fw, rows))
@@ -119,7 +86,7 @@ def build(store, fw: Framework, *, k: int | None = None, features: str = "pillar
           sample: int | None = None) -> ProvinceClusters | None:
     """The clusters of the province's firms, fitted on ``sample`` of them (FIT_SAMPLE when None);
     None with fewer than 3."""
-    firms, rows, points = sample_of(store, fw, size=FIT_SAMPLE if sample is None else sample)
+    firms, rows, points = frames.latest_sample(store, fw, size=FIT_SAMPLE if sample is None else sample)
     if len(rows) < 3:
         return None
     model, _ = clustering.fit_clusters(fw, features_of(fw, rows, points, features), k=k, features=features)

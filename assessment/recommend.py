@@ -346,6 +346,9 @@ def category_counts(ranking: Ranking, rows: np.ndarray, *, top: int = 3) -> dict
     return dict(sorted(((c, n) for c, n in counts.items() if n), key=lambda cn: (-cn[1], cn[0])))
 
 
+USAGE_SAMPLE = 20_000  # firms whose recommendations the catalogue page counts (a random sample when more)
+
+
 @dataclass(frozen=True)
 class Usage:
     """What the published catalogue recommends to each firm's latest assessment: per entry, how

@@ -489,6 +489,28 @@ def test_department_sees_what_is_recommended_most(db, dbi, monkeypatch):
     assert per_entry["Số doanh nghiệp được gợi ý"].tolist() == [1] * 5
 
 
+def test_most_recommended_on_a_sample_says_it_and_estimates_the_province(db, dbi, monkeypatch):
+    """More firms than recommend.USAGE_SAMPLE: the recommendations are counted on a random sample;
+    the page says so, lists the sample's firms, and scales each entry's count to the province."""
+    from assessment import demo, recommend
+
+    monkeypatch.setattr(recommend, "USAGE_SAMPLE", 120)
+    monkeypatch.setenv("DBI_ADMIN_PASSWORD", PASSWORD)
+    Store.from_url(db).replace_demo(dbi, demo.generate(dbi, 300, seed=5))
+    at = AppTest.from_function(_catalogue_script, default_timeout=120).run()
+    _sign_in(at)
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Gợi ý hiện nay cho 300 doanh nghiệp") for c in captions)
+    assert "Tính trên mẫu ngẫu nhiên 120 trong 300 doanh nghiệp" in " ".join(captions)
+    per_firm = next(d.value for d in at.dataframe if "Các giải pháp gợi ý" in d.value.columns)
+    per_entry = next(d.value for d in at.dataframe if "Số doanh nghiệp được gợi ý (ước tính)" in d.value.columns)
+    assert len(per_firm) == 120 and per_firm["Doanh nghiệp"].is_unique
+    counted = per_firm["Các giải pháp gợi ý"].str.split(", ").explode().value_counts()
+    for name, estimate, share in per_entry[["Tên", "Số doanh nghiệp được gợi ý (ước tính)", "Tỷ lệ doanh nghiệp (%)"]].values:
+        assert estimate == round(counted[name] * 300 / 120) and share == round(100 * counted[name] / 120, 1)
+
+
 def test_demo_province_is_one_click_away(db, monkeypatch):
     monkeypatch.setenv("DBI_ADMIN_PASSWORD", PASSWORD)
     at = AppTest.from_function(_catalogue_script, default_timeout=120).run()

@@ -85,3 +85,9 @@ def test_recommended_categories_are_counted_on_the_first_firms_of_the_sample(pro
 def test_fewer_than_three_firms_make_no_clusters(store, dbi):
     store.replace_demo(dbi, demo.generate(dbi, 2, seed=1))
     assert province_clusters.build(store, dbi) is None
+
+
+def test_no_firm_no_clusters_and_an_empty_sample(store, dbi):
+    firms, rows, points = frames.latest_sample(store, dbi, size=50)
+    assert firms == 0 and rows.empty and points.shape == (0, len(dbi.criteria))
+    assert province_clusters.build(store, dbi) is None

@@ -210,19 +210,25 @@ def _files(cat, entries, who: str) -> None:
 def _most_recommended(cat) -> None:
     """What the published catalogue recommends to the assessed firms: per entry and per firm."""
     L = lang()
-    found = data.usage(cat.fw, L)
-    if found is None:
+    read = data.usage(cat.fw, L)
+    if read is None:
         st.caption(t("admin.usage_none") + " " + t("admin.usage_demo_hint"))
         return
-    by_entry_rows = [(e.display_name(L), e.category, n) for e, n in found.by_entry]
+    found, firms = read
     per_firm = found.per_firm
-    st.caption(t("admin.usage_intro", n=len(per_firm)))
+    sampled = len(per_firm) < firms
+    st.caption(t("admin.usage_intro", n=firms))
+    if sampled:  # counted on a random sample: the province's counts are estimates
+        st.caption(t("admin.usage_sampled", n=len(per_firm), all=firms))
+    scale = firms / len(per_firm)
+    column = t("admin.usage_firms_estimated" if sampled else "admin.usage_firms")
     by_entry = pd.DataFrame(
-        [{t("admin.col_name"): name, t("rec.filter_category"): category_name(cat_id, L), t("admin.usage_firms"): c}
-         for name, cat_id, c in by_entry_rows]
+        [{t("admin.col_name"): e.display_name(L), t("rec.filter_category"): category_name(e.category, L),
+          column: int(round(n * scale)), t("admin.usage_share"): round(100.0 * n / len(per_firm), 1)}
+         for e, n in found.by_entry]
     )
     if not by_entry.empty:
-        by_entry = by_entry.sort_values(t("admin.usage_firms"), ascending=False, kind="stable")
+        by_entry = by_entry.sort_values(column, ascending=False, kind="stable")
     st.dataframe(by_entry, hide_index=True, width="stretch")
     st.dataframe(per_firm.rename(columns={"name": t("admin.usage_firm"), "tax_code": t("profile.tax_code"),
                                           "level": t("col.level"), "top": t("admin.usage_top")}),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -44,16 +45,6 @@ def _tables(url: str, framework_key: str, version: int) -> tuple[pd.DataFrame, p
     """frames.department_rows and the platforms they list (inventory.read_tables), read once for
     every breakdown and year of the Platforms in use page."""
     return inventory.read_tables(common.store_at(url), framework_key)
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def _latest(url: str, framework_key: str, version: int):
-    return frames.latest_frame(common.store_at(url), framework_key, criteria=True)
-
-
-def latest_frame(fw: Framework) -> tuple[pd.DataFrame, object]:
-    """Each firm's latest submitted assessment and its criterion points (frames.latest_frame)."""
-    return _latest(settings().database_url, fw.key, current_versions()["assessments"])
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -126,12 +117,16 @@ def cluster_categories(fw: Framework, k: int | None, features: str) -> tuple[lis
 @st.cache_data(show_spinner=False, max_entries=4)
 def _usage(url: str, framework_key: str, lang: str, assessments: int, catalogue: int):
     fw = common.framework(framework_key)
-    latest, points = _latest(url, framework_key, assessments)
-    return recommend.province_usage(fw, common.catalogue(framework_key).published(), latest, points, lang=lang)
+    firms, latest, points = frames.latest_sample(common.store_at(url), fw, size=recommend.USAGE_SAMPLE)
+    order = np.argsort(latest["firm_id"].to_numpy(), kind="stable")  # the firms listed in the order they came
+    found = recommend.province_usage(fw, common.catalogue(framework_key).published(),
+                                     latest.iloc[order].reset_index(drop=True), points[order], lang=lang)
+    return None if found is None else (found, firms)
 
 
-def usage(fw: Framework, lang: str = "vi") -> recommend.Usage | None:
-    """What the published catalogue recommends to every firm (recommend.province_usage)."""
+def usage(fw: Framework, lang: str = "vi") -> tuple[recommend.Usage, int] | None:
+    """What the published catalogue recommends to the firms (recommend.province_usage), on a random
+    sample of recommend.USAGE_SAMPLE of them when there are more, and how many firms there are."""
     v = current_versions()
     return _usage(settings().database_url, fw.key, lang, v["assessments"], v["catalogue"])
 
