@@ -1252,3 +1252,16 @@ def test_department_lists_places_in_vietnamese_order_and_names_levels(db, dbi):
     cross = clusters.table[0].value
     assert len(cross.columns) >= 2 and all(str(c).startswith("Mức ") for c in cross.columns)
     assert int(cross.to_numpy().sum()) == 120
+
+
+def test_an_accounts_display_name_is_shown_as_typed_not_as_markdown(db, dbi):
+    """A display name is whatever the account's creator typed: the signed-in caption shows it
+    literally (no bold, no link), so a name cannot dress itself up as something else."""
+    from assessment.accounts import Accounts
+
+    Accounts(Store.from_url(db)).add("lan", PASSWORD, role="viewer", display_name="**Giám đốc** [bấm vào đây](http://x.vn)")
+    at = AppTest.from_function(_dashboard_script, default_timeout=60).run()
+    _sign_in(at, "lan")
+    assert not at.exception
+    caption = next(c.value for c in at.caption if c.value.startswith("Đang đăng nhập:"))
+    assert "\\*\\*Giám đốc\\*\\*" in caption and "\\[bấm vào đây\\]\\(http" in caption

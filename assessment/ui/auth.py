@@ -10,6 +10,7 @@ from assessment.accounts import AccountError, Accounts, User
 from assessment.config import settings
 from assessment.ui import common, state
 from assessment.ui.common import t
+from assessment.ui.text import plain
 
 SESSION_MINUTES = 30
 
@@ -47,7 +48,8 @@ def require_user() -> User | None:
     if user is not None:
         c1, c2 = st.columns([3, 1])
         # the role in the page's words (role.admin: "Quản trị"), never its stored key
-        c1.caption(t("admin.signed_in_as", name=f"{user.display_name} ({t(f'role.{user.role}')})"))
+        # the name as typed by whoever created the account: shown literally, never as Markdown
+        c1.caption(t("admin.signed_in_as", name=f"{plain(user.display_name)} ({t(f'role.{user.role}')})"))
         if c2.button(t("admin.sign_out"), key="dept_sign_out"):
             st.session_state.pop(state.USER, None)
             st.rerun()
