@@ -31,6 +31,14 @@ CELLS = ["cluster", "level", "sector", "locality"]
 LIST_COLUMNS = ["name", "tax_code", "locality", "total", "level"]
 
 
+class TooFewFirms(ValueError):
+    """More clusters asked for than the firms can form (at most one fewer than the firms)."""
+
+    def __init__(self, k: int, firms: int):
+        super().__init__(f"{k} clusters need at least {k + 1} firms; there are {firms}")
+        self.k, self.firms = k, firms
+
+
 @dataclass(frozen=True)
 class ProvinceClusters:
     model: clustering.ClusterModel
@@ -89,6 +97,8 @@ def build(store, fw: Framework, *, k: int | None = None, features: str = "pillar
     firms, rows, points = frames.latest_sample(store, fw, size=FIT_SAMPLE if sample is None else sample)
     if len(rows) < 3:
         return None
+    if k is not None and k >= len(rows):
+        raise TooFewFirms(k, len(rows))
     # one thread: on a sample of this size two threads spent more time waiting on each other than
     # working (20,000 firms at 1,000,000: 6.5 s against 2.8 s), and the app's other sessions need
     # the other core (threadpoolctl comes with scikit-learn)

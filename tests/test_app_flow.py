@@ -1265,3 +1265,21 @@ def test_an_accounts_display_name_is_shown_as_typed_not_as_markdown(db, dbi):
     assert not at.exception
     caption = next(c.value for c in at.caption if c.value.startswith("Đang đăng nhập:"))
     assert "\\*\\*Giám đốc\\*\\*" in caption and "\\[bấm vào đây\\]\\(http" in caption
+
+
+def test_more_clusters_than_the_firms_can_form_falls_back_to_the_automatic_choice(db, dbi):
+    """5 firms and 8 clusters asked for: a clear message in the page's language and the automatic
+    clustering, not an error page."""
+    from assessment import demo
+    from assessment.accounts import Accounts
+
+    store = Store.from_url(db)
+    Accounts(store).add("xem", PASSWORD, role="viewer")
+    store.replace_demo(dbi, demo.generate(dbi, 5, seed=1))
+    at = AppTest.from_function(_clusters_script, default_timeout=120).run()
+    _sign_in(at, "xem")
+    at.selectbox(key="clu_k").select(8).run()
+    assert not at.exception
+    assert at.warning[0].value == ("Không chia được 8 nhóm: chỉ có 5 doanh nghiệp, nên tối đa 4 nhóm. "
+                                   "Đang hiện cách chia tự chọn.")
+    assert len([e for e in at.expander if e.label[:1].isdigit()]) >= 2

@@ -39,7 +39,12 @@ def render() -> None:
                         format_func=feature_names.get)
     k = None if choice == "auto" else int(choice)
     with st.spinner(t("clu.working")):
-        found = data.clusters(fw, k, features)
+        try:
+            found = data.clusters(fw, k, features)
+        except province_clusters.TooFewFirms as exc:  # e.g. 8 clusters of 5 firms: the automatic choice instead
+            st.warning(t("clu.too_few", k=exc.k, n=exc.firms, most=exc.firms - 1))
+            k = None
+            found = data.clusters(fw, k, features)
     if found is None:
         st.info(t("dash.empty"))
         return
