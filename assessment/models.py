@@ -65,9 +65,10 @@ class AssessmentRow(Base):
         Index("ix_assessments_year_latest", "framework_id", "framework_version", "year_latest", "submitted_at",
               "locality", "sector", "sector_version", "size_class", "kind", "level", "total", "firm_id", "id",
               *PILLAR_COLUMNS, sqlite_where=text(_YEAR_LATEST), postgresql_where=text(_YEAR_LATEST)),
-        # the same rows by total: the firm table's page, best first, read from the top down
+        # the same rows by total: the firm table's page, best first, read from the top down (with the
+        # pillar points, which place a row in the kept clustering when the table is filtered by cluster)
         Index("ix_assessments_year_latest_total", "framework_id", "framework_version", "year_latest", "total",
-              "submitted_at", "locality", "sector", "sector_version", "size_class", "id",
+              "submitted_at", "locality", "sector", "sector_version", "size_class", "id", *PILLAR_COLUMNS,
               sqlite_where=text(_YEAR_LATEST), postgresql_where=text(_YEAR_LATEST)),
         # each firm's latest assessment: its peers are counted here, and the platforms firms use
         Index("ix_assessments_latest", "framework_id", "framework_version", "latest", "sector", "sector_version",
