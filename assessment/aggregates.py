@@ -64,6 +64,18 @@ def cluster_of(fw: Framework, model):
                 else_=model.k - 1)
 
 
+def grouping_settings(conn) -> None:
+    """For one grouping of every firm's flagged row, in this connection's transaction only, on
+    PostgreSQL: 64 MB of work memory (the grouping of a million rows into some 40,000 cells fits a
+    hash table of a few tens of MB; with the default 4 MB it sorted on disk: 3.5 s against 1.2 s),
+    and the scan shared by two workers (the planner's default costs kept it on one: at 1,000,000
+    firms on 2 cores 2.9 s against 2.0 s)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+        conn.exec_driver_sql("SET LOCAL parallel_setup_cost = 0")
+        conn.exec_driver_sql("SET LOCAL parallel_tuple_cost = 0.001")
+
+
 def cube(store, fw: Framework, model=None) -> pd.DataFrame:
     """Firms per year x place x sector x size class x kind x level (x cluster, with a clustering
     ``model`` by pillars), with the sums of their total and pillar points (columns ``firms``,
@@ -78,11 +90,7 @@ def cube(store, fw: Framework, model=None) -> pd.DataFrame:
     query = (select(*keys, func.count(), func.sum(a.total), *sums)
              .where(*_flagged(fw, a.year_latest)).group_by(*keys))
     with store.engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            # the grouping of a million rows into some 40,000 cells fits a hash table of a few tens of
-            # MB: with PostgreSQL's default 4 MB it sorted on disk instead (3.5 s against 1.2 s);
-            # for this query's transaction only
-            conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+        grouping_settings(conn)
         rows = plain_rows(conn, query)
     names = groups + ["firms", "total"] + [p.id for p in fw.pillars]
     frame = pd.DataFrame(rows, columns=names) if rows else pd.DataFrame({name: [] for name in names})
