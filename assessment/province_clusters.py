@@ -3,9 +3,10 @@ firms (all of them up to FIT_SAMPLE), then every firm is placed by the database.
 
 A few tens of thousands of firms fix the centres of a handful of clusters to well within a point
 of a percentage; fitting a million takes half a minute and holding their criterion points 2.4 GB.
-So: each firm's latest submitted assessment (the rows flagged ``latest``, assessment.states) is
-listed by id, a seeded random sample of them is read with its criterion points, the clustering
-(assessment.clustering) is fitted on it, and then, for a clustering by pillars, the database
+So: of each firm's latest submitted assessment (the rows flagged ``latest``, assessment.states) the
+database picks a seeded random sample (frames.latest_sample), which is read with its criterion
+points; the clustering (assessment.clustering) is fitted on it, and then, for a clustering by
+pillars, the database
 places every firm and adds the clusters up (aggregates.cluster_of: the same exact integers as
 ClusterModel.place, so the page, the dashboard's clusters filter and a firm's results page agree).
 A clustering by components needs every criterion's points, which the database keeps as text: its
