@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -229,6 +229,24 @@ def fit_clusters(fw: Framework, pillar_percent: np.ndarray, *, k: int | None = N
     result = ClusterModel(fw.key, ids, centers.round(3).tolist(), names_vi, names_en, int(kk),
                           round(score, 4), round(float(np.mean(aris)) if aris else 1.0, 4))
     return result, labels
+
+
+def named_for(fw: Framework, model: ClusterModel, levels: np.ndarray, province: np.ndarray) -> ClusterModel:
+    """The model with its names drawn again from the firms it places rather than those it was
+    fitted on: ``levels`` (k, max_level + 1) firms per cluster and level, ``province`` the mean
+    pillar percentages of all of them. Fitted on a sample, a cluster whose firms are split almost
+    evenly between two levels could otherwise be named after the level the page's own table shows
+    second. A cluster with no firm keeps its name."""
+    features = "pillars" if model.features == [p.id for p in fw.pillars] else "components"
+    centers = np.asarray(model.centers) @ _to_pillar_percent(fw, features)
+    maxima = np.array([p.max_points for p in fw.pillars])
+    levels = np.asarray(levels)
+    typical = [int(row.argmax()) for row in levels]
+    mean_pct = [float(100.0 * (centers[c] * maxima / 100.0).sum() / maxima.sum()) for c in range(model.k)]
+    vi, en = _names(fw, centers, np.asarray(province, dtype=np.float64), typical, mean_pct)
+    empty = levels.sum(axis=1) == 0
+    return replace(model, names_vi=[old if e else new for old, new, e in zip(model.names_vi, vi, empty)],
+                   names_en=[old if e else new for old, new, e in zip(model.names_en, en, empty)])
 
 
 def _to_pillar_percent(fw: Framework, features: str) -> np.ndarray:

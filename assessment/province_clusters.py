@@ -16,7 +16,7 @@ figures are those of the sample, and the page says so when the sample is not eve
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -109,8 +109,12 @@ def build(store, fw: Framework, *, k: int | None = None, features: str = "pillar
         model, _ = clustering.fit_clusters(fw, features_of(fw, rows, points, features), k=k, features=features)
     rows = rows.assign(cluster=labels_of(fw, model, rows, points))
     by_pillars = features == "pillars"
-    cells = placed_cells(store, fw, model) if by_pillars else _sample_cells(fw, rows)
-    return ProvinceClusters(model, firms, rows, points, cells, by_pillars or len(rows) == firms)
+    if not by_pillars:
+        return ProvinceClusters(model, firms, rows, points, _sample_cells(fw, rows), len(rows) == firms)
+    found = ProvinceClusters(model, firms, rows, points, placed_cells(store, fw, model), True)
+    # named after the firms placed, as the page's tables count them (not the sample's)
+    levels = found.levels().reindex(index=range(model.k), columns=range(fw.max_level + 1), fill_value=0)
+    return replace(found, model=clustering.named_for(fw, model, levels.to_numpy(), found.pillar_percent(fw)[1]))
 
 
 def placed_cells(store, fw: Framework, model: clustering.ClusterModel) -> pd.DataFrame:

@@ -133,3 +133,21 @@ def test_component_percentages_as_features(dbi):
     totals = [scores.total[labels == c].mean() for c in range(3)]
     assert totals == sorted(totals)  # ordered by maturity, named from the pillar profile
     assert all(" – " in name for name in model.names_vi)
+
+
+def test_a_model_is_named_again_after_the_firms_it_places(dbi):
+    """clustering.named_for: the level in each name is the level most firms placed in the cluster
+    are at (here level 1 for cluster 0, where the fit's sample said 2); a cluster with no firm keeps
+    its name."""
+    from assessment.clustering import named_for
+
+    x, _ = three_groups(seed=5)
+    model, _ = fit_clusters(dbi, x, k=3)
+    levels = np.zeros((3, dbi.max_level + 1), dtype=int)
+    levels[0, [1, 2]] = [501, 500]
+    levels[1, 3] = 40
+    renamed = named_for(dbi, model, levels, x.mean(axis=0))
+    assert renamed.names_en[0].startswith("mostly level 1 –") and renamed.names_vi[0].startswith("phần lớn ở mức 1 –")
+    assert renamed.names_en[1].startswith("mostly level 3 –")
+    assert renamed.names_en[2] == model.names_en[2] and renamed.names_vi[2] == model.names_vi[2]
+    assert renamed.centers == model.centers and renamed.k == model.k

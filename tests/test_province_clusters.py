@@ -40,6 +40,12 @@ def test_fitted_on_a_sample_every_firm_is_placed_and_counted(province, dbi):
         top = mine["locality"].value_counts()
         assert found.top("locality", c, n=1)[0][1] == int(top.iloc[0])
     assert whole == pytest.approx([100 * latest[f"{p.id}_points"].mean() / p.max_points for p in dbi.pillars])
+    # each cluster is named after the level most of the firms placed in it are at (the page's table),
+    # not after the sample it was fitted on
+    for c in range(3):
+        typical = int(found.levels().loc[c].idxmax())
+        assert found.model.names_en[c].startswith(f"mostly level {typical} –"), (c, found.levels())
+        assert found.model.names_vi[c].startswith(f"phần lớn ở mức {typical} –")
     # a cluster's firms, best first: all of them, in chunks read after the last, or the first few
     for c in range(3):
         mine = want[want["cluster"] == c].sort_values(["total", "name", "assessment_id"], ascending=[False, True, True])
