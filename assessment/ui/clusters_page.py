@@ -147,7 +147,9 @@ def _keep(fw, model, n_firms: int, user, features: str) -> None:
     if features != "pillars":
         st.caption(t("clu.keep_pillars_only"))
         return
-    if kept is not None and np.allclose(np.asarray(kept.model.centers), np.asarray(model.centers)):
+    same = (kept is not None and kept.model.features == model.features and kept.model.k == model.k
+            and np.allclose(np.asarray(kept.model.centers), np.asarray(model.centers)))
+    if same:  # this one is kept already (a kept clustering of another k is compared with nothing)
         return
     if st.button(t("clu.keep"), key="clu_keep"):
         dept.keep_cluster_model(model, n_firms=n_firms, who=user.username)
