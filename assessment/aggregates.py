@@ -37,7 +37,7 @@ def _year(fw: Framework):
     return func.extract("year", AssessmentRow.submitted_at).label("year")
 
 
-def _flagged(fw: Framework, flag) -> list:
+def flagged(fw: Framework, flag) -> list:
     """The conditions of each firm's flagged assessments of ``fw`` (assessment.states)."""
     a = AssessmentRow
     return [a.framework_id == fw.id, a.framework_version == fw.version, flag == 1]
@@ -88,7 +88,7 @@ def cube(store, fw: Framework, model=None) -> pd.DataFrame:
         keys.append(cluster_of(fw, model).label("cluster"))
         groups = GROUPS + ["cluster"]
     query = (select(*keys, func.count(), func.sum(a.total), *sums)
-             .where(*_flagged(fw, a.year_latest)).group_by(*keys))
+             .where(*flagged(fw, a.year_latest)).group_by(*keys))
     with store.engine.connect() as conn:
         grouping_settings(conn)
         rows = plain_rows(conn, query)
@@ -194,7 +194,7 @@ def _where(fw: Framework, cells: pd.DataFrame, filters: Filters, model=None) -> 
     import datetime as dt
 
     a = AssessmentRow
-    out = _flagged(fw, a.year_latest)
+    out = flagged(fw, a.year_latest)
     if filters.year is not None:
         out += [a.submitted_at >= dt.datetime(filters.year, 1, 1), a.submitted_at < dt.datetime(filters.year + 1, 1, 1)]
     if filters.areas:

@@ -125,7 +125,7 @@ def placed_cells(store, fw: Framework, model: clustering.ClusterModel) -> pd.Dat
     keys = [cluster, a.level, a.sector, a.locality]
     sums = [func.sum(getattr(a, name)) for name in PILLAR_COLUMNS[:len(fw.pillars)]]
     query = (select(*keys, func.count(), func.sum(a.total), *sums)
-             .where(*aggregates._flagged(fw, a.latest)).group_by(*keys))
+             .where(*aggregates.flagged(fw, a.latest)).group_by(*keys))
     with store.engine.connect() as conn:
         aggregates.grouping_settings(conn)
         rows = frames.plain_rows(conn, query)
@@ -169,7 +169,7 @@ def top_firms(store, fw: Framework, found: ProvinceClusters, limit: int) -> list
                 for c in range(found.model.k)]
     a = AssessmentRow
     cluster = aggregates.cluster_of(fw, found.model)
-    latest = aggregates._flagged(fw, a.latest)
+    latest = aggregates.flagged(fw, a.latest)
     with store.engine.connect() as conn:
         counts = pd.DataFrame(conn.execute(select(cluster, a.total, func.count()).where(*latest)
                                            .group_by(cluster, a.total)).all(), columns=["cluster", "total", "firms"])
@@ -200,7 +200,7 @@ def cluster_chunks(store, fw: Framework, model: clustering.ClusterModel, cluster
     a = AssessmentRow
     query = (select(FirmRow.name, FirmRow.tax_code, a.locality, a.total, a.level)
              .join(FirmRow, FirmRow.id == a.firm_id)
-             .where(*aggregates._flagged(fw, a.latest), aggregates.cluster_of(fw, model) == int(cluster))
+             .where(*aggregates.flagged(fw, a.latest), aggregates.cluster_of(fw, model) == int(cluster))
              .order_by(a.total.desc(), FirmRow.name, a.id))
     with store.engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=size).execute(query)
