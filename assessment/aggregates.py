@@ -5,8 +5,10 @@ A firm's state in a year is its latest submitted assessment of that calendar yea
 claims and staged imports left out), flagged ``year_latest`` on the row (assessment.states) and read
 through the partial index ix_assessments_year_latest. The cube groups those states by year, place,
 sector, size class, kind of unit and level, with the number of firms and the sums of their total and pillar
-points (migration 0011's integer columns). Every figure of the dashboard for any choice of filters
-is then a sum over rows of the cube: a filter change reads nothing from the database.
+points (migration 0011's integer columns), kept by every write in the table ``year_cells``
+(assessment.year_cells; the grouping itself when that table cannot answer). Every figure of the
+dashboard for any choice of filters is then a sum over rows of the cube: a filter change reads
+nothing from the database.
 
 Filters choose firms by their state in the year (``frames.latest``, the same definition for the
 pandas reference): a firm that moved commune during the year counts where its latest assessment of
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import BigInteger, and_, case, cast, func, literal, select, tuple_
+from sqlalchemy import func, select, tuple_
 
 from assessment.dashboard import Headline
 from assessment.department import Standing
@@ -28,6 +30,8 @@ from assessment.frames import Filters, add_places, int_matrix, plain_rows, withi
 from assessment.frames import latest as frames_latest
 from assessment.framework import Framework
 from assessment.models import PILLAR_COLUMNS, AssessmentRow, FirmRow, ScoreRow
+from assessment import year_cells
+from assessment.year_cells import cluster_of
 
 GROUPS = ["year", "locality", "sector", "sector_version", "size_class", "kind", "level"]
 PAGE_IDS = 5_000  # a page's candidate rows read by id (deeper pages: by total alone)
@@ -41,27 +45,6 @@ def flagged(fw: Framework, flag) -> list:
     """The conditions of each firm's flagged assessments of ``fw`` (assessment.states)."""
     a = AssessmentRow
     return [a.framework_id == fw.id, a.framework_version == fw.version, flag == 1]
-
-
-def cluster_of(fw: Framework, model):
-    """Each assessment's cluster in ``model`` (a clustering by pillars) as an SQL expression of its
-    pillar points: the first cluster whose centre is at least as near as every later one's, each
-    comparison an exact integer sum (ClusterModel.pair_forms; ClusterModel.place is the same in
-    numpy)."""
-    a = AssessmentRow
-    columns = [cast(getattr(a, name), BigInteger) for name in PILLAR_COLUMNS[:len(fw.pillars)]]
-    forms = {(i, j): (const, coefs) for i, j, const, coefs in model.pair_forms([p.max_points for p in fw.pillars])}
-
-    def nearer(i: int, j: int):
-        const, coefs = forms[i, j]
-        expr = literal(const, BigInteger)
-        for column, coef in zip(columns, coefs):
-            if coef:
-                expr = expr + column * coef
-        return expr <= 0
-
-    return case(*[(and_(*[nearer(i, j) for j in range(i + 1, model.k)]), i) for i in range(model.k - 1)],
-                else_=model.k - 1)
 
 
 def grouping_settings(conn) -> None:
@@ -79,20 +62,32 @@ def grouping_settings(conn) -> None:
 def cube(store, fw: Framework, model=None) -> pd.DataFrame:
     """Firms per year x place x sector x size class x kind x level (x cluster, with a clustering
     ``model`` by pillars), with the sums of their total and pillar points (columns ``firms``,
-    ``total``, ``<pillar id>``), and the derived ``area`` and ``section`` of frames.add_places."""
+    ``total``, ``<pillar id>``), and the derived ``area`` and ``section`` of frames.add_places.
+    Read from the cells every write keeps (assessment.year_cells); grouped from the rows
+    (:func:`grouped`) when those were placed by another clustering than ``model``."""
+    with store.engine.connect() as conn:
+        rows = year_cells.read(conn, fw, model)
+    return grouped(store, fw, model) if rows is None else _frame(fw, rows, model)
+
+
+def grouped(store, fw: Framework, model=None) -> pd.DataFrame:
+    """:func:`cube` grouped from every firm's flagged rows (one grouping of a million rows at a
+    million firms)."""
     a = AssessmentRow
     sums = [func.sum(getattr(a, name)) for name in PILLAR_COLUMNS[:len(fw.pillars)]]
     keys = [_year(fw)] + [getattr(a, name) for name in GROUPS[1:]]
-    groups = GROUPS
     if model is not None:
         keys.append(cluster_of(fw, model).label("cluster"))
-        groups = GROUPS + ["cluster"]
     query = (select(*keys, func.count(), func.sum(a.total), *sums)
              .where(*flagged(fw, a.year_latest)).group_by(*keys))
     with store.engine.connect() as conn:
         grouping_settings(conn)
         rows = plain_rows(conn, query)
-    names = groups + ["firms", "total"] + [p.id for p in fw.pillars]
+    return _frame(fw, rows, model)
+
+
+def _frame(fw: Framework, rows: list, model) -> pd.DataFrame:
+    names = GROUPS + (["cluster"] if model is not None else []) + ["firms", "total"] + [p.id for p in fw.pillars]
     frame = pd.DataFrame(rows, columns=names) if rows else pd.DataFrame({name: [] for name in names})
     for name in names:
         if name not in ("locality", "sector", "sector_version", "size_class", "kind"):

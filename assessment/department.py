@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import delete, select, true, update
 from sqlalchemy.orm import sessionmaker
 
-from assessment import versions
+from assessment import versions, year_cells
 from assessment.clustering import ClusterModel
 from assessment.framework import Framework
 from assessment.errors import UserError
@@ -136,6 +136,7 @@ class Department:
             versions.bump(s, "department")
             s.add(row)
             s.flush()
+            year_cells.rebuild(s.connection())  # every firm's cluster in the department's cube
             return row.id
 
     def cluster_model(self, fw: Framework) -> KeptClustering | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, SmallInteger, String, Text, false, text
+from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, SmallInteger, String, Text, false, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from assessment.answers import Answer
@@ -242,6 +242,45 @@ class TargetRow(Base):
     note: Mapped[str] = mapped_column(String(300), default="")
     updated_by: Mapped[str] = mapped_column(String(100))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class YearCellRow(Base):
+    """The department's cube, kept by every write (assessment.year_cells): the firms, and the sums of
+    their total and pillar points, per framework x year x place x sector x size class x kind of unit x
+    level x cluster of the kept clustering (-1: none). One anchor row per framework (year 0, level
+    -1) holds the clustering the cells were placed by (``model``); no other row has one."""
+
+    __tablename__ = "year_cells"
+    __table_args__ = (
+        Index("uq_year_cells", "framework_id", "framework_version", "year", "locality", "sector", "sector_version",
+              "size_class", "kind", "level", "cluster", unique=True),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[str] = mapped_column(String(100))
+    framework_version: Mapped[str] = mapped_column(String(50))
+    year: Mapped[int] = mapped_column(Integer)
+    locality: Mapped[str] = mapped_column(String(40))
+    sector: Mapped[str] = mapped_column(String(2))
+    sector_version: Mapped[str] = mapped_column(String(4))
+    size_class: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(12))
+    level: Mapped[int] = mapped_column(Integer)
+    cluster: Mapped[int] = mapped_column(Integer)
+    firms: Mapped[int] = mapped_column(BigInteger)
+    total: Mapped[int] = mapped_column(BigInteger)
+    pillar_1: Mapped[int] = mapped_column(BigInteger)
+    pillar_2: Mapped[int] = mapped_column(BigInteger)
+    pillar_3: Mapped[int] = mapped_column(BigInteger)
+    pillar_4: Mapped[int] = mapped_column(BigInteger)
+    pillar_5: Mapped[int] = mapped_column(BigInteger)
+    pillar_6: Mapped[int] = mapped_column(BigInteger)
+    pillar_7: Mapped[int] = mapped_column(BigInteger)
+    pillar_8: Mapped[int] = mapped_column(BigInteger)
+    pillar_9: Mapped[int] = mapped_column(BigInteger)
+    pillar_10: Mapped[int] = mapped_column(BigInteger)
+    pillar_11: Mapped[int] = mapped_column(BigInteger)
+    pillar_12: Mapped[int] = mapped_column(BigInteger)
+    model: Mapped[str | None] = mapped_column(Text, nullable=True)  # ClusterModel.to_json(), on the anchor
 
 
 class ClusterModelRow(Base):

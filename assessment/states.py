@@ -8,7 +8,7 @@ partial indexes (migration 0012) instead of working out each firm's latest on ev
 
 Every write that changes which assessments are a firm's own submitted ones calls :func:`refresh`
 for those firms inside its own transaction: a submit, a claim confirmed or linked, an import's final
-step, a demo load. ``frames.latest`` is the same definition over a frame (the tests hold the flags
+step, a demo load; the department's cube (assessment.year_cells) follows the flags. ``frames.latest`` is the same definition over a frame (the tests hold the flags
 to it after each kind of write).
 """
 
@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import and_, case, func, or_, select, update
 
+from assessment import year_cells
 from assessment.models import SUBMITTED, AssessmentRow
 
 BATCH = 5_000  # firms per statement: under every database's limit of bound parameters
@@ -41,18 +42,29 @@ def _ranked(firm_ids: list[int] | None):
     return query.subquery("ranked")
 
 
-def refresh(conn, firm_ids: Iterable[int] | None = None) -> None:
+def refresh(conn, firm_ids: Iterable[int] | None = None, *, cells: bool = True) -> None:
     """Set ``latest`` and ``year_latest`` right for these firms' assessments (all firms when None),
     in the caller's transaction (a Connection). One UPDATE ... FROM per 5,000 firms, writing only
-    the rows whose flags change."""
-    a = AssessmentRow
+    the rows whose flags change. The department's cube follows (assessment.year_cells: these firms'
+    cells updated, or the whole table rebuilt for all firms); ``cells`` False only before the
+    table exists (migration 0012)."""
     if firm_ids is None:
-        groups = [None]
-    else:
-        wanted = sorted({int(f) for f in firm_ids})
-        groups = [wanted[k:k + BATCH] for k in range(0, len(wanted), BATCH)]
-    for chunk in groups:
-        ranked = _ranked(chunk)
-        conn.execute(update(a).where(a.id == ranked.c.id,
-                                     or_(a.latest != ranked.c.new_latest, a.year_latest != ranked.c.new_year))
-                     .values(latest=ranked.c.new_latest, year_latest=ranked.c.new_year))
+        _set(conn, None)
+        if cells:
+            year_cells.rebuild(conn)
+        return
+    wanted = sorted({int(f) for f in firm_ids})
+    for chunk in (wanted[k:k + BATCH] for k in range(0, len(wanted), BATCH)):
+        if cells:
+            with year_cells.update(conn, chunk):
+                _set(conn, chunk)
+        else:
+            _set(conn, chunk)
+
+
+def _set(conn, chunk: list[int] | None) -> None:
+    a = AssessmentRow
+    ranked = _ranked(chunk)
+    conn.execute(update(a).where(a.id == ranked.c.id,
+                                 or_(a.latest != ranked.c.new_latest, a.year_latest != ranked.c.new_year))
+                 .values(latest=ranked.c.new_latest, year_latest=ranked.c.new_year))

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import update
 
-from assessment import aggregates, dashboard, demo, frames, states, workflow
+from assessment import aggregates, dashboard, demo, frames, states, workflow, year_cells
 from assessment.answers import Answer
 from assessment.department import Target, progress
 from assessment.firms import FirmProfile
@@ -30,9 +30,11 @@ def _moved(store: Store, fw, firm_tax: str, locality: str, when: dt.datetime, le
     aid, _ = store.create_assessment(profile, fw.key, previous_id=previous_id)
     store.save_answers(aid, {c.id: Answer(min(level, len(c.choices) - 1)) for c in fw.criteria})
     workflow.submit(store, fw, aid)
-    with store.engine.begin() as conn:  # dated as the test needs: the flags set again, as every write does
-        conn.execute(update(AssessmentRow).where(AssessmentRow.id == aid).values(submitted_at=when))
-        states.refresh(conn, [store.get(aid).firm_id])
+    firm = store.get(aid).firm_id
+    with store.engine.begin() as conn:  # dated as the test needs: flags and cube kept, as every write keeps them
+        with year_cells.update(conn, [firm]):
+            conn.execute(update(AssessmentRow).where(AssessmentRow.id == aid).values(submitted_at=when))
+            states.refresh(conn, [firm], cells=False)
     return aid
 
 
@@ -161,6 +163,23 @@ def _assert_flags(store, fw) -> None:
     want = frames.latest(frame)
     pd.testing.assert_frame_equal(now, want.reset_index(drop=True), check_categorical=False)
     assert (points == all_points[want.index.to_numpy()]).all()
+    _assert_cells(store, fw)
+
+
+def _assert_cells(store, fw, model=None) -> None:
+    """The cube kept by the writes (year_cells, read by aggregates.cube) is the grouping of the rows
+    (aggregates.grouped) and the whole frame's (aggregates.cube_of), cell for cell."""
+    keys = aggregates.GROUPS + (["cluster"] if model is not None else [])
+    with store.engine.connect() as conn:
+        assert year_cells.read(conn, fw, model) is not None  # the kept cells answer, not the grouping
+    kept = aggregates.cube(store, fw, model).sort_values(keys).reset_index(drop=True)
+    live = aggregates.grouped(store, fw, model).sort_values(keys).reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept, live)
+    frame = frames.submitted_frame(store, fw)
+    if model is not None:
+        frame = dashboard.with_clusters(fw, frame, model)
+    want = aggregates.cube_of(fw, frame).sort_values(keys).reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept, want[kept.columns], check_dtype=False)
 
 
 def test_the_latest_flags_follow_every_kind_of_write(store, dbi):
@@ -202,8 +221,31 @@ def test_the_latest_flags_follow_every_kind_of_write(store, dbi):
     _assert_flags(store, dbi)
     assert Claims(store).link_with_code(linked, firm_code)
     _assert_flags(store, dbi)
+    # a clustering kept: every firm's cell placed by it, and kept so by the writes after
+    from assessment.clustering import fit_clusters, pillar_percent_of
+    from assessment.department import Department
+
+    model, _ = fit_clusters(dbi, pillar_percent_of(dbi, frames.latest(frames.submitted_frame(store, dbi))), k=3,
+                            bootstrap=1)
+    Department(store).keep_cluster_model(model, n_firms=40, who="can.bo")
+    _assert_cells(store, dbi, model)
+    later, _ = store.create_assessment(store.get(linked).profile, dbi.key, previous_id=linked)
+    store.save_answers(later, {c.id: Answer(3) for c in dbi.criteria})
+    workflow.submit(store, dbi, later)
+    store.import_assessments(dbi, [ImportRow(2, FirmProfile(**{**earlier.to_dict(), "tax_code": tax_code(603)}),
+                                             dt.datetime(2025, 6, 1), codes)], who="can.bo")
+    _assert_flags(store, dbi)
+    _assert_cells(store, dbi, model)
+    other, _ = fit_clusters(dbi, pillar_percent_of(dbi, frames.latest(frames.submitted_frame(store, dbi))), k=2,
+                            bootstrap=1)
+    with store.engine.connect() as conn:  # not the kept one: the rows are grouped for it
+        assert year_cells.read(conn, dbi, other) is None
+    keys = aggregates.GROUPS + ["cluster"]
+    pd.testing.assert_frame_equal(aggregates.cube(store, dbi, other).sort_values(keys).reset_index(drop=True),
+                                  aggregates.grouped(store, dbi, other).sort_values(keys).reset_index(drop=True))
     store.clear_demo()
     _assert_flags(store, dbi)
+    _assert_cells(store, dbi, model)
 
 
 def test_a_kept_clustering_places_every_firm_alike_in_the_database_and_in_numpy(province, dbi):

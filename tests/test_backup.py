@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import zipfile
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from assessment import demo, frames
+from assessment import aggregates, demo, frames, year_cells
 from assessment.accounts import Accounts
 from assessment.backup import NOT_BACKED_UP, TABLES, BackupError, backup, restore
 from assessment.catalogue_store import CatalogueStore
@@ -60,6 +61,15 @@ def test_backup_restores_every_row_on_either_backend(source, tmp_path, dbi, targ
         dest = Store.from_url(url)
         assert restore(dest, archive) == counts
         assert _dump(dest) == _dump(source)
+        # the department's cube, not in the archive, built again with the kept clustering's clusters
+        model = Department(dest).cluster_model(dbi).model
+        with dest.engine.connect() as conn:
+            cells = year_cells.read(conn, dbi, model)
+        assert cells is not None
+        keys = aggregates.GROUPS + ["cluster"]
+        pd.testing.assert_frame_equal(aggregates.cube(dest, dbi, model).sort_values(keys).reset_index(drop=True),
+                                      aggregates.grouped(source, dbi, model).sort_values(keys).reset_index(drop=True))
+        assert set(aggregates.cube(dest, dbi, model)["cluster"]) == {0, 1}
         # the restored database keeps working: new ids follow the restored ones, sign-in works
         aid, _ = dest.start_reassessment(latest_records(dest, dbi)[0].id, dbi.key)
         assert aid > max(r["id"] for r in _dump(source)["assessments"])

@@ -12,13 +12,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from assessment import workflow
 from assessment.answers import Answer
 from assessment.firms import FirmProfile
 from assessment.framework import DEFAULT_FRAMEWORK_FILE, load_framework
 from assessment.storage import Store
-from assessment import frames
+from assessment import aggregates, frames, year_cells
 from tests.conftest import tax_code
 
 N_FIRMS = 200
@@ -70,11 +71,34 @@ def _check(store: Store, fw, ids_by_firm: dict[int, int]) -> None:
         assert {c: a.code for c, a in rec.answers.items()} == _codes(fw, i)  # nobody else's answers
 
 
+def _check_cube(store: Store, fw, model=None) -> None:
+    """The department's cube kept by the submits that ran side by side (all in one commune and
+    sector: the same cells) is the grouping of the rows."""
+    keys = aggregates.GROUPS + (["cluster"] if model is not None else [])
+    with store.engine.connect() as conn:
+        assert year_cells.read(conn, fw, model) is not None
+    kept = aggregates.cube(store, fw, model).sort_values(keys).reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept, aggregates.grouped(store, fw, model).sort_values(keys).reset_index(drop=True))
+    assert kept["firms"].sum() == N_FIRMS
+
+
 def test_200_firms_in_threads(db_url, dbi):
+    """200 firms submit at once; a clustering is kept while most of them do."""
+    from assessment.clustering import fit_clusters, pillar_percent_of
+    from assessment.department import Department
+
     with ThreadPoolExecutor(max_workers=24) as pool:
-        ids = dict(zip(range(N_FIRMS), pool.map(lambda i: _one_firm(db_url, i), range(N_FIRMS))))
+        ids = dict(zip(range(40), pool.map(lambda i: _one_firm(db_url, i), range(40))))
+        store = Store.from_url(db_url)
+        model, _ = fit_clusters(dbi, pillar_percent_of(dbi, frames.submitted_frame(store, dbi.key)), k=3, bootstrap=1)
+        later = {i: pool.submit(_one_firm, db_url, i) for i in range(40, N_FIRMS)}
+        keep = pool.submit(Department(store).keep_cluster_model, model, n_firms=40, who="can.bo")
+        ids |= {i: job.result() for i, job in later.items()}
+        keep.result()
     _STORES.clear()
-    _check(Store.from_url(db_url), dbi, ids)
+    _check(store, dbi, ids)
+    _check_cube(store, dbi)
+    _check_cube(store, dbi, model)
 
 
 def test_200_firms_in_separate_processes(db_url, dbi):
@@ -84,6 +108,7 @@ def test_200_firms_in_separate_processes(db_url, dbi):
         results = pool.map(_process_batch, batches)
     ids = {i: aid for (_, firms), aids in zip(batches, results) for i, aid in zip(firms, aids)}
     _check(Store.from_url(db_url), dbi, ids)
+    _check_cube(Store.from_url(db_url), dbi)
 
 
 def test_two_tabs_of_one_firm_keep_each_others_answers(store, dbi):
