@@ -248,8 +248,9 @@ def add_places(frame: pd.DataFrame) -> pd.DataFrame:
     from assessment.firms import localities, section_2025
 
     area_of = {code: loc.area for code, loc in localities().items()}
-    frame["area"] = frame["locality"].map(lambda code: area_of.get(code, code)) if len(frame) else pd.Series(dtype=object)
     # plain lists: iterating pandas string columns element by element is several times slower
+    frame["area"] = [area_of.get(code, code) for code in frame["locality"].tolist()] if len(frame) \
+        else pd.Series(dtype=object)
     codes, versions = frame["sector"].tolist(), frame["sector_version"].tolist()
     section = {pair: section_2025(*pair) for pair in set(zip(codes, versions))}
     frame["section"] = [section[pair] for pair in zip(codes, versions)]

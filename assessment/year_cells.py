@@ -194,7 +194,9 @@ def read(conn, fw, model=None) -> list[tuple] | None:
     query = (select(*keys, cast(func.sum(c.firms), BigInteger), cast(func.sum(c.total), BigInteger), *pillars,
                     func.max(c.model))
              .where(c.framework_id == fw.id, c.framework_version == fw.version).group_by(*keys))
-    rows = conn.execute(query).all()
+    from assessment.frames import plain_rows
+
+    rows = plain_rows(conn, query)  # the driver's tuples: tens of thousands of cells
     anchors = [r for r in rows if r[0] == 0 and r[names.index("level")] == -1]
     if not anchors:
         return None

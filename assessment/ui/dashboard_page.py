@@ -46,8 +46,9 @@ def render() -> None:
     chosen_secs = c3.multiselect(t("profile.sector"), sorted(cells["section"].unique()), key="dash_sec",
                                  format_func=lambda c, L=L: section_label(c, L), placeholder=t("rec.all"))
     c4, c5, c6 = st.columns(3)
+    present = set(cells["size_class"].unique().tolist())  # once: a column's values one by one are slow
     chosen_sizes = c4.multiselect(t("dash.size"), [s for s in ("micro", "small", "medium", "large", "household")
-                                                   if s in set(cells["size_class"])],
+                                                   if s in present],
                                   format_func=lambda s, L=L: sizes[s].name(L), key="dash_size", placeholder=t("rec.all"))
     year = c5.selectbox(t("dash.period"), years, key="dash_year")
     chosen_clusters = ()
