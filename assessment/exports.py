@@ -124,6 +124,46 @@ def to_xlsx_sheets(sheets: list[tuple[str, pd.DataFrame]], *, text_sheets: set[s
     return buf.getvalue()
 
 
+XLSX_ROWS = 1_048_575  # a worksheet's rows under its header (Excel's limit: 1,048,576 rows)
+
+
+class TooManyRows(ValueError):
+    """More rows than a worksheet holds."""
+
+
+def xlsx_bytes_of_chunks(chunks: Iterable[pd.DataFrame], sheet: str = "firms") -> bytes:
+    """One sheet of the frames one after the other (same columns), written row by row by openpyxl's
+    write-only workbook: the file and one frame in memory, not a frame of every row nor a cell object
+    per value. Cells as :func:`to_xlsx_bytes` writes them (formulas neutralised, control characters
+    dropped, missing values empty); TooManyRows past a worksheet's 1,048,575 rows."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    ws = book.create_sheet(sheet[:31])
+    rows, header = 0, False
+    try:
+        for frame in chunks:
+            safe = _xlsx_safe(frame)
+            if not header:
+                ws.append([str(c) for c in safe.columns])
+                header = True
+            rows += len(safe)
+            if rows > XLSX_ROWS:
+                raise TooManyRows(f"{rows:,}+ rows: a worksheet holds {XLSX_ROWS:,}")
+            columns = [safe[c].astype(object).where(safe[c].notna(), None).tolist() for c in safe.columns]
+            for row in zip(*columns):
+                ws.append(row)
+    except BaseException:
+        ws.close()  # the sheet's stream ended, its temporary file closed and removed
+        out = getattr(ws._writer, "out", None)
+        if out:
+            Path(out).unlink(missing_ok=True)
+        raise
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
 def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "firms") -> bytes:
     """XLSX; control characters a worksheet cannot hold are dropped rather than failing the export."""
     buf = io.BytesIO()

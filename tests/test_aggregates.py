@@ -6,6 +6,7 @@ assessment on the same day in the data."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import numpy as np
 import pandas as pd
@@ -326,3 +327,8 @@ def test_the_download_read_in_chunks_is_the_whole_table_with_the_platforms(provi
         pd.testing.assert_frame_equal(got, whole, check_dtype=False)
         assert exports.csv_bytes_of_chunks(aggregates.table_chunks(store, dbi, cube, filters, size=9)) == \
             exports.to_csv_bytes(whole)
+        # the XLSX written row by row from the chunks reads back as the whole table's XLSX
+        streamed = exports.xlsx_bytes_of_chunks(aggregates.table_chunks(store, dbi, cube, filters, size=9))
+        text = {headers["tax_code"]: str}
+        pd.testing.assert_frame_equal(pd.read_excel(io.BytesIO(streamed), dtype=text),
+                                      pd.read_excel(io.BytesIO(exports.to_xlsx_bytes(whole)), dtype=text))

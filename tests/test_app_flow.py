@@ -614,7 +614,16 @@ def test_dashboard_filters_change_the_figures(db, dbi, monkeypatch):
     in_ward = sum(1 for f in firms if f.profile.locality == ward)
     assert {m.label: m.value for m in at.metric}["Doanh nghiệp đã đánh giá"] == str(in_ward)
     assert {b.key for b in at.get("download_button")} >= {"dash_csv", "dash_xlsx"}
+    xlsx = next(b for b in at.get("download_button") if b.key == "dash_xlsx")
+    assert not xlsx.proto.disabled
     assert {"P1 – Điểm", "P6 – Mức", "Ngày đánh giá"} <= set(table.columns)  # exported with every pillar
+    # more rows than a worksheet holds (as if it held in_ward - 1): the XLSX is off, the page says why
+    monkeypatch.setattr("assessment.exports.XLSX_ROWS", in_ward - 1)
+    at.run()
+    xlsx = next(b for b in at.get("download_button") if b.key == "dash_xlsx")
+    assert xlsx.proto.disabled and not at.exception
+    assert any(f"tối đa {in_ward - 1} dòng, danh sách này có {in_ward} dòng: hãy tải bản CSV" in c.value
+               for c in at.caption)
     assert not any(e.label.startswith("Thêm hoặc xóa mục tiêu") for e in at.expander)  # viewers edit no target
 
 

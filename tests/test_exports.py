@@ -7,7 +7,9 @@ import io
 import openpyxl
 import pandas as pd
 
-from assessment.exports import neutralise, to_csv_bytes, to_xlsx_bytes
+import pytest
+
+from assessment.exports import TooManyRows, neutralise, to_csv_bytes, to_xlsx_bytes, xlsx_bytes_of_chunks
 from assessment import frames
 
 FRAME = pd.DataFrame({
@@ -74,3 +76,21 @@ def test_firm_names_lose_invisible_control_characters():
         {"tax_code": "5500123464", "name": "\u202eHTX\x1f Chè\u200b", "sector": "A", "locality": "03980",
          "employees": "3", "revenue_bn": "1"})
     assert not errors and profile.name == "HTX Chè"
+
+
+def test_an_xlsx_written_chunk_by_chunk_is_the_one_written_whole(monkeypatch):
+    """Formulas neutralised, control characters dropped, missing values empty, Vietnamese intact,
+    numbers numbers; an empty first chunk still writes the header; past a worksheet's rows: refused."""
+    frame = pd.concat([FRAME, pd.DataFrame({"name": ["Công ty\x1f A", None], "total": [None, 7]})], ignore_index=True)
+    chunks = [frame.iloc[:0], frame.iloc[:3], frame.iloc[3:]]
+    data = xlsx_bytes_of_chunks(chunks)
+    pd.testing.assert_frame_equal(pd.read_excel(io.BytesIO(data)), pd.read_excel(io.BytesIO(to_xlsx_bytes(frame))))
+    ws = openpyxl.load_workbook(io.BytesIO(data))["firms"]
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+    values = [[c.value for c in row] for row in ws.iter_rows()]
+    assert values[0] == ["name", "total"] and values[2] == ["'=HYPERLINK(\"http://x\",\"bấm\")", 45]
+    assert values[7] == ["Công ty A", None] and values[8] == [None, 7]
+    assert pd.read_excel(io.BytesIO(xlsx_bytes_of_chunks([FRAME.iloc[:0]]))).columns.tolist() == ["name", "total"]
+    monkeypatch.setattr("assessment.exports.XLSX_ROWS", 7)
+    with pytest.raises(TooManyRows):
+        xlsx_bytes_of_chunks(chunks)

@@ -199,8 +199,12 @@ def _firm_table(fw, cells: pd.DataFrame, filters: frames.Filters, n: int, model)
 
     c1.download_button(t("dash.export_csv"), lambda: exports.csv_bytes_of_chunks(chunks()), f"firms_{year}.csv",
                        "text/csv", key="dash_csv")
-    c2.download_button(t("dash.export_xlsx"), lambda: exports.to_xlsx_bytes(pd.concat(list(chunks()), ignore_index=True)),
-                       f"firms_{year}.xlsx", XLSX, key="dash_xlsx")
+    # the XLSX written row by row from the same chunks; past a worksheet's rows only the CSV
+    too_many = n > exports.XLSX_ROWS
+    c2.download_button(t("dash.export_xlsx"), lambda: exports.xlsx_bytes_of_chunks(chunks()), f"firms_{year}.xlsx",
+                       XLSX, key="dash_xlsx", disabled=too_many)
+    if too_many:
+        c2.caption(t("dash.xlsx_too_many", rows=common.num(exports.XLSX_ROWS, 0), n=common.num(n, 0)))
     _bulk_scorecards(lambda: rows()["assessment_id"].tolist(), n, year, (filters, data.current_versions()["assessments"]))
     chosen_rows = picked.selection.rows if picked is not None and hasattr(picked, "selection") else []
     if chosen_rows:
