@@ -10,14 +10,11 @@ one after the other.
 
 from __future__ import annotations
 
+import re
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
@@ -35,7 +32,9 @@ class SchemaTooNew(RuntimeError):
         )
 
 
-def _config(connection) -> Config:
+def _config(connection):
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
@@ -43,12 +42,32 @@ def _config(connection) -> Config:
 
 
 def head() -> str:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_config(None)).get_current_head()
 
 
 def current(engine: Engine) -> str | None:
+    from alembic.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def newest_file() -> str:
+    """The newest revision by the migration files' names (``0015_year_cells.py`` holds revision
+    "0015", each revising the one before: tests/test_schema.py holds them to it), read without
+    Alembic."""
+    return max(m.group(1) for f in (MIGRATIONS / "versions").glob("*.py") if (m := re.match(r"(\d{4})_", f.name)))
+
+
+def _stored(engine: Engine) -> str | None:
+    """The database's revision read with one query (None: no version table, or not one row)."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return rows[0] if len(rows) == 1 else None
 
 
 _THREADS = threading.Lock()
@@ -73,12 +92,21 @@ def _one_at_a_time(engine: Engine):
 
 
 def migrate(engine: Engine) -> str:
-    """Bring the database to the newest schema; returns the revision it is at."""
+    """Bring the database to the newest schema; returns the revision it is at. A database already at
+    the newest revision (every process start but the first after an upgrade) is recognised by one
+    query, without loading Alembic and every migration script (0.2-0.3 s of each new process)."""
+    newest = newest_file()
+    if _stored(engine) == newest:
+        return newest
     with _one_at_a_time(engine):
         return _migrate(engine)
 
 
 def _migrate(engine: Engine) -> str:
+    from alembic import command
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(_config(None))
     newest = script.get_current_head()
     known = {rev.revision for rev in script.walk_revisions()}

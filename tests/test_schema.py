@@ -122,3 +122,42 @@ def test_the_pillar_points_columns_are_filled_from_the_score_rows_on_upgrade(sto
     want = int_matrix(pd.Series([r[0] for r in rows]))
     assert [list(r[1:7]) for r in rows] == want.tolist()
     assert all(r[7] is None for r in rows)  # past the framework's six pillars
+
+
+def test_the_migration_files_are_one_chain_named_by_their_revisions():
+    """The fast check at a process's start (schema.newest_file) reads the newest revision off the
+    files' names: each file NNNN_*.py holds revision NNNN and revises the file before it."""
+    import re
+
+    from alembic.script import ScriptDirectory
+
+    files = sorted(f for f in (schema.MIGRATIONS / "versions").glob("*.py") if re.match(r"\d{4}_", f.name))
+    script = ScriptDirectory.from_config(schema._config(None))
+    previous = None
+    for f in files:
+        rev = script.get_revision(f.name[:4])
+        assert rev is not None and rev.path == str(f) and rev.down_revision == previous, f.name
+        previous = f.name[:4]
+    assert schema.newest_file() == previous == schema.head()
+
+
+def test_a_database_at_the_newest_revision_opens_without_alembic(tmp_path):
+    """Every process start but the first after an upgrade: one query, no migration scripts loaded;
+    an older revision still goes through Alembic and is upgraded."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    Store.from_url(url).engine.dispose()
+    probe = ("import sys; from assessment.storage import Store; Store.from_url(sys.argv[1]); "
+             "print('alembic' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe, url], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0014'"))
+        conn.execute(text("DROP TABLE year_cells"))
+    engine.dispose()
+    done = subprocess.run([sys.executable, "-c", probe, url], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "True"
+    assert schema.current(create_engine(url)) == schema.newest_file()
