@@ -204,7 +204,7 @@ def _firm_table(fw, cells: pd.DataFrame, filters: frames.Filters, n: int, model)
     c2.download_button(t("dash.export_xlsx"), lambda: exports.xlsx_bytes_of_chunks(chunks()), f"firms_{year}.xlsx",
                        XLSX, key="dash_xlsx", disabled=too_many)
     if too_many:
-        c2.caption(t("dash.xlsx_too_many", rows=common.num(exports.XLSX_ROWS, 0), n=common.num(n, 0)))
+        c2.caption(t("dash.xlsx_too_many", rows=exports.XLSX_ROWS, n=n))
     _bulk_scorecards(lambda: rows()["assessment_id"].tolist(), n, year, (filters, data.current_versions()["assessments"]))
     chosen_rows = picked.selection.rows if picked is not None and hasattr(picked, "selection") else []
     if chosen_rows:
