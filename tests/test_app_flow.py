@@ -472,6 +472,33 @@ def test_sign_in_locks_after_five_wrong_passwords(db, monkeypatch):
     assert errors(stranger) == errors(other)  # a locked account and an unknown name read alike
 
 
+def test_a_refused_first_admin_password_says_why_without_showing_it(db, dbi, monkeypatch):
+    """DBI_ADMIN_PASSWORD set but too weak: no account is made, and the page says why (in the
+    page's words, never the password itself) beside how to make the first admin."""
+    from assessment.ui import auth
+
+    monkeypatch.setenv("DBI_ADMIN_USER", "can.bo")
+    for password, reason in (("So2026!", "Mật khẩu cần ít nhất 10 ký tự."),
+                             ("can.bo.2026", "Mật khẩu này quá dễ đoán")):
+        monkeypatch.setenv("DBI_ADMIN_PASSWORD", password)
+        auth._accounts.clear()  # as a restarted process: the first admin is tried once per process
+        at = AppTest.from_function(_catalogue_script, default_timeout=60).run()
+        assert not at.exception
+        warned = [w.value for w in at.warning]
+        assert len(warned) == 1 and warned[0].startswith(
+            "Đã đặt DBI_ADMIN_USER và DBI_ADMIN_PASSWORD nhưng chưa tạo được tài khoản: " + reason), warned
+        assert "python -m assessment users add" in at.info[0].value
+        shown = " ".join(e.value for e in [*at.warning, *at.info, *at.markdown, *at.caption])
+        assert password not in shown
+    # a good one: the account is made and the warning is gone
+    monkeypatch.setenv("DBI_ADMIN_PASSWORD", PASSWORD)
+    auth._accounts.clear()
+    at = AppTest.from_function(_catalogue_script, default_timeout=60).run()
+    assert not at.warning
+    _sign_in(at, "can.bo")
+    assert not at.exception and not errors(at)
+
+
 def test_department_sees_what_is_recommended_most(db, dbi, monkeypatch):
     _submitted_shop(db, dbi)
     monkeypatch.setenv("DBI_ADMIN_PASSWORD", PASSWORD)  # the first admin, from configuration

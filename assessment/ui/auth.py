@@ -16,17 +16,18 @@ SESSION_MINUTES = 30
 
 
 @st.cache_resource(show_spinner=False)
-def _accounts(url: str) -> Accounts:
+def _accounts(url: str) -> tuple[Accounts, AccountError | None]:
+    """The accounts, and why the configured first admin was refused (None: created, or not asked)."""
     accounts = Accounts(common.store_at(url))
     try:
         accounts.ensure_first_admin()
-    except AccountError:
-        pass  # a too-short configured password creates nobody; the page says how to add an admin
-    return accounts
+    except AccountError as exc:  # a weak configured password creates nobody; the page says why
+        return accounts, exc
+    return accounts, None
 
 
 def accounts() -> Accounts:
-    return _accounts(settings().database_url)
+    return _accounts(settings().database_url)[0]
 
 
 def current_user() -> User | None:
@@ -55,6 +56,9 @@ def require_user() -> User | None:
             st.rerun()
         return user
     if accounts().count() == 0:
+        refused = _accounts(settings().database_url)[1]
+        if refused is not None:  # DBI_ADMIN_PASSWORD was set: say why it made no account (never the password)
+            st.warning(t("admin.first_admin_refused", reason=t(refused.key, **refused.params)))
         st.info(t("admin.no_accounts"))
         return None
     if settings().auth == "oidc":
