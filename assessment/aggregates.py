@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import func, select, tuple_
 
+from assessment import year_cells
 from assessment.dashboard import Headline
 from assessment.department import Standing
 from assessment.firms import localities
@@ -30,7 +31,6 @@ from assessment.frames import Filters, add_places, int_matrix, plain_rows, withi
 from assessment.frames import latest as frames_latest
 from assessment.framework import Framework
 from assessment.models import PILLAR_COLUMNS, AssessmentRow, FirmRow, ScoreRow
-from assessment import year_cells
 from assessment.year_cells import cluster_of
 
 GROUPS = ["year", "locality", "sector", "sector_version", "size_class", "kind", "level"]
