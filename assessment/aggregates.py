@@ -27,7 +27,7 @@ from assessment import year_cells
 from assessment.dashboard import Headline
 from assessment.department import Standing
 from assessment.firms import localities
-from assessment.frames import Filters, add_places, int_matrix, plain_rows, within
+from assessment.frames import Filters, add_places, grouping_settings, int_matrix, plain_rows, within
 from assessment.frames import latest as frames_latest
 from assessment.framework import Framework
 from assessment.models import PILLAR_COLUMNS, AssessmentRow, FirmRow, ScoreRow
@@ -46,18 +46,6 @@ def flagged(fw: Framework, flag) -> list:
     """The conditions of each firm's flagged assessments of ``fw`` (assessment.states)."""
     a = AssessmentRow
     return [a.framework_id == fw.id, a.framework_version == fw.version, flag == 1]
-
-
-def grouping_settings(conn) -> None:
-    """For one grouping of every firm's flagged row, in this connection's transaction only, on
-    PostgreSQL: 64 MB of work memory (the grouping of a million rows into some 40,000 cells fits a
-    hash table of a few tens of MB; with the default 4 MB it sorted on disk: 3.5 s against 1.2 s),
-    and the scan shared by two workers (the planner's default costs kept it on one: at 1,000,000
-    firms on 2 cores 2.9 s against 2.0 s)."""
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
-        conn.exec_driver_sql("SET LOCAL parallel_setup_cost = 0")
-        conn.exec_driver_sql("SET LOCAL parallel_tuple_cost = 0.001")
 
 
 def cube(store, fw: Framework, model=None) -> pd.DataFrame:

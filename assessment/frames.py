@@ -91,6 +91,18 @@ def plain_rows(conn, query) -> list[tuple]:
         cursor.close()
 
 
+def grouping_settings(conn) -> None:
+    """For one grouping of every firm's flagged row, in this connection's transaction only, on
+    PostgreSQL: 64 MB of work memory (the grouping of a million rows into some 40,000 cells fits a
+    hash table of a few tens of MB; with the default 4 MB it sorted on disk: 3.5 s against 1.2 s),
+    and the scan shared by two workers (the planner's default costs kept it on one: at 1,000,000
+    firms on 2 cores 2.9 s against 2.0 s)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+        conn.exec_driver_sql("SET LOCAL parallel_setup_cost = 0")
+        conn.exec_driver_sql("SET LOCAL parallel_tuple_cost = 0.001")
+
+
 def recommended_of(store, assessment_ids) -> list[str | None]:
     """What the results page recommended each of these submitted assessments when it was
     submitted (entry ids joined by ","; None where not recorded), in the order given."""

@@ -127,7 +127,7 @@ def placed_cells(store, fw: Framework, model: clustering.ClusterModel) -> pd.Dat
     query = (select(*keys, func.count(), func.sum(a.total), *sums)
              .where(*aggregates.flagged(fw, a.latest)).group_by(*keys))
     with store.engine.connect() as conn:
-        aggregates.grouping_settings(conn)
+        frames.grouping_settings(conn)
         rows = frames.plain_rows(conn, query)
     names = CELLS + ["firms", "total"] + [p.id for p in fw.pillars]
     frame = pd.DataFrame(rows, columns=names) if rows else pd.DataFrame({name: [] for name in names})

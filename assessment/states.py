@@ -8,8 +8,9 @@ partial indexes (migration 0012) instead of working out each firm's latest on ev
 
 Every write that changes which assessments are a firm's own submitted ones calls :func:`refresh`
 for those firms inside its own transaction: a submit, a claim confirmed or linked, an import's final
-step, a demo load; the department's cube (assessment.year_cells) follows the flags. ``frames.latest`` is the same definition over a frame (the tests hold the flags
-to it after each kind of write).
+step, a demo load; the department's cube (assessment.year_cells) follows the flags. ``frames.latest``
+is the same definition over a frame (the tests hold the flags and the cube to it after each kind of
+write).
 """
 
 from __future__ import annotations

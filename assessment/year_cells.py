@@ -25,8 +25,13 @@ order for everyone), never beside a rebuild. On SQLite a write holds the whole d
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from sqlalchemy import BigInteger, Integer, and_, case, cast, delete, func, literal, select, text
 
+from assessment.clustering import ClusterModel
+from assessment.frames import grouping_settings, plain_rows
+from assessment.framework import FrameworkError, get_framework
 from assessment.models import PILLAR_COLUMNS, AssessmentRow, ClusterModelRow, YearCellRow
 
 KEYS = ["framework_id", "framework_version", "year", "locality", "sector", "sector_version", "size_class", "kind",
@@ -67,8 +72,6 @@ def _lock(conn, exclusive: bool) -> None:
 def _placed(models: dict) -> dict:
     """{(framework id, version): (Framework, ClusterModel)} for the models whose framework is known
     here (a clustering of a framework no longer shipped places nothing)."""
-    from assessment.framework import FrameworkError, get_framework
-
     out = {}
     for (fw_id, version), model in models.items():
         try:
@@ -97,8 +100,6 @@ def _grouping(placed: dict, firm_ids: list[int] | None = None):
 
 def _anchored(conn) -> dict:
     """{(framework id, version): ClusterModel or None} of the anchors in the table."""
-    from assessment.clustering import ClusterModel
-
     c = YearCellRow
     rows = conn.execute(select(c.framework_id, c.framework_version, c.model).where(c.year == 0, c.level == -1)).all()
     return {(f, v): (ClusterModel.from_json(m) if m else None) for f, v, m in rows}
@@ -121,39 +122,30 @@ def _upsert(conn, rows: list[dict], *, add: bool) -> None:
     conn.execute(stmt, rows)
 
 
-class update:
+def _cells(conn, placed: dict, firm_ids: list[int]) -> dict[tuple, list[int]]:
+    return {tuple(r[:len(KEYS)]): [int(v) for v in r[len(KEYS):]] for r in conn.execute(_grouping(placed, firm_ids))}
+
+
+@contextmanager
+def update(conn, firm_ids: list[int]):
     """``with update(conn, firm_ids): <set the firms' flags>``: the firms' cells taken out before the
-    block and put back after it (states.refresh). The caller's transaction holds the change."""
-
-    def __init__(self, conn, firm_ids: list[int]):
-        self.conn, self.firm_ids = conn, firm_ids
-
-    def _cells(self) -> dict[tuple, list[int]]:
-        return {tuple(r[:len(KEYS)]): [int(v) for v in r[len(KEYS):]]
-                for r in self.conn.execute(_grouping(self.placed, self.firm_ids))}
-
-    def __enter__(self):
-        _lock(self.conn, exclusive=False)
-        anchors = _anchored(self.conn)
-        self.frameworks = set(anchors)
-        self.placed = _placed({k: m for k, m in anchors.items() if m is not None})
-        self.before = self._cells()
-        return self
-
-    def __exit__(self, kind, value, tb) -> None:
-        if kind is not None:
-            return
-        after = self._cells()
-        delta = {}
-        for key in self.before.keys() | after.keys():
-            old, new = self.before.get(key, [0] * len(SUMS)), after.get(key, [0] * len(SUMS))
-            change = [n - o for n, o in zip(new, old)]
-            if any(change):
-                delta[key] = change
-        _upsert(self.conn, [dict(zip(KEYS, k)) | dict(zip(SUMS, v)) for k, v in sorted(delta.items())], add=True)
-        # a framework's first cells: its anchor (no clustering: keeping one rebuilds the table)
-        new = sorted({k[:2] for k in delta} - self.frameworks)
-        _upsert(self.conn, [_anchor(f, v, None) for f, v in new], add=False)
+    block and put back after it (states.refresh); nothing is written when the block raises. The
+    caller's transaction holds the change."""
+    _lock(conn, exclusive=False)
+    anchors = _anchored(conn)
+    placed = _placed({k: m for k, m in anchors.items() if m is not None})
+    before = _cells(conn, placed, firm_ids)
+    yield
+    after = _cells(conn, placed, firm_ids)
+    delta = {}
+    for key in before.keys() | after.keys():
+        old, new = before.get(key, [0] * len(SUMS)), after.get(key, [0] * len(SUMS))
+        change = [n - o for n, o in zip(new, old)]
+        if any(change):
+            delta[key] = change
+    _upsert(conn, [dict(zip(KEYS, k)) | dict(zip(SUMS, v)) for k, v in sorted(delta.items())], add=True)
+    # a framework's first cells: its anchor (no clustering: keeping one rebuilds the table)
+    _upsert(conn, [_anchor(f, v, None) for f, v in sorted({k[:2] for k in delta} - set(anchors))], add=False)
 
 
 def _anchor(fw_id: str, version: str, model) -> dict:
@@ -164,8 +156,6 @@ def _anchor(fw_id: str, version: str, model) -> dict:
 def rebuild(conn) -> None:
     """The whole table again from the flagged rows, placed by each framework's kept clustering, in
     the caller's transaction (one grouping of every flagged row)."""
-    from assessment.clustering import ClusterModel
-
     _lock(conn, exclusive=True)
     kept = {}
     for key, model in conn.execute(select(ClusterModelRow.framework, ClusterModelRow.model)
@@ -173,8 +163,7 @@ def rebuild(conn) -> None:
         fw_id, _, version = key.partition("@")
         kept[fw_id, version] = ClusterModel.from_json(model)  # the latest of a framework (Department.cluster_model)
     placed = _placed(kept)
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")  # the grouping in memory (aggregates.grouping_settings)
+    grouping_settings(conn)
     conn.execute(delete(YearCellRow))
     conn.execute(YearCellRow.__table__.insert().from_select(KEYS + SUMS, _grouping(placed)))
     c = YearCellRow
@@ -194,8 +183,6 @@ def read(conn, fw, model=None) -> list[tuple] | None:
     query = (select(*keys, cast(func.sum(c.firms), BigInteger), cast(func.sum(c.total), BigInteger), *pillars,
                     func.max(c.model))
              .where(c.framework_id == fw.id, c.framework_version == fw.version).group_by(*keys))
-    from assessment.frames import plain_rows
-
     rows = plain_rows(conn, query)  # the driver's tuples: tens of thousands of cells
     anchors = [r for r in rows if r[0] == 0 and r[names.index("level")] == -1]
     if not anchors:
