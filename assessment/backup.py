@@ -29,7 +29,7 @@ from pathlib import Path
 from sqlalchemy import DateTime, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from assessment import schema, versions, year_cells
+from assessment import schema, states, versions
 from assessment.models import Base
 from assessment.storage import Store
 
@@ -38,8 +38,9 @@ FORMAT = "dbi-backup/1"
 TABLES = ["firms", "assessments", "platform_uses", "assessment_scores", "catalogue_entries", "catalogue_changes", "users",
           "targets", "cluster_models", "audit_log", "import_batches", "code_attempts"]
 # bookkeeping rather than data: counters that cached reads are keyed on (raised by a restore), and
-# the department's cube, built again from the restored rows (assessment.year_cells)
-NOT_BACKED_UP = {"data_versions", "year_cells"}
+# the department's cube and the platforms' counts, built again from the restored rows
+# (assessment.year_cells, assessment.platform_cells)
+NOT_BACKED_UP = {"data_versions", "year_cells", "platform_cells"}
 BATCH = 5_000
 
 
@@ -171,7 +172,9 @@ def _load(store: Store, zf: zipfile.ZipFile, manifest: dict, path) -> dict[str, 
         for aid, prev, updated in previous:  # keeping updated_at (the column's onupdate would reset it)
             conn.execute(update(assessments).where(assessments.c.id == aid)
                          .values(previous_id=prev, updated_at=updated))
-        year_cells.rebuild(conn)
+        # what is derived, from the restored rows (a backup made before one of them existed has
+        # none of it): flags and prior assessments, both cubes
+        states.refresh(conn)
         versions.bump(conn, *versions.KINDS)  # app processes drop what they cached of the empty database
         if conn.dialect.name == "postgresql":
             for name in TABLES:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from assessment import versions
+from assessment import platform_cells, versions
 from assessment.catalogue import CATALOGUE_FILE, Catalogue, CatalogueError, Entry, load_catalogue, parse_catalogue
 from assessment.framework import Framework, load_yaml_text
 from assessment.models import CatalogueChangeRow, CatalogueEntryRow, utcnow
@@ -136,6 +136,8 @@ class CatalogueStore:
                 changed += 1
             if changed:
                 versions.bump(s, "catalogue")
+                s.flush()
+                platform_cells.recount_miv(s.connection(), self.fw.key)  # the Make in Vietnam counts
         return changed
 
 

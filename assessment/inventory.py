@@ -6,10 +6,13 @@ for each, roughly since when, and which of its other tools it exchanges data wit
 system sends invoices to accounting). The inventory belongs to one assessment, whatever framework
 its questions were answered with; nothing is required.
 
-The department's view (:func:`adoption`) is computed server-side with pandas over two narrow
-tables (one row per firm's latest assessment, one per declared tool): shares of firms using each entry and category, by area, sector, size class or level;
-firms using nothing in a category; the level of users against non-users of the same size class and
-sector (descriptive, groups under MIN_GROUP firms left out); recommended against adopted.
+The department's view (:class:`Adoption`): shares of firms using each entry and category, by area,
+commune, sector, size class or level; firms using nothing in a category; the level of users against
+non-users of the same size class and sector (descriptive, groups under MIN_GROUP firms left out);
+recommended against adopted; the Make in Vietnam share. The page reads it from the counts every
+write keeps (:func:`read_adoption`, assessment.platform_cells); :func:`adoption` computes it from
+every row (one per firm's latest assessment, one per declared tool), the reference those counts are
+held to.
 """
 
 from __future__ import annotations
@@ -173,29 +176,24 @@ def _uses_of(table, categories: list, entries: list, ids) -> "pd.DataFrame":
     })
 
 
-def read_tables(store, fw) -> tuple["pd.DataFrame", "pd.DataFrame"]:
-    """(frames.department_rows, :func:`uses_frame`): what the Platforms in use page and the
-    catalogue's usage read. One after the other: read side by side on two connections they took
-    longer on two cores (building the rows' Python objects needs the interpreter's lock either way)."""
-    from assessment import frames
-
-    rows = frames.department_rows(store, fw)
-    return rows, uses_frame(store, fw, rows["assessment_id"])
-
-
 def stored_names(store, entry_ids) -> dict:
-    """The names firms knew these entries by (for entries no longer in the published catalogue)."""
-    from sqlalchemy import select
+    """The name firms knew each of these entries by, and the category they listed it under (for
+    entries no longer in the published catalogue): {entry id: (name, category)}, the first of each
+    in the order of the texts where firms wrote more than one."""
+    from sqlalchemy import func, select
 
-    from assessment.models import PlatformUseRow
+    from assessment.models import PlatformUseRow as p
 
     wanted = sorted(set(entry_ids))
     if not wanted:
         return {}
+    found = {}
     with store.engine.connect() as conn:
-        rows = conn.execute(select(PlatformUseRow.entry_id, PlatformUseRow.name)
-                            .where(PlatformUseRow.entry_id.in_(wanted))).all()
-    return {e: n for e, n in rows}
+        for start in range(0, len(wanted), 5000):  # under every database's limit of bound parameters
+            found.update((e, (n, c)) for e, n, c in conn.execute(
+                select(p.entry_id, func.min(p.name), func.min(p.category))
+                .where(p.entry_id.in_(wanted[start:start + 5000])).group_by(p.entry_id)))
+    return found
 
 
 def listed_columns(store, assessment_ids: Sequence[int], lang: str = "vi") -> "pd.DataFrame":
@@ -225,19 +223,145 @@ def listed_columns(store, assessment_ids: Sequence[int], lang: str = "vi") -> "p
 
 
 def read_adoption(store, fw, entries: Sequence, *, by: str = "area", lang: str = "vi",
-                  filters=None, rows=None, uses=None) -> Adoption:
-    """:func:`adoption` over the database: each firm's latest assessment (within ``filters``), and
-    for recommended-against-adopted the assessment before it with what its results page
-    recommended (recorded at submit; ranked again only for assessments stored before that was
-    recorded). ``rows`` (frames.department_rows) and ``uses`` (:func:`uses_frame`) may be given
-    when already read.
+                  year: int | None = None) -> Adoption:
+    """:func:`adoption` of each firm's latest assessment (of ``year``: its latest of that year),
+    from the counts every write keeps (assessment.platform_cells): some thousands of rows, whatever
+    the number of firms. ``entries``: the published catalogue (names, what the index rewards, Make
+    in Vietnam: counted here when the catalogue marks other entries than the counts were made with).
+    :func:`frame_adoption` is the same from every row, the reference the tests hold this to."""
+    from assessment import platform_cells
 
-    Why every assessment's narrow row and every tool, not counts by the database: measured on 2
-    cores (bench/README.md), the plain scans from covering indexes and numpy over integer codes
-    took 1.3 s for 100,000 firms on SQLite, against 3.4 s for the same figures counted by GROUP BY
-    over each firm's flagged rows joined to their tools (count of distinct firms per cell and
-    category: temporary B-trees on SQLite, an external sort on PostgreSQL: 30 s against 17 s at
-    1,000,000 firms)."""
+    scope = 0 if year is None else int(year)
+    marked = sorted(e.id for e in entries if e.make_in_vietnam == "yes")
+    with store.engine.connect() as conn:
+        rows, counted = platform_cells.read(conn, fw, scope)
+        miv_firms = None if counted == marked else platform_cells.count_miv(conn, fw, scope, marked)
+    known = {e.id for e in entries}
+    retired = [item[2:] for *_, item, _, _ in rows if item.startswith(("e:", "r:")) and item[2:] not in known]
+    return cell_adoption(fw, rows, entries, by=by, lang=lang, names=stored_names(store, retired), miv_firms=miv_firms)
+
+
+def cell_adoption(fw, rows: Sequence[tuple], entries: Sequence, *, by: str = "area", lang: str = "vi",
+                  names: dict | None = None, miv_firms: int | None = None) -> Adoption:
+    """:func:`adoption` from platform_cells.read's rows (locality, sector, sector_version,
+    size_class, level, item, firms, uses). ``miv_firms``: the firms using a Make in Vietnam entry
+    when counted apart (None: the rows' ``"m"`` item)."""
+    import numpy as np
+    import pandas as pd
+
+    from assessment.catalogue import CATEGORIES
+    from assessment.frames import add_places
+
+    cats = list(CATEGORIES)
+    by_id = {e.id: e for e in entries}
+    names = names or {}
+    frame = pd.DataFrame(list(rows), columns=["locality", "sector", "sector_version", "size_class", "level", "item",
+                                              "firms", "uses"])
+    place = frame["level"] >= 0
+    cells = frame[place]
+    province = frame[~place]
+    n = int(cells.loc[cells["item"] == "", "firms"].sum())
+    declared = int(cells.loc[cells["item"] == "*", "firms"].sum())
+    base = max(declared, 1)
+
+    def items(prefix: str) -> pd.DataFrame:
+        part = province[province["item"].str.startswith(prefix)]
+        return part.assign(entry_id=part["item"].str[len(prefix):]).groupby("entry_id", sort=True)[["firms", "uses"]].sum()
+
+    def name_of(e: str) -> str:
+        return by_id[e].display_name(lang) if e in by_id else names.get(e, (e, ""))[0]
+
+    # per entry: firms using it
+    used = items("e:")
+    used = used[used["firms"] > 0]
+    per_entry = pd.DataFrame({"entry_id": used.index.tolist(), "firms": used["firms"].to_numpy(dtype=np.int64)})
+    per_entry["name"] = [name_of(e) for e in per_entry["entry_id"]]
+    per_entry["category"] = [by_id[e].category if e in by_id else names.get(e, ("", ""))[1]
+                             for e in per_entry["entry_id"]]
+    per_entry["make_in_vietnam"] = [by_id[e].make_in_vietnam if e in by_id else "unknown" for e in per_entry["entry_id"]]
+    per_entry["share"] = (100.0 * per_entry["firms"] / base).round(1)
+    per_entry = per_entry[["entry_id", "firms", "name", "category", "make_in_vietnam", "share"]]
+    per_entry = per_entry.sort_values(["firms", "entry_id"], ascending=[False, True]).reset_index(drop=True)
+    # per category, and the cells as one row each with a column per category
+    keys = ["locality", "sector", "sector_version", "size_class", "level"]
+    wide = cells.pivot_table(index=keys, columns="item", values="firms", aggfunc="sum", fill_value=0)
+    for column in ["", "*", *(f"c:{c}" for c in cats)]:
+        if column not in wide.columns:
+            wide[column] = 0
+    wide = wide.reset_index()
+    has = wide[[f"c:{c}" for c in cats]].to_numpy(dtype=np.int64)
+    listed = wide["*"].to_numpy(dtype=np.int64)
+    by_category = pd.DataFrame({"category": cats, "firms": has.sum(axis=0).astype(np.int64)})
+    by_category["share"] = (100.0 * by_category["firms"] / base).round(1)
+    by_category["none_share"] = (100.0 - by_category["share"]).round(1)
+    by_category["rewarded"] = [any(e.category == c and e.improves for e in entries) for c in cats]
+    # by group: each group's declaring firms and its users per category
+    wide = add_places(wide)
+    group = wide[BY[by]]
+    keep = group.notna().to_numpy()
+    sums = pd.DataFrame(np.column_stack([listed, has])[keep], columns=["size", *cats]).groupby(
+        group[keep].tolist(), sort=True).sum()
+    big = sums[sums["size"] >= MIN_GROUP]
+    by_group = pd.DataFrame({
+        "group": np.repeat(big.index.to_numpy(dtype=object), len(cats)),
+        "category": cats * len(big),
+        "firms": big[cats].to_numpy(dtype=np.int64).reshape(-1),
+        "firms_in_group": np.repeat(big["size"].to_numpy(dtype=np.int64), len(cats)),
+    })
+    by_group["share"] = (100.0 * by_group["firms"] / by_group["firms_in_group"]).round(1)
+    by_group = by_group.sort_values(["group", "category"], kind="stable").reset_index(drop=True)
+    # users against others of the same size class and sector (VSIC 2025 section)
+    inside = (wide["size_class"].notna() & wide["section"].notna()).to_numpy()
+    strata = pd.Series(list(zip(wide["size_class"], wide["section"])))[inside].tolist()
+    level = wide["level"].to_numpy(dtype=np.int64)[inside]
+    out = []
+    if strata:
+        code, _ = pd.factorize(pd.Series(strata, dtype=object))
+        m = int(code.max()) + 1
+        n_all = np.bincount(code, weights=listed[inside], minlength=m)
+        level_all = np.bincount(code, weights=listed[inside] * level, minlength=m)
+        for k, c in enumerate(cats):
+            n_u = np.bincount(code, weights=has[inside, k], minlength=m)
+            level_u = np.bincount(code, weights=has[inside, k] * level, minlength=m)
+            n_o, level_o = n_all - n_u, level_all - level_u
+            ok = (n_u >= MIN_GROUP) & (n_o >= MIN_GROUP)
+            if not ok.any():
+                continue
+            lu = float(np.average(level_u[ok] / n_u[ok], weights=n_u[ok]))
+            lo = float(np.average(level_o[ok] / n_o[ok], weights=n_u[ok]))
+            out.append({"category": c, "users": int(n_u[ok].sum()), "others": int(n_o[ok].sum()),
+                        "strata": int(ok.sum()), "level_users": round(lu, 2), "level_others": round(lo, 2),
+                        "difference": round(lu - lo, 2)})
+    users_vs_others = pd.DataFrame(out, columns=["category", "users", "others", "strata", "level_users",
+                                                 "level_others", "difference"])
+    # recommended then, used now
+    then = items("r:")
+    then = then[then["firms"] >= MIN_GROUP]
+    recommended = pd.DataFrame({"entry_id": then.index.tolist(), "name": [name_of(e) for e in then.index],
+                                "recommended": then["firms"].to_numpy(dtype=np.int64),
+                                "adopted_after": then["uses"].to_numpy(dtype=np.int64)})
+    recommended["rate"] = (100.0 * recommended["adopted_after"] / recommended["recommended"].clip(lower=1)).round(1)
+    recommended = recommended.sort_values(["recommended", "entry_id"], ascending=[False, True]).reset_index(drop=True)
+    # Make in Vietnam, where the department marked it
+    miv = {e.id for e in entries if e.make_in_vietnam == "yes"}
+    if miv_firms is None:
+        miv_firms = int(province.loc[province["item"] == "m", "firms"].sum())
+    all_uses = int(used["uses"].sum())
+    miv_uses = int(used.loc[used.index.isin(miv), "uses"].sum())
+    make_in_vietnam = {"marked": len(miv), "firms": int(miv_firms),
+                       "share_of_declared": round(100.0 * miv_firms / base, 1),
+                       "share_of_uses": round(100.0 * miv_uses / all_uses, 1) if all_uses else 0.0}
+    return Adoption(n, declared, per_entry, by_category, by_group, users_vs_others, recommended, make_in_vietnam)
+
+
+def frame_adoption(store, fw, entries: Sequence, *, by: str = "area", lang: str = "vi",
+                   filters=None, rows=None, uses=None) -> Adoption:
+    """:func:`adoption` over every stored row: each firm's latest assessment (within ``filters``),
+    and for recommended-against-adopted the assessment before it with what its results page
+    recommended (recorded at submit; None, not recorded, counts nothing). ``rows``
+    (frames.department_rows) and ``uses`` (:func:`uses_frame`) may be given when already read.
+    The reference :func:`read_adoption` is held to (and the path the page took before the counts
+    were kept: 16.6 s and 1.26 GB at 1,000,000 firms, bench/README.md)."""
     from assessment import frames
 
     rows = rows if rows is not None else frames.department_rows(store, fw)
@@ -251,22 +375,61 @@ def read_adoption(store, fw, entries: Sequence, *, by: str = "area", lang: str =
         "firm_id", keep="last")
     previous = previous.assign(latest_id=previous["firm_id"].map(latest_id)).reset_index(drop=True)
     if len(previous):
-        recommended = frames.recommended_of(store, previous["assessment_id"])
-        missing = [i for i, r in enumerate(recommended) if r is None]
-        if missing and entries:
-            then = previous.iloc[missing]
-            ranked = _recommended_again(fw, entries, then, frames.criterion_points(store, then["assessment_id"]), uses)
-            for i, r in zip(missing, ranked):
-                recommended[i] = r
-        previous = previous.assign(recommended=[r or "" for r in recommended])
+        previous = previous.assign(recommended=[r or "" for r in frames.recommended_of(store, previous["assessment_id"])])
     known = {e.id for e in entries}
     names = stored_names(store, [e for e in uses["entry_id"].dropna().unique().tolist() if e not in known])
     return adoption(fw, now, uses, entries, by=by, previous=previous, lang=lang, names=names)
 
 
+def record_recommended(conn) -> int:
+    """What the results page recommends, recorded on every own submitted assessment that has none
+    (stored before recommendations were recorded at submit, migration 0010), ranked with its
+    framework's published catalogue now (nothing for a framework without one); how many."""
+    import pandas as pd
+    from sqlalchemy import bindparam, select, update
+
+    from assessment.catalogue import Entry
+    from assessment.frames import int_matrix
+    from assessment.framework import FrameworkError, get_framework
+    from assessment.models import SUBMITTED, AssessmentRow, CatalogueEntryRow, PlatformUseRow, ScoreRow
+
+    a, p = AssessmentRow, PlatformUseRow
+    missing = [a.status == SUBMITTED, a.claim.is_(None), a.recommended.is_(None)]
+    done = 0
+    for fw_id, version in conn.execute(select(a.framework_id, a.framework_version).where(*missing).distinct()).all():
+        try:
+            fw = get_framework(f"{fw_id}@{version}")
+        except FrameworkError:
+            continue
+        c = CatalogueEntryRow
+        entries = [Entry.model_validate(d) for d in conn.execute(
+            select(c.data).where(c.framework == fw.key, c.status == "published").order_by(c.id)).scalars()]
+        if not entries:
+            continue
+        ids = conn.execute(select(a.id).where(*missing, a.framework_id == fw_id, a.framework_version == version)
+                           .order_by(a.id)).scalars().all()
+        for start in range(0, len(ids), 5000):  # under every database's limit of bound parameters
+            chunk = ids[start:start + 5000]
+            then = pd.DataFrame(conn.execute(select(a.id, a.size_class, a.sector).where(a.id.in_(chunk))
+                                             .order_by(a.id)).all(), columns=["assessment_id", "size_class", "sector"])
+            points_of = dict(conn.execute(select(ScoreRow.assessment_id, ScoreRow.criterion_points)
+                                          .where(ScoreRow.assessment_id.in_(chunk))).all())
+            then = then[then["assessment_id"].isin(list(points_of))].reset_index(drop=True)
+            points = int_matrix(pd.Series([points_of[i] for i in then["assessment_id"]], dtype=object))
+            tools = pd.DataFrame(conn.execute(select(p.assessment_id, p.category, p.entry_id)
+                                              .where(p.assessment_id.in_(chunk))).all(),
+                                 columns=["assessment_id", "category", "entry_id"])
+            ranked = _recommended_again(fw, entries, then, points, tools) if len(then) else []
+            if ranked:
+                conn.execute(update(a).where(a.id == bindparam("b_id")).values(recommended=bindparam("b_rec")),
+                             [{"b_id": int(i), "b_rec": r} for i, r in zip(then["assessment_id"], ranked)])
+            done += len(ranked)
+    return done
+
+
 def _recommended_again(fw, entries: Sequence, then: "pd.DataFrame", points, uses: "pd.DataFrame") -> list[str]:
-    """What the results page would recommend these earlier assessments from today's catalogue, with
-    the platforms each listed then (for assessments submitted before it was recorded)."""
+    """What the results page would recommend these assessments from this catalogue, with the
+    platforms each listed (for assessments submitted before it was recorded)."""
     from assessment.recommend import Declared, shown
 
     # the tools of those assessments as columns, each with its assessment's position in ``then``
@@ -360,14 +523,10 @@ def adoption(fw, latest: "pd.DataFrame", uses: "pd.DataFrame", entries: Sequence
     uses_entry = np.zeros((n, len(ent_ids)), dtype=bool)  # firm x entry
     uses_entry[row[ent >= 0], ent[ent >= 0]] = True
     firms_of = uses_entry.sum(axis=0)
-    first = {}  # the category an entry was first listed under (for retired entries)
-    for k, i in zip(*np.unique(ent, return_index=True)):
-        if k >= 0:
-            first[int(k)] = cats[cat[i]] if cat[i] >= 0 else ""
     per_entry = pd.DataFrame({"entry_id": ent_ids, "firms": firms_of.astype(np.int64)})
-    # a retired entry (no longer published) keeps the name firms knew it by
-    per_entry["name"] = [by_id[e].display_name(lang) if e in by_id else names.get(e, e) for e in ent_ids]
-    per_entry["category"] = [by_id[e].category if e in by_id else first.get(k, "") for k, e in enumerate(ent_ids)]
+    # a retired entry (no longer published) keeps the name firms knew it by, and its category
+    per_entry["name"] = [by_id[e].display_name(lang) if e in by_id else names.get(e, (e, ""))[0] for e in ent_ids]
+    per_entry["category"] = [by_id[e].category if e in by_id else names.get(e, ("", ""))[1] for e in ent_ids]
     per_entry["make_in_vietnam"] = [by_id[e].make_in_vietnam if e in by_id else "unknown" for e in ent_ids]
     per_entry["share"] = (100.0 * per_entry["firms"] / base).round(1)
     per_entry = per_entry[per_entry["firms"] > 0]
@@ -434,7 +593,7 @@ def adoption(fw, latest: "pd.DataFrame", uses: "pd.DataFrame", entries: Sequence
         rec_n = dict(zip(rec_ids, n_rec.tolist()))
         took = dict(zip(rec_ids, n_took.tolist()))
         recommended = pd.DataFrame([{"entry_id": e,
-                                     "name": by_id[e].display_name(lang) if e in by_id else names.get(e, e),
+                                     "name": by_id[e].display_name(lang) if e in by_id else names.get(e, (e, ""))[0],
                                      "recommended": k, "adopted_after": took[e],
                                      "rate": round(100.0 * took[e] / k, 1)} for e, k in rec_n.items() if k >= MIN_GROUP],
                                    columns=["entry_id", "name", "recommended", "adopted_after", "rate"])

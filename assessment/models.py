@@ -115,6 +115,10 @@ class AssessmentRow(Base):
     # calendar year (kept by assessment.states.refresh on every write that changes them)
     latest: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     year_latest: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    # the firm's own submitted assessment of the framework just before this one (kept with the flags
+    # by assessment.states.refresh; None for the first, a draft or a claim): what the tool recommended
+    # then is compared with what the firm uses now (assessment.platform_cells)
+    prior_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # the catalogue entries the results page recommended when it was submitted (ids, best first,
     # comma-separated; "" none): what the department compares with what the firm uses later.
     # None: not recorded (submitted before migration 0010)
@@ -281,6 +285,34 @@ class YearCellRow(Base):
     pillar_11: Mapped[int] = mapped_column(BigInteger)
     pillar_12: Mapped[int] = mapped_column(BigInteger)
     model: Mapped[str | None] = mapped_column(Text, nullable=True)  # ClusterModel.to_json(), on the anchor
+
+
+class PlatformCellRow(Base):
+    """The Platforms in use page's counts, kept by every write (assessment.platform_cells): per
+    framework x scope (0: each firm's latest assessment; a year: its latest of that year) x place x
+    sector x size class x level x item, the firms (and, for an entry, its tool rows; for what was
+    recommended, the firms that use it now). Items that count across the province keep the place,
+    sector and size class empty and level -1. One anchor row per framework (scope -1) holds the Make
+    in Vietnam entries its counts were made with (``note``)."""
+
+    __tablename__ = "platform_cells"
+    __table_args__ = (
+        Index("uq_platform_cells", "framework_id", "framework_version", "scope", "locality", "sector",
+              "sector_version", "size_class", "level", "item", unique=True),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[str] = mapped_column(String(100))
+    framework_version: Mapped[str] = mapped_column(String(50))
+    scope: Mapped[int] = mapped_column(Integer)
+    locality: Mapped[str] = mapped_column(String(40))
+    sector: Mapped[str] = mapped_column(String(2))
+    sector_version: Mapped[str] = mapped_column(String(4))
+    size_class: Mapped[str] = mapped_column(String(10))
+    level: Mapped[int] = mapped_column(Integer)
+    item: Mapped[str] = mapped_column(String(70))
+    firms: Mapped[int] = mapped_column(BigInteger)
+    uses: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ClusterModelRow(Base):

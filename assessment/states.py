@@ -8,7 +8,9 @@ partial indexes (migration 0012) instead of working out each firm's latest on ev
 
 Every write that changes which assessments are a firm's own submitted ones calls :func:`refresh`
 for those firms inside its own transaction: a submit, a claim confirmed or linked, an import's final
-step, a demo load; the department's cube (assessment.year_cells) follows the flags. ``frames.latest``
+step, a demo load; the department's cube (assessment.year_cells) and the platforms' counts
+(assessment.platform_cells) follow the flags. ``prior_id`` (the firm's own submitted assessment
+just before each) is kept with them. ``frames.latest``
 is the same definition over a frame (the tests hold the flags and the cube to it after each kind of
 write).
 """
@@ -19,7 +21,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import and_, case, func, or_, select, update
 
-from assessment import year_cells
+from assessment import platform_cells, year_cells
 from assessment.models import SUBMITTED, AssessmentRow
 
 BATCH = 5_000  # firms per statement: under every database's limit of bound parameters
@@ -28,7 +30,8 @@ BATCH = 5_000  # firms per statement: under every database's limit of bound para
 def _ranked(firm_ids: list[int] | None):
     """Every row of these firms (all firms when None) with the flags it should carry (``new_latest``,
     ``new_year``): 1 on the first of its firm's own submitted rows of the framework (of the year),
-    newest first."""
+    newest first; and ``new_prior``, the own submitted row just before it (None for the first, and
+    for a row not the firm's own submitted one)."""
     a = AssessmentRow.__table__.alias("w")  # not correlated with the UPDATE's own table
     own = case((and_(a.c.status == SUBMITTED, a.c.claim.is_(None)), 1), else_=0)
     order = [a.c.submitted_at.desc(), a.c.id.desc()]
@@ -36,8 +39,10 @@ def _ranked(firm_ids: list[int] | None):
     first = func.row_number().over(partition_by=firm, order_by=order)
     first_of_year = func.row_number().over(partition_by=[*firm, func.extract("year", a.c.submitted_at)],
                                            order_by=order)
+    before = func.lead(a.c.id).over(partition_by=firm, order_by=order)  # the next one, newest first
     query = select(a.c.id, (own * case((first == 1, 1), else_=0)).label("new_latest"),
-                   (own * case((first_of_year == 1, 1), else_=0)).label("new_year"))
+                   (own * case((first_of_year == 1, 1), else_=0)).label("new_year"),
+                   case((own == 1, before), else_=None).label("new_prior"))
     if firm_ids is not None:
         query = query.where(a.c.firm_id.in_(firm_ids))
     return query.subquery("ranked")
@@ -47,25 +52,30 @@ def refresh(conn, firm_ids: Iterable[int] | None = None, *, cells: bool = True) 
     """Set ``latest`` and ``year_latest`` right for these firms' assessments (all firms when None),
     in the caller's transaction (a Connection). One UPDATE ... FROM per 5,000 firms, writing only
     the rows whose flags change. The department's cube follows (assessment.year_cells: these firms'
-    cells updated, or the whole table rebuilt for all firms); ``cells`` False only before the
-    table exists (migration 0012)."""
+    cells updated, or the whole table rebuilt for all firms), and so do the platforms' counts
+    (assessment.platform_cells); ``cells`` False only before those tables and ``prior_id`` exist
+    (migration 0012): the flags alone."""
     if firm_ids is None:
-        _set(conn, None)
+        _set(conn, None, prior=cells)
         if cells:
             year_cells.rebuild(conn)
+            platform_cells.rebuild(conn)
         return
     wanted = sorted({int(f) for f in firm_ids})
     for chunk in (wanted[k:k + BATCH] for k in range(0, len(wanted), BATCH)):
         if cells:
-            with year_cells.update(conn, chunk):
+            with year_cells.update(conn, chunk), platform_cells.update(conn, chunk):
                 _set(conn, chunk)
         else:
-            _set(conn, chunk)
+            _set(conn, chunk, prior=False)
 
 
-def _set(conn, chunk: list[int] | None) -> None:
+def _set(conn, chunk: list[int] | None, *, prior: bool = True) -> None:
     a = AssessmentRow
     ranked = _ranked(chunk)
-    conn.execute(update(a).where(a.id == ranked.c.id,
-                                 or_(a.latest != ranked.c.new_latest, a.year_latest != ranked.c.new_year))
-                 .values(latest=ranked.c.new_latest, year_latest=ranked.c.new_year))
+    changed = [a.latest != ranked.c.new_latest, a.year_latest != ranked.c.new_year]
+    values = {"latest": ranked.c.new_latest, "year_latest": ranked.c.new_year}
+    if prior:
+        changed.append(a.prior_id.is_distinct_from(ranked.c.new_prior))
+        values["prior_id"] = ranked.c.new_prior
+    conn.execute(update(a).where(a.id == ranked.c.id, or_(*changed)).values(**values))

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, delete, event, func, insert, select, updat
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from assessment import codes, identity, inventory, states, versions, year_cells
+from assessment import codes, identity, inventory, platform_cells, states, versions, year_cells
 from assessment.inventory import PlatformUse
 from assessment.answers import Answer
 from assessment.firms import FirmProfile
@@ -376,6 +376,7 @@ class Store:
                                         ~select(AssessmentRow.id).where(AssessmentRow.firm_id == FirmRow.id)
                                         .exists()))
         year_cells.rebuild(s.connection())
+        platform_cells.rebuild(s.connection())
         versions.bump(s, "assessments")
 
     @staticmethod

@@ -87,3 +87,31 @@ def latest_records(store, fw):
     from assessment.frames import latest_frame
 
     return store.get_many(latest_frame(store, fw)["assessment_id"].tolist())
+
+
+def assert_same_adoption(store, fw, entries=None, *, years: bool = True) -> None:
+    """The Platforms in use figures from the counts every write keeps (inventory.read_adoption) are
+    those computed from every stored row (inventory.frame_adoption): each breakdown, for each
+    firm's latest assessment and (``years``) for its latest of each year."""
+    import pandas as pd
+
+    from assessment import frames, inventory
+    from assessment.catalogue_store import CatalogueStore
+
+    entries = CatalogueStore(store, fw).published() if entries is None else entries
+    rows = frames.department_rows(store, fw)
+    uses = inventory.uses_frame(store, fw, rows["assessment_id"])
+    scopes = [None] + (sorted(int(y) for y in rows["submitted_at"].dt.year.unique()) if years else [])
+    for year in scopes:
+        for by in inventory.BY if year is None else ("area", "level"):
+            kept = inventory.read_adoption(store, fw, entries, by=by, year=year)
+            want = inventory.frame_adoption(store, fw, entries, by=by, filters=frames.Filters(year=year), rows=rows,
+                                            uses=uses)
+            where = f"year {year}, by {by}"
+            assert (kept.n_firms, kept.n_declared) == (want.n_firms, want.n_declared), where
+            assert kept.make_in_vietnam == want.make_in_vietnam, where
+            for name in ("by_entry", "by_category", "by_group", "recommended"):
+                pd.testing.assert_frame_equal(getattr(kept, name), getattr(want, name), check_dtype=False,
+                                              obj=f"{name}, {where}")
+            pd.testing.assert_frame_equal(kept.users_vs_others, want.users_vs_others, check_dtype=False, atol=0.011,
+                                          obj=f"users_vs_others, {where}")

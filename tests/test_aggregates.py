@@ -13,13 +13,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import update
 
-from assessment import aggregates, dashboard, demo, frames, states, workflow, year_cells
+from assessment import aggregates, dashboard, demo, frames, platform_cells, states, workflow, year_cells
 from assessment.answers import Answer
 from assessment.department import Target, progress
 from assessment.firms import FirmProfile
 from assessment.models import AssessmentRow
 from assessment.storage import Store
-from tests.conftest import tax_code
+from tests.conftest import assert_same_adoption, tax_code
 
 
 def _moved(store: Store, fw, firm_tax: str, locality: str, when: dt.datetime, level: int,
@@ -33,9 +33,9 @@ def _moved(store: Store, fw, firm_tax: str, locality: str, when: dt.datetime, le
     workflow.submit(store, fw, aid)
     firm = store.get(aid).firm_id
     with store.engine.begin() as conn:  # dated as the test needs: flags and cube kept, as every write keeps them
-        with year_cells.update(conn, [firm]):
+        with year_cells.update(conn, [firm]), platform_cells.update(conn, [firm]):
             conn.execute(update(AssessmentRow).where(AssessmentRow.id == aid).values(submitted_at=when))
-            states.refresh(conn, [firm], cells=False)
+            states._set(conn, [firm])  # flags and prior assessments, inside the cubes' before and after
     return aid
 
 
@@ -158,6 +158,14 @@ def _assert_flags(store, fw) -> None:
         rows = conn.execute(select(AssessmentRow.id, AssessmentRow.latest, AssessmentRow.year_latest)).all()
     assert {i for i, flag, _ in rows if flag == 1} == want_latest
     assert {i for i, _, flag in rows if flag == 1} == want_year
+    # each own row's prior is the firm's own row just before it, and the platforms' counts follow
+    with store.engine.connect() as conn:
+        prior = dict(conn.execute(select(AssessmentRow.id, AssessmentRow.prior_id)
+                                  .where(AssessmentRow.id.in_(frame["assessment_id"].tolist()))).all())
+    ordered = frame.sort_values(["firm_id", "submitted_at", "assessment_id"])
+    before = ordered.groupby("firm_id")["assessment_id"].shift()
+    assert prior == {int(a): (None if pd.isna(b) else int(b)) for a, b in zip(ordered["assessment_id"], before)}
+    assert_same_adoption(store, fw)
     # each firm's latest row, read from the flags (clustering, bulk scorecards), is the frame's
     now, points = frames.latest_frame(store, fw, criteria=True)
     _, all_points = frames.submitted_frame(store, fw, criteria=True)

@@ -19,8 +19,10 @@ from assessment.answers import Answer
 from assessment.firms import FirmProfile
 from assessment.framework import DEFAULT_FRAMEWORK_FILE, load_framework
 from assessment.storage import Store
-from assessment import aggregates, frames, year_cells
-from tests.conftest import tax_code
+from assessment import aggregates, frames, inventory, year_cells
+from assessment.catalogue_store import CatalogueStore
+from assessment.inventory import PlatformUse
+from tests.conftest import assert_same_adoption, tax_code
 
 N_FIRMS = 200
 
@@ -40,6 +42,8 @@ def _one_firm(url: str, i: int) -> int:
     fw = _framework()
     store = _STORES.get(url) or _STORES.setdefault(url, Store.from_url(url))
     aid, _code = store.create_assessment(_profile(i), fw.key)
+    if i % 2:  # half of them use KiotViet (the platforms' counts are kept side by side too)
+        store.save_platforms(aid, [PlatformUse("sales", "KiotViet", "kiotviet")])
     codes = _codes(fw, i)
     for k, pillar in enumerate(fw.pillars, start=1):
         store.save_answers(aid, {c.id: Answer(codes[c.id]) for c in pillar.criteria}, step=k)
@@ -80,6 +84,7 @@ def _check_cube(store: Store, fw, model=None) -> None:
     kept = aggregates.cube(store, fw, model).sort_values(keys).reset_index(drop=True)
     pd.testing.assert_frame_equal(kept, aggregates.grouped(store, fw, model).sort_values(keys).reset_index(drop=True))
     assert kept["firms"].sum() == N_FIRMS
+    assert_same_adoption(store, fw, years=False)
 
 
 def test_200_firms_in_threads(db_url, dbi):
@@ -93,12 +98,20 @@ def test_200_firms_in_threads(db_url, dbi):
         model, _ = fit_clusters(dbi, pillar_percent_of(dbi, frames.submitted_frame(store, dbi.key)), k=3, bootstrap=1)
         later = {i: pool.submit(_one_firm, db_url, i) for i in range(40, N_FIRMS)}
         keep = pool.submit(Department(store).keep_cluster_model, model, n_firms=40, who="can.bo")
+        # the department marks KiotViet Make in Vietnam while firms submit: counted again at once
+        cat = CatalogueStore(store, dbi)
+        cat.seed_if_empty()
+        kiotviet = next(e for e in cat.published() if e.id == "kiotviet")
+        mark = pool.submit(cat.save, kiotviet.model_copy(update={"make_in_vietnam": "yes"}), "can.bo")
         ids |= {i: job.result() for i, job in later.items()}
         keep.result()
+        mark.result()
     _STORES.clear()
     _check(store, dbi, ids)
     _check_cube(store, dbi)
     _check_cube(store, dbi, model)
+    marked = inventory.read_adoption(store, dbi, CatalogueStore(store, dbi).published()).make_in_vietnam
+    assert marked["marked"] == 1 and marked["firms"] == N_FIRMS // 2
 
 
 def test_200_firms_in_separate_processes(db_url, dbi):

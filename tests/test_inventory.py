@@ -6,12 +6,14 @@ import datetime as dt
 
 import numpy as np
 
-from assessment import inventory, workflow
+from assessment import inventory, platform_cells, workflow
 from assessment.answers import Answer
 from assessment.catalogue import CATALOGUE_FILE, CATEGORIES, load_catalogue
+from assessment.catalogue_store import CatalogueStore
 from assessment.firms import FirmProfile
 from assessment.inventory import Inventory, PlatformUse
 from assessment.recommend import context_line, integrations, rank_many
+from tests.conftest import assert_same_adoption
 
 PROFILE = FirmProfile("5500123464", "Cửa hàng Bản Mòng", "G", 4, 1.2, None, "03980", sector_version="2025")
 
@@ -177,6 +179,7 @@ def test_a_small_province_shows_no_comparison_of_users(store, dbi):
 
 def test_recommended_then_against_used_now(store, dbi):
     (_, commune), _ = _communes_in_two_areas()
+    CatalogueStore(store, dbi).seed_if_empty()  # as the app does on first use (a submit writes no catalogue)
     entries = load_catalogue(CATALOGUE_FILE, dbi).published()
     zero = np.zeros((1, len(dbi.criteria)), dtype=np.int16)
     then = rank_many(dbi, entries, zero, size_classes=["micro"], sectors=["G"], top=5)
@@ -209,6 +212,49 @@ def test_the_catalogue_pages_counts_by_the_database_equal_the_frames(store, dbi)
     assert counted == framed
     assert counted.years == years and len(years) >= 2 and sum(counted.now.values()) > 100
     assert any(n[0] > 0 and n[-1] > 0 for n in counted.per_year.values())
+
+
+def test_the_platforms_counts_kept_by_every_write_equal_the_rows(store, dbi):
+    """The Platforms in use figures read from the counts every write keeps (platform_cells) are
+    those of every stored row, for each breakdown and year, after: a demo over several years;
+    firms assessed again (what they were recommended then against what they use now); an import of
+    an earlier year placed before a firm's assessments (its later assessment's prior changes); an
+    entry marked Make in Vietnam and another retired; the demo cleared."""
+    from assessment import demo
+    from assessment.importer import ImportRow
+
+    cat = CatalogueStore(store, dbi)
+    cat.seed_if_empty()
+    entries = cat.published()
+    store.replace_demo(dbi, demo.generate(dbi, 300, seed=7, entries=entries), entries)
+    assert_same_adoption(store, dbi)
+    (_, commune), _ = _communes_in_two_areas()
+    kiot = [PlatformUse("sales", "KiotViet", "kiotviet"), PlatformUse("accounting", "KiotViet", "kiotviet")]
+    first = [_firm(store, dbi, i, commune, kiot if i % 2 else [], 1 + i % 3, previous_uses=[]) for i in range(8)]
+    a = inventory.read_adoption(store, dbi, cat.published())
+    assert a.recommended["recommended"].sum() > 0
+    assert_same_adoption(store, dbi)
+    # an assessment of 2024 typed in from paper: it comes first in those firms' histories
+    profile = store.get(first[0]).profile
+    codes = np.ones(len(dbi.criteria), dtype=np.int16)
+    store.import_assessments(dbi, [ImportRow(2, profile, dt.datetime(2024, 5, 1), codes)], who="can.bo")
+    assert_same_adoption(store, dbi)
+    # the department marks KiotViet Make in Vietnam and retires another entry firms use
+    kiotviet = next(e for e in cat.published() if e.id == "kiotviet")
+    cat.save(kiotviet.model_copy(update={"make_in_vietnam": "yes"}), "can.bo")
+    used = inventory.read_adoption(store, dbi, cat.published()).by_entry["entry_id"]
+    retired = next(e for e in used if e != "kiotviet")
+    cat.set_status(retired, "retired", "can.bo")
+    after = inventory.read_adoption(store, dbi, cat.published())
+    assert after.make_in_vietnam["marked"] == 1 and after.make_in_vietnam["firms"] >= 4
+    assert retired in set(after.by_entry["entry_id"])  # still counted, by the name firms knew it by
+    assert_same_adoption(store, dbi)
+    # a reader given other marks than the catalogue's counts them from the rows
+    marked = [e.model_copy(update={"make_in_vietnam": "yes"}) for e in cat.published()]
+    assert_same_adoption(store, dbi, marked, years=False)
+    store.clear_demo()
+    assert inventory.read_adoption(store, dbi, cat.published()).n_firms == 8  # the firms typed in by hand
+    assert_same_adoption(store, dbi)
 
 
 # --- criteria answered from the platforms list ---------------------------------------------------
@@ -365,7 +411,6 @@ def test_what_the_results_page_recommended_is_recorded_at_submit_and_counted_eve
     from sqlalchemy import update
 
     from assessment import firm_view, frames
-    from assessment.catalogue_store import CatalogueStore
     from assessment.models import AssessmentRow
 
     (_, commune), _ = _communes_in_two_areas()
@@ -387,8 +432,12 @@ def test_what_the_results_page_recommended_is_recorded_at_submit_and_counted_eve
     assert top not in {e.id for e in entries}
     a = inventory.read_adoption(store, dbi, entries)
     assert a.recommended.set_index("entry_id").loc[top, "recommended"] == 6
-    # an assessment stored before this was recorded is ranked again, with today's catalogue
+    # assessments stored before this was recorded are ranked with today's catalogue, once, when the
+    # database is upgraded (migration 0016) or restored
     with store.engine.begin() as conn:
         conn.execute(update(AssessmentRow).where(AssessmentRow.id.in_(first_ids)).values(recommended=None))
+        assert inventory.record_recommended(conn) == 6
+        platform_cells.rebuild(conn)
     again = inventory.read_adoption(store, dbi, entries).recommended
     assert top not in set(again["entry_id"]) and again["recommended"].eq(6).all() and len(again) > 0
+    assert_same_adoption(store, dbi, entries)

@@ -40,13 +40,6 @@ def cube(fw: Framework, model: clustering.ClusterModel | None = None) -> pd.Data
                  None if model is None else model.to_json())
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _tables(url: str, framework_key: str, version: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """frames.department_rows and the platforms they list (inventory.read_tables), read once for
-    every breakdown and year of the Platforms in use page."""
-    return inventory.read_tables(common.store_at(url), framework_key)
-
-
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _context(url: str, framework_key: str, assessments: int, catalogue: int, department: int) -> firm_view.Context:
     return firm_view.Context.read(common.store_at(url), common.framework(framework_key))
@@ -136,13 +129,12 @@ def _adoption(url: str, framework_key: str, by: str, year: int | None, lang: str
               catalogue: int) -> inventory.Adoption:
     fw = common.framework(framework_key)
     entries = common.catalogue(framework_key).published()
-    rows, uses = _tables(url, framework_key, assessments)
-    return inventory.read_adoption(common.store_at(url), fw, entries, by=by, lang=lang,
-                                   filters=frames.Filters(year=year), rows=rows, uses=uses)
+    return inventory.read_adoption(common.store_at(url), fw, entries, by=by, lang=lang, year=year)
 
 
 def adoption(fw: Framework, by: str, year: int | None, lang: str = "vi") -> inventory.Adoption:
-    """Which platforms firms use (inventory.read_adoption), over each firm's latest assessment."""
+    """Which platforms firms use (inventory.read_adoption: the counts every write keeps), over each
+    firm's latest assessment (of ``year``)."""
     v = current_versions()
     return _adoption(settings().database_url, fw.key, by, year, lang, v["assessments"], v["catalogue"])
 
