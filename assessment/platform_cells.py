@@ -39,10 +39,11 @@ import json
 from collections import defaultdict
 from contextlib import contextmanager
 
-from sqlalchemy import Integer, cast, delete, exists, func, literal, select, text, union_all
+from sqlalchemy import Integer, cast, delete, exists, func, literal, select, union_all
 
 from assessment.frames import grouping_settings, plain_rows
 from assessment.models import AssessmentRow, CatalogueEntryRow, PlatformCellRow, PlatformUseRow
+from assessment.year_cells import lock, upsert
 
 KEYS = ["framework_id", "framework_version", "scope", "locality", "sector", "sector_version", "size_class", "level",
         "item"]
@@ -52,12 +53,6 @@ ANCHOR_SCOPE = -1
 ALL, DECLARED, MIV = "", "*", "m"
 LOCK = 0x44424950  # the advisory lock's key ("DBIP")
 BATCH = 10_000  # cells per INSERT
-
-
-def _lock(conn, exclusive: bool) -> None:
-    if conn.dialect.name == "postgresql":
-        how = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
-        conn.execute(text(f"SELECT {how}(:key)"), {"key": LOCK})
 
 
 def _scoped(firm_ids: list[int] | None):
@@ -165,20 +160,7 @@ def _anchor(fw_id: str, version: str, marked: list[str]) -> dict:
 
 def _upsert(conn, rows: list[dict], *, add: bool) -> None:
     """Insert the cells; a cell that exists gets the sums added (``add``) or is replaced."""
-    if not rows:
-        return
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(PlatformCellRow)
-    c = PlatformCellRow.__table__.c
-    if add:
-        stmt = stmt.on_conflict_do_update(index_elements=KEYS, set_={s: c[s] + stmt.excluded[s] for s in SUMS})
-    else:
-        stmt = stmt.on_conflict_do_update(index_elements=KEYS, set_={k: stmt.excluded[k] for k in (*SUMS, "note")})
-    for start in range(0, len(rows), BATCH):
-        conn.execute(stmt, rows[start:start + BATCH])
+    upsert(conn, PlatformCellRow, KEYS, SUMS, rows, add=add, replace=(*SUMS, "note"), batch=BATCH)
 
 
 def _frameworks(conn) -> list[tuple[str, str]]:
@@ -191,7 +173,7 @@ def update(conn, firm_ids: list[int]):
     """``with update(conn, firm_ids): <set the firms' flags and prior assessments>``: the firms'
     counts taken out before the block and put back after it (states.refresh); nothing is written
     when the block raises."""
-    _lock(conn, exclusive=False)
+    lock(conn, exclusive=False, key=LOCK)
     anchors = _anchored(conn)
     before = _cells(conn, firm_ids, anchors)
     yield
@@ -220,7 +202,7 @@ def _frameworks_of(conn, firm_ids: list[int]) -> list[tuple[str, str]]:
 
 def rebuild(conn) -> None:
     """The whole table again from the stored rows, in the caller's transaction."""
-    _lock(conn, exclusive=True)
+    lock(conn, exclusive=True, key=LOCK)
     grouping_settings(conn)
     marked = {(f, v): marked_miv(conn, f"{f}@{v}") for f, v in _frameworks(conn)}
     cells = _cells(conn, None, marked)
@@ -237,7 +219,7 @@ def recount_miv(conn, framework_key: str) -> None:
     marked = marked_miv(conn, framework_key)
     if _anchored(conn).get((fw_id, version)) == marked:
         return
-    _lock(conn, exclusive=True)
+    lock(conn, exclusive=True, key=LOCK)
     c = PlatformCellRow
     conn.execute(delete(c).where(c.framework_id == fw_id, c.framework_version == version, c.item == MIV))
     counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])

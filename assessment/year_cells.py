@@ -63,10 +63,12 @@ def cluster_of(fw, model):
                 else_=model.k - 1)
 
 
-def _lock(conn, exclusive: bool) -> None:
+def lock(conn, exclusive: bool, key: int = LOCK) -> None:
+    """On PostgreSQL, a transaction-level advisory lock on a derived table (shared for the updates
+    that run side by side, exclusive for a rebuild); SQLite holds the whole database for a write."""
     if conn.dialect.name == "postgresql":
         how = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
-        conn.execute(text(f"SELECT {how}(:key)"), {"key": LOCK})
+        conn.execute(text(f"SELECT {how}(:key)"), {"key": key})
 
 
 def _placed(models: dict) -> dict:
@@ -105,21 +107,30 @@ def _anchored(conn) -> dict:
     return {(f, v): (ClusterModel.from_json(m) if m else None) for f, v, m in rows}
 
 
-def _upsert(conn, rows: list[dict], *, add: bool) -> None:
-    """Insert the cells; a cell that exists gets the sums added (``add``) or is left as it is."""
+def upsert(conn, table, keys: list[str], sums: list[str], rows: list[dict], *, add: bool,
+           replace: tuple[str, ...] = (), batch: int = 10_000) -> None:
+    """Insert cells into a derived table keyed on ``keys`` (a unique index); a cell that exists gets
+    the ``sums`` added (``add``), or its ``replace`` columns replaced, or is left as it is."""
     if not rows:
         return
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(YearCellRow)
+    stmt = insert(table)
+    c = table.__table__.c
     if add:
-        c = YearCellRow.__table__.c
-        stmt = stmt.on_conflict_do_update(index_elements=KEYS, set_={s: c[s] + stmt.excluded[s] for s in SUMS})
+        stmt = stmt.on_conflict_do_update(index_elements=keys, set_={s: c[s] + stmt.excluded[s] for s in sums})
+    elif replace:
+        stmt = stmt.on_conflict_do_update(index_elements=keys, set_={k: stmt.excluded[k] for k in replace})
     else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=KEYS)
-    conn.execute(stmt, rows)
+        stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+    for start in range(0, len(rows), batch):
+        conn.execute(stmt, rows[start:start + batch])
+
+
+def _upsert(conn, rows: list[dict], *, add: bool) -> None:
+    upsert(conn, YearCellRow, KEYS, SUMS, rows, add=add)
 
 
 def _cells(conn, placed: dict, firm_ids: list[int]) -> dict[tuple, list[int]]:
@@ -131,7 +142,7 @@ def update(conn, firm_ids: list[int]):
     """``with update(conn, firm_ids): <set the firms' flags>``: the firms' cells taken out before the
     block and put back after it (states.refresh); nothing is written when the block raises. The
     caller's transaction holds the change."""
-    _lock(conn, exclusive=False)
+    lock(conn, exclusive=False)
     anchors = _anchored(conn)
     placed = _placed({k: m for k, m in anchors.items() if m is not None})
     before = _cells(conn, placed, firm_ids)
@@ -156,7 +167,7 @@ def _anchor(fw_id: str, version: str, model) -> dict:
 def rebuild(conn) -> None:
     """The whole table again from the flagged rows, placed by each framework's kept clustering, in
     the caller's transaction (one grouping of every flagged row)."""
-    _lock(conn, exclusive=True)
+    lock(conn, exclusive=True)
     kept = {}
     for key, model in conn.execute(select(ClusterModelRow.framework, ClusterModelRow.model)
                                    .where(ClusterModelRow.active.is_(True)).order_by(ClusterModelRow.id)):
