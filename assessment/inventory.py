@@ -621,28 +621,22 @@ class EntryUsage:
 
 
 def read_entry_usage(store, fw) -> EntryUsage:
-    """:func:`entry_usage` counted by the database over each firm's flagged rows (latest, and latest
-    of each year: assessment.states) joined to their tools: a few hundred counts, whatever the
-    number of firms."""
-    from sqlalchemy import distinct, func, select
+    """:func:`entry_usage` from the counts every write keeps (assessment.platform_cells): a few
+    hundred rows, whatever the number of firms."""
+    from assessment import platform_cells
 
-    from assessment.models import AssessmentRow as a
-    from assessment.models import PlatformUseRow as p
-
-    base = [a.framework_id == fw.id, a.framework_version == fw.version]
-    year = func.extract("year", a.submitted_at)
-    firms = func.count(distinct(a.id))  # an entry listed twice by one assessment counts once
-    joined = select().select_from(p).join(a, a.id == p.assessment_id).where(p.entry_id.is_not(None), *base)
     with store.engine.connect() as conn:
-        now = dict(conn.execute(joined.add_columns(p.entry_id, firms).where(a.latest == 1).group_by(p.entry_id)).all())
-        counted = conn.execute(joined.add_columns(year, p.entry_id, firms).where(a.year_latest == 1)
-                               .group_by(year, p.entry_id)).all()
-        years = sorted(int(y) for y in conn.execute(select(year).where(*base, a.year_latest == 1).distinct()).scalars())
+        scopes, counted = platform_cells.entry_firms(conn, fw)
+    years = [s for s in scopes if s > 0]
     at = {y: k for k, y in enumerate(years)}
+    now: dict[str, int] = {}
     per_year: dict[str, list[int]] = {}
-    for y, entry_id, n in counted:
-        per_year.setdefault(entry_id, [0] * len(years))[at[int(y)]] = int(n)
-    return EntryUsage({e: int(n) for e, n in now.items()}, years, per_year)
+    for scope, entry_id, n in counted:
+        if scope == 0:
+            now[entry_id] = n
+        else:
+            per_year.setdefault(entry_id, [0] * len(years))[at[scope]] = n
+    return EntryUsage(now, years, per_year)
 
 
 def entry_usage(frame: "pd.DataFrame", uses: "pd.DataFrame") -> EntryUsage:

@@ -248,6 +248,17 @@ def read(conn, fw, scope: int) -> tuple[list[tuple], list[str] | None]:
     return [tuple(r[1:-1]) for r in rows if r[0] == scope and (r[7] or r[8])], marked
 
 
+def entry_firms(conn, fw) -> tuple[list[int], list[tuple[int, str, int]]]:
+    """The scopes holding firms (0, then the years), and (scope, entry id, firms) of every entry in
+    use: the catalogue page's users per entry now and per year."""
+    c = PlatformCellRow
+    mine = [c.framework_id == fw.id, c.framework_version == fw.version, c.scope >= 0]
+    scopes = conn.execute(select(c.scope).where(*mine, c.item == ALL, c.firms > 0).distinct()).scalars().all()
+    rows = conn.execute(select(c.scope, c.item, c.firms).where(*mine, c.level == -1, c.item.startswith("e:"),
+                                                                c.firms > 0)).all()
+    return sorted(int(s) for s in scopes), [(int(s), item[2:], int(n)) for s, item, n in rows]
+
+
 def count_miv(conn, fw, scope: int, marked: list[str]) -> int:
     """The firms of a scope using one of these entries, counted from the rows (a reader whose
     catalogue marks other entries than the anchor's)."""
