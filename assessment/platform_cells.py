@@ -124,13 +124,13 @@ def _recommended(conn, s, out: dict) -> None:
     rows = plain_rows(conn, pairs)
     if not rows:
         return
+    # the entries those rows list now, in one join (an assessment counted in two scopes comes twice)
     p = PlatformUseRow
+    listed = (select(p.assessment_id, p.entry_id).join(s, s.c.aid == p.assessment_id)
+              .join(prior, prior.c.id == s.c.prior_id).where(prior.c.recommended != "", p.entry_id.is_not(None)))
     used: dict[int, set] = defaultdict(set)
-    wanted = sorted({r[3] for r in rows})
-    for start in range(0, len(wanted), 5_000):  # under every database's limit of bound parameters
-        for aid, entry in conn.execute(select(p.assessment_id, p.entry_id).where(
-                p.assessment_id.in_(wanted[start:start + 5_000]), p.entry_id.is_not(None))):
-            used[aid].add(entry)
+    for aid, entry in plain_rows(conn, listed):
+        used[aid].add(entry)
     for fw_id, version, scope, aid, recommended in rows:
         mine = used.get(aid, ())
         for entry in recommended.split(","):
