@@ -207,9 +207,9 @@ def cmd_platforms(args: argparse.Namespace) -> int:
     fw = resolve_framework(args.framework)
     store = Store.open()
     entries = CatalogueStore(store, fw).published()
-    a = inventory.read_adoption(store, fw, entries, by=args.by or "area", lang=args.lang)
-    print(f"{a.n_firms} firms with a submitted assessment of {fw.key}; {a.n_declared} listed the platforms "
-          f"they use (shares below are of those)", file=sys.stderr)
+    a = inventory.read_adoption(store, fw, entries, by=args.by or "area", lang=args.lang, year=args.year)
+    print(f"{a.n_firms} firms with a submitted assessment of {fw.key}{f' in {args.year}' if args.year else ''}; "
+          f"{a.n_declared} listed the platforms they use (shares below are of those)", file=sys.stderr)
     rows = [{"breakdown": "category", "group": "", "group_name": "", "category": r.category,
              "category_name": category_name(r.category, args.lang), "entry_id": "", "name": "",
              "firms_in_group": a.n_declared, "firms": r.firms, "share": r.share}
@@ -535,6 +535,7 @@ def build_parser() -> argparse.ArgumentParser:
     pla.add_argument("--by", choices=["area", "commune", "sector", "size", "level"],
                      help="also break the categories down by area (former district), commune, VSIC 2025 section, "
                           "size class or maturity level")
+    pla.add_argument("--year", type=int, help="each firm's latest assessment of this year (default: its latest)")
     pla.add_argument("--lang", choices=["vi", "en"], default="vi", help="language of the names")
     pla.add_argument("--framework", default=None, help="framework id, id@version or a framework file")
     pla.add_argument("-o", "--output", type=Path, help="write the table here (CSV) instead of standard output")

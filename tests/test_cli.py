@@ -224,6 +224,17 @@ def test_platforms_adoption_from_the_database(tmp_path, dbi):
     assert all(per_cat[c] <= cats.set_index("category").loc[c, "firms"] for c in per_cat.index)
     english = cli("platforms", "--lang", "en")
     assert english.returncode == 0 and "E-invoicing" in english.stdout
+    # one year: each firm's latest assessment of that year (the demo's earlier assessments)
+    from assessment import frames
+    from assessment.storage import Store
+
+    store = Store.from_url(env["DBI_DATABASE_URL"])
+    year = int(frames.department_rows(store, dbi)["submitted_at"].dt.year.min())
+    want = len(frames.latest(frames.department_rows(store, dbi), frames.Filters(year=year)))
+    store.engine.dispose()
+    earlier = cli("platforms", "--year", str(year))
+    assert earlier.returncode == 0 and earlier.stderr.startswith(f"{want} firms with a submitted assessment of ")
+    assert f" in {year};" in earlier.stderr and 0 < want < 200
 
 
 def test_export_firms_writes_the_years_firm_table_in_chunks(tmp_path, dbi):
