@@ -43,7 +43,7 @@ from contextlib import contextmanager
 from sqlalchemy import Integer, and_, cast, delete, exists, func, literal, or_, select, union_all
 
 from assessment.frames import plain_rows
-from assessment.models import SUBMITTED, AssessmentRow, CatalogueEntryRow, PlatformCellRow, PlatformUseRow
+from assessment.models import AssessmentRow, CatalogueEntryRow, PlatformCellRow, PlatformUseRow
 from assessment.year_cells import lock, upsert
 
 KEYS = ["framework_id", "framework_version", "scope", "locality", "sector", "sector_version", "size_class", "level",
@@ -113,9 +113,9 @@ def _counted(conn, where, miv: dict) -> dict[tuple, list[int]]:
     for aid, category, entry in plain_rows(conn, select(p.assessment_id, p.category, p.entry_id)
                                            .where(p.assessment_id.in_(counted))):
         tools[aid].append((category, entry))
-    # a prior assessment is one of the same firm's own submitted ones
-    shown = dict(plain_rows(conn, select(a.id, a.recommended).where(where, a.status == SUBMITTED,
-                                                                     a.recommended != "")))
+    # a prior assessment is one of the same firm's own submitted ones (looked up by id below; no
+    # condition on the status, whose index SQLite would walk instead of the firms')
+    shown = dict(plain_rows(conn, select(a.id, a.recommended).where(where, a.recommended != "")))
     # each listing assessment once: its categories, the entries it names (once each) and its rows naming them
     listing: dict[int, tuple] = {}
     for aid, uses in tools.items():
