@@ -1106,13 +1106,20 @@ def test_platforms_in_use_page_shows_adoption_without_small_groups(db, dbi):
     none = next(d.value for d in at.dataframe if "Chưa dùng (%)" in d.value.columns)
     assert len(none) == len(expected.by_category[expected.by_category["rewarded"]])
     # by commune: a commune with fewer than 5 firms that listed platforms has no figure anywhere
-    at.selectbox(key="plat_by").select("commune").run()
+    at.selectbox(key="plat_by_vi").select("commune").run()
     assert not at.exception
     by_commune = inventory.read_adoption(store, dbi, catalogue.published(), by="commune").by_group
     assert by_commune.empty or by_commune["firms_in_group"].ge(5).all()
     assert {b.key for b in at.get("download_button")} >= {"plat_csv", "plat_xlsx"}
-    at.selectbox(key="plat_by").select("level").run()
+    at.selectbox(key="plat_by_vi").select("level").run()
     assert not at.exception and any(s.value == "Theo mức chuyển đổi số" for s in at.subheader)
+    # the choice survives a switch of language, and the run after it
+    at.session_state["lang"] = "en"  # the language switch
+    at.run()
+    assert not at.exception and at.selectbox(key="plat_by_en").value == "level"
+    at.run()
+    assert at.selectbox(key="plat_by_en").value == "level" and any(s.value == "By maturity level" for s in at.subheader)
+    assert not any(" firms" in c.value and c.value.count("300") > 1 for c in at.caption)  # "300 300 firms"
 
 
 def test_catalogue_list_says_how_many_firms_use_each_entry_and_its_trend(db, dbi):

@@ -37,10 +37,10 @@ def render() -> None:
     years = sorted(cells["year"].unique().tolist(), reverse=True)
     c1, c2 = st.columns(2)
     all_years = t("plat.all_years")
-    year = c1.selectbox(t("dash.period"), [None, *years], key="plat_year",
+    year = _kept_choice(c1, t("dash.period"), [None, *years], "plat_year",
                         format_func=lambda y: all_years if y is None else str(y))
     by_names = {b: t(f"plat.by.{b}") for b in BY}
-    by = c2.selectbox(t("plat.by"), list(BY), key="plat_by", format_func=by_names.get)
+    by = _kept_choice(c2, t("plat.by"), list(BY), "plat_by", format_func=by_names.get)
     with st.spinner(t("clu.working")):
         a = data.adoption(fw, by, None if year is None else int(year), L)
     m1, m2, m3 = st.columns(3)
@@ -133,6 +133,17 @@ def render() -> None:
     c1.download_button(t("dash.export_csv"), exports.to_csv_bytes(sheets[1][1]), "platforms_entries.csv", "text/csv",
                        key="plat_csv")
     c2.download_button(t("dash.export_xlsx"), exports.to_xlsx_sheets(sheets), "platforms.xlsx", XLSX, key="plat_xlsx")
+
+
+def _kept_choice(where, label: str, options: list, name: str, *, format_func):
+    """A select box whose choice survives a switch of language: its widget is the language's own
+    (``<name>_<lang>``; the options' labels change with the language, and a widget kept across the
+    switch went back to its first option on the next run), the choice itself kept under ``name``."""
+    chosen = st.session_state.get(name, options[0])
+    value = where.selectbox(label, options, index=options.index(chosen) if chosen in options else 0,
+                            key=f"{name}_{lang()}", format_func=format_func)
+    st.session_state[name] = value
+    return value
 
 
 COLUMNS = ("name", "share", "firms", "none_share", "level_users", "level_others", "difference", "users", "others",
