@@ -53,7 +53,6 @@ PLACE = ("", "", "", "", -1)  # locality, sector, sector_version, size_class, le
 ANCHOR_SCOPE = -1
 ALL, DECLARED, MIV = "", "*", "m"
 LOCK = 0x44424950  # the advisory lock's key ("DBIP")
-BATCH = 10_000  # cells per INSERT
 REBUILD_FIRMS = 50_000  # firms per slice of a rebuild
 
 
@@ -173,7 +172,7 @@ def _anchor(fw_id: str, version: str, marked: list[str]) -> dict:
 
 def _upsert(conn, rows: list[dict], *, add: bool) -> None:
     """Insert the cells; a cell that exists gets the sums added (``add``) or is replaced."""
-    upsert(conn, PlatformCellRow, KEYS, SUMS, rows, add=add, replace=(*SUMS, "note"), batch=BATCH)
+    upsert(conn, PlatformCellRow, KEYS, SUMS, rows, add=add, replace=(*SUMS, "note"))
 
 
 def _frameworks(conn) -> list[tuple[str, str]]:

@@ -108,10 +108,15 @@ def _anchored(conn) -> dict:
 
 
 def upsert(conn, table, keys: list[str], sums: list[str], rows: list[dict], *, add: bool,
-           replace: tuple[str, ...] = (), batch: int = 10_000) -> None:
+           replace: tuple[str, ...] = ()) -> None:
     """Insert cells into a derived table keyed on ``keys`` (a unique index); a cell that exists gets
-    the ``sums`` added (``add``), or its ``replace`` columns replaced, or is left as it is."""
+    the ``sums`` added (``add``), or its ``replace`` columns replaced, or is left as it is. On
+    PostgreSQL many cells go by COPY into a temporary table and one INSERT ... SELECT (35,000 cells
+    one statement each: 3.9 s), in key order (concurrent writers lock the rows in the same order)."""
     if not rows:
+        return
+    if conn.dialect.name == "postgresql" and len(rows) >= MANY:
+        _upsert_copied(conn, table, keys, sums, rows, add=add, replace=replace)
         return
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -125,8 +130,33 @@ def upsert(conn, table, keys: list[str], sums: list[str], rows: list[dict], *, a
         stmt = stmt.on_conflict_do_update(index_elements=keys, set_={k: stmt.excluded[k] for k in replace})
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=keys)
-    for start in range(0, len(rows), batch):
-        conn.execute(stmt, rows[start:start + batch])
+    for start in range(0, len(rows), 10_000):
+        conn.execute(stmt, rows[start:start + 10_000])
+
+
+MANY = 1_000  # cells from which PostgreSQL's upsert goes through a temporary table
+
+
+def _upsert_copied(conn, table, keys: list[str], sums: list[str], rows: list[dict], *, add: bool,
+                   replace: tuple[str, ...]) -> None:
+    name = table.__tablename__
+    columns = list(rows[0])
+    staged = f"staged_{name}"
+    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {staged} ON COMMIT DROP AS "
+                         f"SELECT {', '.join(columns)} FROM {name} WITH NO DATA")
+    conn.exec_driver_sql(f"TRUNCATE {staged}")
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur, cur.copy(f"COPY {staged} ({', '.join(columns)}) FROM STDIN") as copy:
+        for r in rows:
+            copy.write_row(tuple(r[c] for c in columns))
+    if add:
+        action = "DO UPDATE SET " + ", ".join(f"{s} = {name}.{s} + excluded.{s}" for s in sums)
+    elif replace:
+        action = "DO UPDATE SET " + ", ".join(f"{k} = excluded.{k}" for k in replace)
+    else:
+        action = "DO NOTHING"
+    conn.exec_driver_sql(f"INSERT INTO {name} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM {staged} "
+                         f"ORDER BY {', '.join(keys)} ON CONFLICT ({', '.join(keys)}) {action}")
 
 
 def _upsert(conn, rows: list[dict], *, add: bool) -> None:
