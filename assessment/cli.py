@@ -176,12 +176,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     else:  # chunk by chunk, each in its own transaction, memory flat; a progress line on stderr
         store.clear_demo()
         done = 0
-        for firms in demo.generate_chunks(fw, args.firms, seed=args.seed, chunk=chunk, entries=entries):
-            written += store.add_demo(fw, firms, entries)
-            levels.update(int(x) for x in demo.scores_of(fw, firms).level)
-            done += len(firms)
-            _progress(done, args.firms, started)
-        print(file=sys.stderr)
+        try:  # the cube and the platforms' counts rebuilt once at the end, also when cut short
+            for firms in demo.generate_chunks(fw, args.firms, seed=args.seed, chunk=chunk, entries=entries):
+                written += store.add_demo(fw, firms, entries, counted=False)
+                levels.update(int(x) for x in demo.scores_of(fw, firms).level)
+                done += len(firms)
+                _progress(done, args.firms, started)
+        finally:
+            print(f"\ncounting the department's figures for {done:,} firms ...", file=sys.stderr, flush=True)
+            store.recount()
     # the province's communes, weighted; the platforms firms use, from the published catalogue
     print(f"demo province: {args.firms} firms, {written} submitted assessments ({fw.key}, seed {args.seed}) "
           f"in {cfg.database_url} ({time.monotonic() - started:.0f} s)")
@@ -197,6 +200,13 @@ def _progress(done: int, total: int, started: float) -> None:
     bar = "#" * int(30 * share)
     print(f"\r[{bar:<30}] {done:,}/{total:,} firms ({100 * share:.0f} %), {elapsed:.0f} s, about {left:.0f} s left",
           end="", file=sys.stderr, flush=True)
+
+
+def cmd_recount(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    Store.open().recount()
+    print(f"recounted the department's figures and the platforms' counts ({time.monotonic() - started:.0f} s)")
+    return 0
 
 
 def cmd_platforms(args: argparse.Namespace) -> int:
@@ -512,6 +522,10 @@ def build_parser() -> argparse.ArgumentParser:
     dem.add_argument("--framework", default=None, help="framework id, id@version or a framework file")
     dem.add_argument("--chunk", type=int, default=None, help=argparse.SUPPRESS)  # tests: a small chunk
     dem.set_defaults(func=cmd_demo)
+
+    rec_ = sub.add_parser("recount", help="rebuild the department's figures and the platforms' counts from the "
+                          "assessments (after a demo load was cut off, or rows were changed outside the app)")
+    rec_.set_defaults(func=cmd_recount)
 
     clu = sub.add_parser("cluster", help="group firms by maturity profile (k-means on pillar percentages)",
                          description="Cluster firms from a CSV (as for 'score') or the database's latest submitted "

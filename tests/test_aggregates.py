@@ -257,6 +257,31 @@ def test_the_latest_flags_follow_every_kind_of_write(store, dbi):
     _assert_cells(store, dbi, model)
 
 
+def test_a_demo_sets_the_flags_itself_and_its_counts_follow(store, dbi):
+    """A demo load writes its new firms' flags and priors itself (no window over the rows): counted
+    as it goes (one transaction), or in chunks counted once at the end (Store.recount), and with a
+    firm's earlier assessment in the same calendar year as its current one (2024 is a leap year:
+    365 days before 31 December is 1 January). The flags, the cube and the platforms' counts are
+    those of the rows."""
+    from assessment.catalogue import CATALOGUE_FILE, load_catalogue
+
+    entries = load_catalogue(CATALOGUE_FILE, dbi).published()
+    firms = demo.generate(dbi, 60, seed=9, entries=entries, today=dt.date(2024, 12, 31))
+    same_year = [f for f in firms if f.earlier_at is not None and f.earlier_at.year == f.submitted_at.year]
+    assert same_year and any(f.earlier_at.year != f.submitted_at.year for f in firms if f.earlier_at)
+    store.replace_demo(dbi, firms, entries)
+    _assert_flags(store, dbi)
+    store.clear_demo()
+    for chunk in demo.generate_chunks(dbi, 90, seed=4, chunk=40, entries=entries):
+        store.add_demo(dbi, chunk, entries, counted=False)
+    with store.engine.connect() as conn:  # not counted yet: the cube has no firm
+        assert not year_cells.read(conn, dbi)
+    store.recount()
+    _assert_flags(store, dbi)
+    store.replace_demo(dbi, firms[:10], entries)  # replaced: counted again from the rows
+    _assert_flags(store, dbi)
+
+
 def test_a_kept_clustering_places_every_firm_alike_in_the_database_and_in_numpy(province, dbi):
     """The cube by cluster and the firm table's clusters filter (aggregates.cluster_of, exact integer
     comparisons in SQL) place each firm in the cluster ClusterModel.place gives it, which is the

@@ -8,12 +8,15 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+from sqlalchemy import delete
 
 from assessment import demo
 from assessment.firms import current_localities, localities, tax_code_error
 from assessment.framework import DEFAULT_FRAMEWORK_FILE, load_framework
 from assessment.storage import Store
-from tests.conftest import latest_records
+from assessment.models import YearCellRow
+from tests.conftest import assert_same_adoption, latest_records
 
 UNITS = list(current_localities())
 
@@ -116,10 +119,30 @@ def test_demo_command(tmp_path):
                               "50"], cwd=root, capture_output=True, text=True, env=env, timeout=120)
         assert big.returncode == 0, big.stderr
         assert "130/130 firms (100 %)" in big.stderr and big.stdout.startswith("demo province: 130 firms,")
+        assert "counting the department's figures for 130 firms" in big.stderr
     store = Store.from_url(env["DBI_DATABASE_URL"])
-    latest = latest_records(store, load_framework(DEFAULT_FRAMEWORK_FILE))
+    fw = load_framework(DEFAULT_FRAMEWORK_FILE)
+    latest = latest_records(store, fw)
     assert len(latest) == 130 == len({r.profile.tax_code for r in latest})
+    # counted once at the end: the cube and the platforms' counts are the rows'
+    _same_cube(store, fw)
+    assert_same_adoption(store, fw)
+    with store.engine.begin() as conn:  # as if a load had been cut off before its count
+        conn.execute(delete(YearCellRow))
+    again = subprocess.run([sys.executable, "-m", "assessment", "recount"], cwd=root, capture_output=True, text=True,
+                           env=env, timeout=120)
+    assert again.returncode == 0 and again.stdout.startswith("recounted"), again.stderr
+    _same_cube(store, fw)
     store.engine.dispose()
+
+
+def _same_cube(store, fw) -> None:
+    from assessment import aggregates
+
+    kept = aggregates.cube(store, fw).sort_values(aggregates.GROUPS).reset_index(drop=True)
+    live = aggregates.grouped(store, fw).sort_values(aggregates.GROUPS).reset_index(drop=True)
+    assert kept["firms"].sum() >= 130  # each firm once in each year it was assessed
+    pd.testing.assert_frame_equal(kept, live)
 
 
 def test_a_demo_in_chunks_starts_as_the_small_demo_and_numbers_on(dbi):
