@@ -378,6 +378,10 @@ class Store:
     @staticmethod
     def _clear_demo(s) -> None:
         demo_ids = select(AssessmentRow.id).where(AssessmentRow.source == DEMO)
+        # a firm with its own rows beside the demo's (a paper form imported under a demo tax code):
+        # which of its own rows is its latest is worked out again once the demo's are gone
+        mixed = s.scalars(select(AssessmentRow.firm_id).where(AssessmentRow.source != DEMO, AssessmentRow.firm_id.in_(
+            select(AssessmentRow.firm_id).where(AssessmentRow.source == DEMO))).distinct()).all()
         s.execute(delete(ScoreRow).where(ScoreRow.assessment_id.in_(demo_ids)))
         s.execute(delete(PlatformUseRow).where(PlatformUseRow.assessment_id.in_(demo_ids)))
         s.execute(update(AssessmentRow).where(AssessmentRow.previous_id.in_(demo_ids)).values(previous_id=None))
@@ -385,6 +389,7 @@ class Store:
         s.execute(delete(FirmRow).where(FirmRow.demo.is_(True),
                                         ~select(AssessmentRow.id).where(AssessmentRow.firm_id == FirmRow.id)
                                         .exists()))
+        states.refresh(s.connection(), mixed)
         states.recount(s.connection())
         versions.bump(s, "assessments")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 from collections import Counter
@@ -101,6 +102,27 @@ def test_a_real_firm_named_like_demo_data_is_never_touched(store, dbi):
     assert kept.submitted and kept.profile.name == real.name
     latest = {r.profile.tax_code: r for r in latest_records(store, dbi)}
     assert latest[real.tax_code].id == aid and len(latest) == 20  # 19 demo firms and the real one
+
+
+def test_clearing_the_demo_gives_a_firm_its_own_latest_back(store, dbi):
+    """A paper form imported under a demo firm's tax code, dated before the demo's assessment: while
+    the demo is there the demo's row is the firm's latest; once the demo is cleared (or replaced by
+    a demo without that firm) the imported row is, in the flags, the cube and the firm table."""
+    from assessment import aggregates, frames
+    from assessment.importer import ImportRow
+
+    firms = demo.generate(dbi, 12, seed=6, localities=UNITS)
+    store.replace_demo(dbi, firms)
+    owner = firms[0].profile
+    codes = np.ones(len(dbi.criteria), dtype=np.int16)
+    store.import_assessments(dbi, [ImportRow(2, owner, dt.datetime(2024, 5, 1), codes)], who="can.bo")
+    before = frames.latest_frame(store, dbi)
+    demo_row = before.loc[before["tax_code"] == owner.tax_code, "assessment_id"].item()
+    store.clear_demo()
+    now = frames.latest(frames.submitted_frame(store, dbi))
+    assert now["tax_code"].tolist() == [owner.tax_code] and now["assessment_id"].item() != demo_row
+    assert frames.latest_frame(store, dbi)["assessment_id"].tolist() == now["assessment_id"].tolist()
+    assert aggregates.cube(store, dbi)["firms"].sum() == 1  # the firm, in 2024
 
 
 def test_demo_command(tmp_path):
