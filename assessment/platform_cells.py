@@ -189,15 +189,22 @@ def update(conn, firm_ids: list[int]):
     _no_jit(conn)
     a = AssessmentRow
     mine = a.firm_id.in_(firm_ids)
-    frameworks = sorted(conn.execute(select(a.framework_id, a.framework_version).where(mine).distinct()).all())
-    anchors = _anchored(conn, frameworks)
-    # a framework's first counts: its anchor, with the Make in Vietnam entries of its catalogue now
-    # (none of its firms was counted before)
-    fresh = {(f, v): marked_miv(conn, f"{f}@{v}") for f, v in frameworks if (f, v) not in anchors}
-    marks = {k: set(m) for k, m in (anchors | fresh).items()}
-    before = _cells(conn, mine, marks)
+    anchors: dict = {}
+    fresh: dict = {}
+
+    def marks() -> dict:
+        """The Make in Vietnam marks of the frameworks the firms' rows have now (looked up again
+        after the block: a writer of new firms enters it before their rows exist): an anchor's, or
+        for a framework's first counts its catalogue's now (none of its firms was counted before)."""
+        now = conn.execute(select(a.framework_id, a.framework_version).where(mine).distinct()).all()
+        new = sorted({tuple(k) for k in now} - anchors.keys() - fresh.keys())
+        anchors.update(_anchored(conn, new))
+        fresh.update({(f, v): marked_miv(conn, f"{f}@{v}") for f, v in new if (f, v) not in anchors})
+        return {k: set(m) for k, m in (anchors | fresh).items()}
+
+    before = _cells(conn, mine, marks())
     yield
-    after = _cells(conn, mine, marks)
+    after = _cells(conn, mine, marks())
     delta = {}
     for key in before.keys() | after.keys():
         old, new = before.get(key, [0, 0]), after.get(key, [0, 0])

@@ -262,15 +262,21 @@ def test_a_demo_sets_the_flags_itself_and_its_counts_follow(store, dbi):
     as it goes (one transaction), or in chunks counted once at the end (Store.recount), and with a
     firm's earlier assessment in the same calendar year as its current one (2024 is a leap year:
     365 days before 31 December is 1 January). The flags, the cube and the platforms' counts are
-    those of the rows."""
-    from assessment.catalogue import CATALOGUE_FILE, load_catalogue
+    those of the rows, with a catalogue entry marked Make in Vietnam before any firm was counted."""
+    from assessment.catalogue_store import CatalogueStore
+    from assessment.inventory import read_adoption
 
-    entries = load_catalogue(CATALOGUE_FILE, dbi).published()
+    cat = CatalogueStore(store, dbi)
+    cat.seed_if_empty()
+    kiotviet = next(e for e in cat.published() if e.id == "kiotviet")
+    cat.save(kiotviet.model_copy(update={"make_in_vietnam": "yes"}), "can.bo")
+    entries = cat.published()
     firms = demo.generate(dbi, 60, seed=9, entries=entries, today=dt.date(2024, 12, 31))
     same_year = [f for f in firms if f.earlier_at is not None and f.earlier_at.year == f.submitted_at.year]
     assert same_year and any(f.earlier_at.year != f.submitted_at.year for f in firms if f.earlier_at)
     store.replace_demo(dbi, firms, entries)
     _assert_flags(store, dbi)
+    assert read_adoption(store, dbi, entries).make_in_vietnam["firms"] > 0
     store.clear_demo()
     for chunk in demo.generate_chunks(dbi, 90, seed=4, chunk=40, entries=entries):
         store.add_demo(dbi, chunk, entries, counted=False)
@@ -280,6 +286,17 @@ def test_a_demo_sets_the_flags_itself_and_its_counts_follow(store, dbi):
     _assert_flags(store, dbi)
     store.replace_demo(dbi, firms[:10], entries)  # replaced: counted again from the rows
     _assert_flags(store, dbi)
+    # a firm of the department's own stays through a replace, so the counts keep their anchor (its
+    # Make in Vietnam marks) and the new demo firms are counted against those marks
+    from assessment.importer import ImportRow
+
+    own = FirmProfile(tax_code=tax_code(604), name="HTX Giấy", sector="A", employees=4, revenue_bn=1.0,
+                      capital_bn=None, locality="03646")
+    paper = ImportRow(2, own, dt.datetime(2025, 5, 1), np.ones(len(dbi.criteria), dtype=np.int16))
+    store.import_assessments(dbi, [paper], who="can.bo")
+    store.replace_demo(dbi, firms, entries)
+    _assert_flags(store, dbi)
+    assert read_adoption(store, dbi, entries).make_in_vietnam["firms"] > 0
 
 
 def test_a_kept_clustering_places_every_firm_alike_in_the_database_and_in_numpy(province, dbi):
