@@ -199,7 +199,8 @@ def _first_common(n: int) -> np.ndarray:
 
 
 def _platforms(rng: np.random.Generator, by_category: dict, maturity: float, year: int) -> tuple[tuple, tuple]:
-    """A firm's tools now and a year before (a subset: adoption grows)."""
+    """A firm's tools now and a year before (a subset: adoption grows). ``by_category``: each
+    category's published entries and their cumulative weights (_first_common)."""
     from assessment.inventory import PlatformUse
 
     if not by_category:
