@@ -109,8 +109,8 @@ def make_engine(url: str) -> Engine:
         def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA journal_mode=WAL")
             cur.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            _wal(cur, timeout)
             cur.close()
 
     from assessment.schema import migrate
@@ -121,6 +121,25 @@ def make_engine(url: str) -> Engine:
         engine.dispose()
         raise
     return engine
+
+
+def _wal(cur, timeout: float) -> None:
+    """Write-ahead logging on (readers and one writer at once). Connections opening a new file
+    together each try to switch it, and SQLite answers "database is locked" at once, without
+    waiting, to all but one of them (a shared lock cannot be raised while another connection
+    waits to raise its own): try again until the switch is made or ``timeout`` has passed."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 class Store:

@@ -163,3 +163,34 @@ def test_a_database_at_the_newest_revision_opens_without_alembic(tmp_path):
     done = subprocess.run([sys.executable, "-c", probe, url], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "True"
     assert schema.current(create_engine(url)) == schema.newest_file()
+
+
+def test_a_connection_that_finds_the_file_locked_switches_it_to_wal_once_free(tmp_path):
+    """SQLite answers "database is locked" at once (no busy wait) to some of the connections that
+    open a new file together and switch it to write-ahead logging: the switch is tried again until
+    the file is free. A connection with no busy wait at all (timeout 0) stands in for those, while
+    another holds the file for 0.3 s."""
+    import sqlite3
+    import threading
+    import time
+
+    from assessment.storage import _wal
+
+    path = tmp_path / "new.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE t (x INTEGER)")
+    holder.execute("BEGIN EXCLUSIVE")
+    threading.Thread(target=lambda: (time.sleep(0.3), holder.execute("COMMIT"))).start()
+    opener = sqlite3.connect(path, timeout=0)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        opener.execute("PRAGMA journal_mode=WAL")  # once, as SQLite answers it
+    cur = opener.cursor()
+    _wal(cur, timeout=10)
+    assert opener.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with pytest.raises(sqlite3.OperationalError, match="locked"):  # and a lock never freed still fails
+        blocker = sqlite3.connect(tmp_path / "other.sqlite3", isolation_level=None)
+        blocker.execute("CREATE TABLE t (x INTEGER)")
+        blocker.execute("BEGIN EXCLUSIVE")
+        _wal(sqlite3.connect(tmp_path / "other.sqlite3", timeout=0).cursor(), timeout=0.3)
+    holder.close()
+    opener.close()
